@@ -1,0 +1,177 @@
+#include "base/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "base/error.h"
+
+namespace cairn {
+
+void UniqueFd::Reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+std::string ReadFile(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw SysError("open", path);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+void WriteAll(int fd, const void* data, size_t size, std::string_view what) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SysError("write", what);
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+static void FsyncDir(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd) ::fsync(fd.get());
+}
+
+void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode) {
+  std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+  if (dir.empty()) dir = ".";
+  std::string tmp = path + ".tmp-XXXXXX";
+  std::unique_ptr<char[]> name(new char[tmp.size() + 1]);
+  std::memcpy(name.get(), tmp.c_str(), tmp.size() + 1);
+  UniqueFd fd(::mkostemp(name.get(), O_CLOEXEC));
+  if (!fd) throw SysError("create", tmp);
+  try {
+    WriteAll(fd.get(), data.data(), data.size(), name.get());
+    if (::fchmod(fd.get(), mode) != 0) throw SysError("chmod", name.get());
+    if (::fsync(fd.get()) != 0) throw SysError("fsync", name.get());
+    fd.Reset();
+    if (::rename(name.get(), path.c_str()) != 0) throw SysError("rename to", path);
+  } catch (...) {
+    ::unlink(name.get());
+    throw;
+  }
+  FsyncDir(dir);
+}
+
+void MakeDirs(const std::string& path, unsigned mode) {
+  if (path.empty()) return;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return;
+    throw Error("mkdir " + path + ": exists and is not a directory");
+  }
+  auto slash = path.rfind('/', path.size() > 1 ? path.size() - 2 : 0);
+  if (slash != std::string::npos && slash > 0) MakeDirs(path.substr(0, slash), mode);
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw SysError("mkdir", path);
+}
+
+static void RemoveAt(int dirfd, const char* name, dev_t dev) {
+  struct stat st;
+  if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return;
+    throw SysError("stat", name);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (st.st_dev != dev) throw Error(std::string("remove ") + name + ": a mount point is in the way (unmount it first)");
+    int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw SysError("open", name);
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+      ::close(fd);
+      throw SysError("opendir", name);
+    }
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      names.push_back(e->d_name);
+    }
+    try {
+      for (auto& n : names) RemoveAt(::dirfd(d), n.c_str(), dev);
+    } catch (...) {
+      ::closedir(d);
+      throw;
+    }
+    ::closedir(d);
+    if (::unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) throw SysError("rmdir", name);
+  } else if (::unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
+    throw SysError("unlink", name);
+  }
+}
+
+void RemoveAll(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    throw SysError("stat", path);
+  }
+  try {
+    RemoveAt(AT_FDCWD, path.c_str(), st.st_dev);
+  } catch (const std::exception& e) {
+    throw Wrap("remove " + path, e);
+  }
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string JoinPath(std::string_view a, std::string_view b) {
+  std::string out(a);
+  while (!out.empty() && out.back() == '/') out.pop_back();
+  while (!b.empty() && b.front() == '/') b.remove_prefix(1);
+  out += '/';
+  out += b;
+  return out;
+}
+
+std::vector<std::string> ListDir(const std::string& path) {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) throw SysError("opendir", path);
+  std::vector<std::string> names;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    names.push_back(e->d_name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string MakeTempDir(const std::string& parent, std::string_view prefix) {
+  std::string tmpl = JoinPath(parent, std::string(prefix) + "XXXXXX");
+  std::unique_ptr<char[]> name(new char[tmpl.size() + 1]);
+  std::memcpy(name.get(), tmpl.c_str(), tmpl.size() + 1);
+  if (!::mkdtemp(name.get())) throw SysError("mkdtemp", tmpl);
+  return name.get();
+}
+
+}  // namespace cairn

@@ -1,0 +1,44 @@
+// The frontend: Dockerfile text -> Plan. Start here.
+//
+// Parse() reads the text (directives, escapes, continuations, heredocs, JSON/shell forms) into
+// typed instructions with locations; Lower() applies Dockerfile semantics (ARG/ENV scoping and
+// expansion, stages, ONBUILD triggers of base images, SHELL, WORKDIR resolution) and produces the
+// Plan the builder runs. Errors a user can cause throw ParseError, whose message reads
+//   Dockerfile:12:5: unknown instruction "COPPY" (did you mean COPY?)
+//    12 | COPPY a b
+//       |     ^
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "builder/plan.h"
+
+namespace cairn::frontend {
+
+class ParseError : public Error {
+ public:
+  ParseError(plan::Location where, const std::string& message);  // message formatted as above
+  const plan::Location& location() const { return where_; }
+
+ private:
+  plan::Location where_;
+};
+
+struct Options {
+  std::string dockerfile_name = "Dockerfile";  // used in locations and messages
+  std::map<std::string, std::string> build_args;  // --build-arg K=V
+  std::string target;                             // --target; empty = the last stage
+  std::string platform = "linux/amd64";           // the build (and target) platform
+};
+
+// Looks up the config of a base image by the reference written after FROM (already expanded).
+// Throws cairn::Error if the image is unknown.
+using ConfigResolver = std::function<plan::ImageConfig(const std::string& ref)>;
+
+plan::Plan BuildPlan(std::string_view dockerfile_text, const Options& options, const ConfigResolver& resolve);
+
+}  // namespace cairn::frontend

@@ -1,0 +1,60 @@
+// Runs one process isolated in a container. The spec is plain data; Run() does the rest.
+//
+// The container: new mount, PID, UTS, IPC, network and cgroup namespaces; an overlay root
+// (lowerdirs read-only, upperdir receives every change); pivot_root; fresh /proc; a minimal /dev
+// (tmpfs with null, zero, full, random, urandom, tty, pts, shm); /sys read-only; a generated
+// /etc/hosts, /etc/hostname and /etc/resolv.conf bind-mounted over the image's (their stubs never
+// need to enter a layer: see MountPointStubs()); loopback only unless host_network. The whole tree
+// dies with the caller (PR_SET_PDEATHSIG), and no mount outlives the container.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cairn::runtime {
+
+struct BindMount {
+  std::string source;  // host path
+  std::string target;  // path inside the container
+  bool read_only = false;
+};
+
+struct ContainerSpec {
+  // Overlay root. lowerdirs top-most first; may be empty (FROM scratch). upperdir and workdir must
+  // be on the same file system and exist.
+  std::vector<std::string> lowerdirs;
+  std::string upperdir;
+  std::string workdir;
+
+  std::vector<std::string> argv;  // argv[0] is looked up in the container's PATH if it has no '/'
+  std::vector<std::string> env;   // the complete environment, "K=V"
+  std::string cwd = "/";          // created if missing
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> supplementary_groups;
+  std::string hostname = "cairn";
+  bool host_network = false;
+  std::vector<BindMount> binds;
+
+  int stdin_fd = -1;  // -1 = /dev/null
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+};
+
+struct ExitStatus {
+  int exit_code = 0;  // valid when signal == 0
+  int signal = 0;     // the signal that killed the process, or 0
+  bool ok() const { return signal == 0 && exit_code == 0; }
+  // "exit code 2" / "killed by signal 9 (SIGKILL)"
+  std::string Describe() const;
+};
+
+// Runs spec.argv to completion and returns how it ended. Throws cairn::Error if the container
+// cannot be set up, with the child's own message ("mount overlay on /: Invalid argument").
+ExitStatus Run(const ContainerSpec& spec);
+
+// Paths the runtime may create in the upper dir as mount points; a snapshot leaves them out.
+const std::vector<std::string>& MountPointStubs();
+
+}  // namespace cairn::runtime

@@ -1,0 +1,23 @@
+// Archives: `cairn save` and `cairn import`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace cairn::store {
+
+// Writes one tar holding the OCI layout of the named images and docker's manifest.json pointing
+// at the same blobs, as `docker save` writes since v25; docker load, podman load and skopeo's
+// docker-archive: all read it. Deterministic: the same images give the same bytes.
+void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path);
+
+// `docker import`: turns a root-filesystem tar (plain or compressed; "-" = stdin) into a
+// one-layer image tagged `name`. The tree is normalised like any layer, so the same tree gives
+// the same image. Returns the manifest descriptor.
+Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::string& name,
+                        int64_t source_date_epoch);
+
+}  // namespace cairn::store

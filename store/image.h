@@ -1,0 +1,34 @@
+// Reading and writing images (manifest + config + layers) in a Store.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/store.h"
+
+namespace cairn::store {
+
+struct Image {
+  Descriptor manifest_descriptor;
+  nlohmann::json manifest;
+  Descriptor config_descriptor;
+  nlohmann::json config;             // the OCI/docker image config as stored
+  std::vector<Descriptor> layers;    // compressed blobs, bottom first
+  std::vector<std::string> diff_ids; // config.rootfs.diff_ids, bottom first
+};
+
+// Loads the image a tag or a manifest digest ("sha256:...") names. Throws Error naming the
+// reference if it is unknown ("image \"x:1\" not found in store /var/lib/cairn (import or pull it)").
+Image LoadImage(const Store& store, const std::string& ref);
+
+// Writes config and an OCI manifest for layers, returns the manifest descriptor. The config's
+// rootfs.diff_ids must already match layers. Serialisation is canonical (see WriteCanonicalJson).
+Descriptor WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers);
+
+// The one JSON serialisation cairn writes blobs with: keys sorted, no insignificant whitespace,
+// UTF-8 as is. Same input -> same bytes -> same digest.
+std::string CanonicalJson(const nlohmann::json& j);
+
+}  // namespace cairn::store

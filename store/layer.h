@@ -1,0 +1,38 @@
+// Layers: a directory tree <-> a deterministic, compressed tar blob.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "store/store.h"
+
+namespace cairn::store {
+
+struct SnapshotOptions {
+  // Every mtime is clamped to this (whole seconds); see the rules in layer.cc.
+  int64_t source_date_epoch = 0;
+  // The tree is an overlay upper dir: char-device 0/0 is a whiteout, the opaque xattr marks an
+  // opaque directory. When false, the tree is a plain root filesystem.
+  bool overlay_upper = true;
+  // Paths (absolute, e.g. "/etc/hosts") never written to the layer: mount-point stubs.
+  std::set<std::string> exclude;
+};
+
+struct Layer {
+  Descriptor descriptor;  // the compressed blob (media type tar+gzip), with compressor annotation
+  std::string diff_id;    // sha256 of the uncompressed tar
+};
+
+// Walks `dir` in bytewise path order and streams a normalised tar through gzip into the store.
+// Returns nullopt if the tree holds no entries (an empty change makes no layer).
+std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, const SnapshotOptions& options);
+
+// Extracts a layer blob (gzip, zstd or plain tar, detected from its bytes) into `dir`, which
+// must exist. `.wh.` whiteouts become overlay whiteouts (char 0/0) and opaque xattrs. Nothing is
+// ever written outside `dir`: absolute names, "..", symlinked parents and hardlinks that point
+// outside are rejected with an Error naming the entry.
+void ExtractLayer(const std::string& blob_path, const std::string& dir);
+
+}  // namespace cairn::store

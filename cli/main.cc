@@ -1,1 +1,56 @@
-int main() { return 0; }
+// cairn [--root DIR] VERB ...: the entry point. Catches cairn::Error (the only place that does),
+// prints "cairn: <message>" and exits 1.
+#include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
+
+#include "base/error.h"
+#include "cli/verbs.h"
+
+namespace cairn::cli {
+
+static const struct {
+  AddVerb add;
+} kVerbs[] = {
+    {AddBuild}, {AddImport}, {AddSave}, {AddImages}, {AddHistory}, {AddInspect}, {AddTag}, {AddRun},
+};
+
+static std::string DefaultRoot() {
+  if (const char* env = std::getenv("CAIRN_ROOT"); env && *env) return env;
+  if (::geteuid() == 0) return "/var/lib/cairn";
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/cairn";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/cairn";
+}
+
+store::Store& Globals::Store() {
+  if (!store_) store_ = std::make_unique<store::Store>(root);
+  return *store_;
+}
+
+static int Main(int argc, char** argv) {
+  CLI::App app{"cairn: reproducible container image builds from Dockerfiles", "cairn"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  Globals globals;
+  globals.root = DefaultRoot();
+  app.add_option("--root", globals.root, "store directory (default $CAIRN_ROOT or /var/lib/cairn)");
+  for (auto& v : kVerbs) v.add(app, globals);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return globals.exit_code;
+}
+
+}  // namespace cairn::cli
+
+int main(int argc, char** argv) {
+  try {
+    return cairn::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cairn: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,306 @@
+#include "builder/builder.h"
+
+#include <chrono>
+#include <optional>
+
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/fs.h"
+#include "builder/copy.h"
+#include "builder/image_config.h"
+#include "builder/overlay_child.h"
+#include "builder/run_step.h"
+#include "builder/step_cache.h"
+#include "builder/users.h"
+#include "frontend/dockerignore.h"
+#include "frontend/frontend.h"
+#include "store/image.h"
+#include "store/layer.h"
+
+namespace cairn::builder {
+
+using nlohmann::json;
+
+namespace {
+
+// What a stage has built so far.
+struct StageState {
+  json config;  // the image config being written
+  std::vector<store::Descriptor> layers;
+  std::vector<std::string> diff_ids;
+  std::string cache_key;  // key of the last step (or the base's identity)
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+class BuildRun {
+ public:
+  BuildRun(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run)
+      : store_(store), progress_(progress), options_(options), run_(run), cache_(store) {}
+
+  BuildResult Run() {
+    std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
+                                                              : options_.dockerfile_path;
+    if (!IsDirectory(options_.context_dir))
+      throw Error("build context " + options_.context_dir + ": not a directory");
+    std::string text;
+    try {
+      text = ReadFile(dockerfile);
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + " (pass the Dockerfile with -f FILE)");
+    }
+    LoadIgnoreFile(dockerfile);
+    frontend::Options fopts;
+    fopts.dockerfile_name = DisplayName(dockerfile);
+    fopts.build_args = options_.build_args;
+    fopts.target = options_.target;
+    plan_ = frontend::BuildPlan(text, fopts, [this](const std::string& ref) {
+      return ConfigFromJson(store::LoadImage(store_, ref).config);
+    });
+    for (auto& w : plan_.warnings) progress_.Note(w);
+    states_.resize(plan_.stages.size());
+    for (int index : plan_.build_order) BuildStage(plan_.stages[static_cast<size_t>(index)]);
+    return Finish(states_[static_cast<size_t>(plan_.target)], plan_.stages[static_cast<size_t>(plan_.target)]);
+  }
+
+ private:
+  std::string DisplayName(const std::string& dockerfile) const {
+    std::string prefix = options_.context_dir + "/";
+    if (dockerfile.compare(0, prefix.size(), prefix) == 0) return dockerfile.substr(prefix.size());
+    return dockerfile;
+  }
+
+  // <Dockerfile>.dockerignore beside a custom -f wins over the context's .dockerignore.
+  void LoadIgnoreFile(const std::string& dockerfile) {
+    for (const std::string& path : {dockerfile + ".dockerignore", JoinPath(options_.context_dir, ".dockerignore")}) {
+      if (PathExists(path)) {
+        ignore_ = frontend::IgnoreMatcher::Parse(ReadFile(path));
+        return;
+      }
+    }
+  }
+
+  StageState BaseState(const plan::Stage& stage) {
+    if (stage.base == "scratch") {
+      StageState s;
+      s.config = ScratchImageConfig(stage.base_config);
+      s.cache_key = "scratch";
+      return s;
+    }
+    if (stage.base.rfind("stage:", 0) == 0) return states_.at(std::stoul(stage.base.substr(6)));
+    store::Image image = store::LoadImage(store_, stage.base);
+    StageState s;
+    s.config = image.config;
+    s.layers = image.layers;
+    s.diff_ids = image.diff_ids;
+    s.cache_key = image.manifest_descriptor.digest;
+    return s;
+  }
+
+  std::vector<std::string> LowerDirs(const StageState& s) {
+    std::vector<std::string> dirs;
+    for (size_t i = s.layers.size(); i-- > 0;) {
+      store_.UnpackedLayer(s.layers[i], s.diff_ids[i]);
+      dirs.push_back(store_.ShortLayerPath(s.diff_ids[i]));
+    }
+    return dirs;
+  }
+
+  // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage.
+  std::string StepLabel(const plan::Stage& stage, size_t number, const std::string& text) const {
+    std::string name;
+    if (plan_.stages.size() > 1) name = (stage.name.empty() ? "stage-" + std::to_string(stage.index) : stage.name) + " ";
+    return "[" + name + std::to_string(number) + "/" + std::to_string(stage.steps.size() + 1) + "] " + text;
+  }
+
+  void BuildStage(const plan::Stage& stage) {
+    int id = ++next_id_;
+    auto start = std::chrono::steady_clock::now();
+    std::string base = stage.base.rfind("stage:", 0) == 0
+                           ? plan_.stages.at(std::stoul(stage.base.substr(6))).name
+                           : stage.base;
+    progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
+    StageState state = BaseState(stage);
+    progress_.Done(id, Seconds(start));
+    for (size_t i = 0; i < stage.steps.size(); i++)
+      RunOneStep(stage.steps[i], StepLabel(stage, i + 2, stage.steps[i].display), state);
+    states_[static_cast<size_t>(stage.index)] = std::move(state);
+  }
+
+  // Digest of what a COPY/ADD reads, for its cache key.
+  std::string SourcesDigest(const plan::Step& step) {
+    const auto* copy = std::get_if<plan::CopyAction>(&step.action);
+    if (!copy) return "";
+    if (copy->from.rfind("stage:", 0) == 0) return states_.at(std::stoul(copy->from.substr(6))).cache_key;
+    if (!copy->from.empty()) return store::LoadImage(store_, copy->from).manifest_descriptor.digest;
+    if (copy->sources.empty()) return "";
+    auto matched = MatchSources(options_.context_dir, copy->sources, ignore_ ? &*ignore_ : nullptr);
+    return DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr);
+  }
+
+  void RunOneStep(const plan::Step& step, const std::string& label, StageState& state) {
+    int id = ++next_id_;
+    auto start = std::chrono::steady_clock::now();
+    progress_.Started(id, label);
+    try {
+      bool makes_layer = !std::holds_alternative<plan::NoAction>(step.action);
+      std::optional<store::Layer> layer;
+      if (makes_layer) {
+        std::string key = StepCacheKey(state.cache_key, step, SourcesDigest(step));
+        auto hit = options_.no_cache ? std::nullopt : cache_.Lookup(key);
+        if (hit) {
+          progress_.Cached(id);
+          layer = hit->layer;
+        } else {
+          layer = Execute(step, state, id);
+          cache_.Record(key, CacheRecord{layer});
+          progress_.Done(id, Seconds(start));
+        }
+        state.cache_key = key;
+      } else {
+        progress_.Done(id, Seconds(start));
+      }
+      AppendHistory(state, step, layer);
+    } catch (const std::exception& e) {
+      progress_.Failed(id, e.what());
+      throw;
+    }
+  }
+
+  std::optional<store::Layer> Execute(const plan::Step& step, const StageState& state, int id) {
+    std::string scratch = store_.NewScratchDir("step-");
+    std::string upper = JoinPath(scratch, "upper"), work = JoinPath(scratch, "work");
+    MakeDirs(upper);
+    MakeDirs(work);
+    std::vector<std::string> lowers = LowerDirs(state);
+    try {
+      if (std::holds_alternative<plan::RunAction>(step.action)) {
+        RunStep({&step, lowers, upper, work, options_.network, id}, progress_, run_);
+      } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
+        ExecuteCopyStep(step, *copy, {lowers, upper, work}, scratch);
+      } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
+        ExecuteMkdir(step, *mk, {lowers, upper, work}, scratch);
+      }
+      store::SnapshotOptions snap;
+      snap.source_date_epoch = options_.source_date_epoch;
+      snap.overlay_upper = true;
+      for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
+      auto layer = store::CommitLayerFromDir(store_, upper, snap);
+      RemoveAll(scratch);
+      return layer;
+    } catch (...) {
+      try {
+        RemoveAll(scratch);
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+
+  void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const OverlayDirs& target,
+                       const std::string& scratch) {
+    for (auto& s : copy.sources)
+      if (s.find("://") != std::string::npos)
+        throw Error(Where(step) + "ADD of a URL is not supported yet: " + s);
+    std::vector<OverlayDirs> stacks = {target};
+    std::string src_root = options_.context_dir;
+    bool from_image = !copy.from.empty();
+    if (from_image) {
+      StageState src = copy.from.rfind("stage:", 0) == 0 ? states_.at(std::stoul(copy.from.substr(6)))
+                                                          : ImageState(copy.from);
+      stacks.push_back({LowerDirs(src), "", ""});
+    }
+    const frontend::IgnoreMatcher* ignore = from_image || !ignore_ ? nullptr : &*ignore_;
+    std::optional<mode_t> chmod;
+    if (!copy.chmod.empty()) chmod = ParseChmod(copy.chmod);
+    try {
+      WithMountedStacks(scratch, stacks, [&](const std::vector<std::string>& roots) {
+        CopyRequest req;
+        req.src_root = from_image ? roots[1] : src_root;
+        req.sources = MatchSources(req.src_root, copy.sources, ignore);
+        req.dst_root = roots[0];
+        req.dest = copy.dest;
+        req.dest_is_dir = copy.dest_is_dir;
+        req.chmod = chmod;
+        req.ignore = ignore;
+        req.preserve_owner = from_image;
+        if (!copy.chown.empty()) {
+          UserIds ids = ResolveUser(copy.chown, ReaderInRoot(roots[0]));
+          req.uid = ids.uid;
+          req.gid = ids.gid;
+        }
+        ExecuteCopy(req);
+      });
+    } catch (const std::exception& e) {
+      throw Error(Where(step) + step.display + ": " + e.what());
+    }
+  }
+
+  void ExecuteMkdir(const plan::Step& step, const plan::MkdirAction& mk, const OverlayDirs& target,
+                    const std::string& scratch) {
+    try {
+      WithMountedStacks(scratch, {target}, [&](const std::vector<std::string>& roots) {
+        UserIds ids = ResolveUser(step.config.user, ReaderInRoot(roots[0]));
+        MakeDirInRoot(roots[0], mk.path, ids.uid, ids.gid);
+      });
+    } catch (const std::exception& e) {
+      throw Error(Where(step) + step.display + ": " + e.what());
+    }
+  }
+
+  StageState ImageState(const std::string& ref) {
+    store::Image image = store::LoadImage(store_, ref);
+    return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest};
+  }
+
+  static std::string Where(const plan::Step& step) {
+    return step.location.file + ":" + std::to_string(step.location.line) + ": ";
+  }
+
+  // Docker writes history per instruction; a step whose change is empty has no layer.
+  void AppendHistory(StageState& state, const plan::Step& step, const std::optional<store::Layer>& layer) {
+    json h = {{"created", Rfc3339(options_.source_date_epoch)}, {"created_by", step.created_by},
+              {"comment", "buildkit.dockerfile.v0"}};
+    if (layer) {
+      state.layers.push_back(layer->descriptor);
+      state.diff_ids.push_back(layer->diff_id);
+    } else {
+      h["empty_layer"] = true;
+    }
+    if (!state.config.contains("history") || !state.config["history"].is_array()) state.config["history"] = json::array();
+    state.config["history"].push_back(h);
+    ApplyConfig(state.config, step.config);
+  }
+
+  BuildResult Finish(StageState& state, const plan::Stage& stage) {
+    json& config = state.config;
+    if (stage.steps.empty()) ApplyConfig(config, stage.base_config);
+    for (auto& [k, v] : options_.labels) config["config"]["Labels"][k] = v;
+    config["created"] = Rfc3339(options_.source_date_epoch);
+    config["rootfs"] = {{"type", "layers"}, {"diff_ids", state.diff_ids}};
+    store::Descriptor manifest = store::WriteImage(store_, config, state.layers);
+    for (auto& tag : options_.tags) store_.SetTag(tag, manifest);
+    store::Image image = store::LoadImage(store_, manifest.digest);
+    return {manifest, image.config_descriptor.digest};
+  }
+
+  store::Store& store_;
+  Progress& progress_;
+  const BuildOptions& options_;
+  const ContainerRunner& run_;
+  StepCache cache_;
+  plan::Plan plan_;
+  std::vector<StageState> states_;
+  std::optional<frontend::IgnoreMatcher> ignore_;
+  int next_id_ = 0;
+};
+
+}  // namespace
+
+BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run) {
+  return BuildRun(store, progress, options, run).Run();
+}
+
+}  // namespace cairn::builder

@@ -1,0 +1,46 @@
+// The builder: runs a Dockerfile's Plan against a store and a runtime and writes the image.
+//
+// For each stage the target needs: resolve the base, then for each step compute its cache key;
+// on a hit reuse the recorded layer, otherwise run the step (RUN in a container, COPY/ADD and
+// WORKDIR through an overlay in a private mount namespace), snapshot the upper dir into a layer
+// and record it. The image config gets one history entry per instruction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "builder/progress.h"
+#include "runtime/container.h"
+#include "store/store.h"
+
+namespace cairn::builder {
+
+struct BuildOptions {
+  std::string context_dir;
+  std::string dockerfile_path;  // empty = <context>/Dockerfile
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> build_args;
+  std::map<std::string, std::string> labels;  // --label
+  std::string target;
+  bool no_cache = false;
+  int64_t source_date_epoch = 0;
+  std::string network = "default";  // default (= none) | none | host: for every RUN
+};
+
+struct BuildResult {
+  store::Descriptor manifest;
+  std::string config_digest;  // the image ID
+};
+
+// Runs one container; the real one is runtime::Run. Tests pass a fake.
+using ContainerRunner = std::function<runtime::ExitStatus(const runtime::ContainerSpec&)>;
+
+// Builds and tags. Throws Error (a Dockerfile error names its line; a failed RUN names its line,
+// exit status and last output lines).
+BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options,
+                  const ContainerRunner& run = runtime::Run);
+
+}  // namespace cairn::builder

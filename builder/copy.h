@@ -1,0 +1,54 @@
+// COPY and ADD of local files: docker's rules for sources, destinations and metadata.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace cairn::frontend {
+class IgnoreMatcher;
+}
+
+namespace cairn::builder {
+
+// Matches COPY source patterns against src_root. A pattern is a path relative to src_root
+// (a leading '/' and "../" never leave it) with Go filepath.Match wildcards in any component.
+// Returns the matched paths (relative, cleaned, sorted). Paths the ignore matcher excludes are
+// never matched. Throws Error naming the pattern when it matches nothing.
+std::vector<std::string> MatchSources(const std::string& src_root, const std::vector<std::string>& patterns,
+                                      const frontend::IgnoreMatcher* ignore);
+
+// The content digest of matched sources for the step cache: every entry below them (path,
+// type, mode, size, content or link target; never mtime, uid/gid of the context nor inode),
+// in sorted order. Ignored paths do not count.
+std::string DigestSources(const std::string& src_root, const std::vector<std::string>& matched,
+                          const frontend::IgnoreMatcher* ignore);
+
+struct CopyRequest {
+  std::string src_root;              // where sources live (context dir, or another stage's root)
+  std::vector<std::string> sources;  // MatchSources output
+  std::string dst_root;              // the mounted root written into
+  std::string dest;                  // absolute path in dst_root
+  bool dest_is_dir = false;          // the Dockerfile wrote a trailing '/'
+  std::optional<uint32_t> uid, gid;  // --chown; files are root-owned otherwise
+  std::optional<mode_t> chmod;       // --chmod
+  const frontend::IgnoreMatcher* ignore = nullptr;
+  bool preserve_owner = false;       // COPY --from keeps the source's uid/gid (as BuildKit does)
+};
+
+// Copies per docker's rules: a directory source copies its contents; a file goes to dest, or
+// into dest when dest is a directory (written with '/', existing, or several sources). Missing
+// parent directories are created 0755. Symlinks are copied as links; hardlinks within one copy are
+// kept. Meant to run inside WithMountedStacks.
+void ExecuteCopy(const CopyRequest& request);
+
+// mkdir -p of an absolute path inside root (symlinks resolved within root); directories it
+// creates are 0755 and owned by uid:gid, as WORKDIR and COPY create them.
+void MakeDirInRoot(const std::string& root, const std::string& path, uint32_t uid, uint32_t gid);
+
+// Parses --chmod: octal ("755") only for now. Throws Error for anything else.
+mode_t ParseChmod(const std::string& text);
+
+}  // namespace cairn::builder

@@ -1,0 +1,116 @@
+#include "builder/overlay_child.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/error.h"
+#include "base/fs.h"
+
+namespace cairn::builder {
+
+static std::string Dirname(const std::string& p) {
+  auto slash = p.rfind('/');
+  return slash == std::string::npos ? "." : p.substr(0, slash);
+}
+
+std::string OverlayOptions(const OverlayDirs& dirs, std::string* chdir_to) {
+  // index/redirect_dir/metacopy off: the upper dir alone, walked in order, must describe the
+  // change (no redirects or metadata-only copies that point into lower layers).
+  std::string parent = dirs.lowerdirs.empty() ? "" : Dirname(dirs.lowerdirs[0]);
+  bool relative = !parent.empty();
+  for (auto& d : dirs.lowerdirs) relative = relative && Dirname(d) == parent;
+  std::string lower;
+  for (auto& d : dirs.lowerdirs) {
+    if (!lower.empty()) lower += ':';
+    lower += relative ? d.substr(parent.size() + 1) : d;
+  }
+  if (chdir_to) *chdir_to = relative ? parent : "";
+  std::string opts = "lowerdir=" + lower;
+  if (!dirs.upperdir.empty()) opts += ",upperdir=" + dirs.upperdir + ",workdir=" + dirs.workdir;
+  opts += ",index=off,redirect_dir=off,metacopy=off";
+  return opts;
+}
+
+// Mounts one stack at `target` (in the child). Overlay needs two lowerdirs when it has no upper,
+// so a read-only single layer is a read-only bind mount instead.
+static void MountStack(const OverlayDirs& dirs, const std::string& target, const std::string& empty_dir) {
+  OverlayDirs d = dirs;
+  if (d.lowerdirs.empty()) d.lowerdirs.push_back(empty_dir);
+  if (d.upperdir.empty() && d.lowerdirs.size() == 1) {
+    if (::mount(d.lowerdirs[0].c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      throw SysError("bind mount " + d.lowerdirs[0] + " on", target);
+    if (::mount(nullptr, target.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+      throw SysError("remount read-only", target);
+    return;
+  }
+  std::string cwd;
+  std::string opts = OverlayOptions(d, &cwd);
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) throw SysError("chdir", cwd);
+  unsigned long flags = d.upperdir.empty() ? MS_RDONLY : 0;
+  if (::mount("overlay", target.c_str(), "overlay", flags, opts.c_str()) != 0)
+    throw SysError("mount overlay (" + opts + ") on", target);
+}
+
+static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                      const std::function<void(const std::vector<std::string>&)>& fn) {
+  if (::unshare(CLONE_NEWNS) != 0) throw SysError("unshare mount namespace", "");
+  // Keep our mounts from propagating back to the host's namespace.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw SysError("make mounts private", "/");
+  std::string empty = JoinPath(scratch, "empty");
+  MakeDirs(empty);
+  std::vector<std::string> roots;
+  for (size_t i = 0; i < stacks.size(); i++) {
+    std::string target = JoinPath(scratch, "root" + std::to_string(i));
+    MakeDirs(target);
+    MountStack(stacks[i], target, empty);
+    roots.push_back(target);
+  }
+  fn(roots);
+}
+
+void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                       const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SysError("pipe", "");
+  pid_t pid = ::fork();
+  if (pid < 0) throw SysError("fork", "");
+  if (pid == 0) {
+    ::close(pipefd[0]);
+    std::string message;
+    try {
+      ChildMain(scratch, stacks, fn);
+    } catch (const std::exception& e) {
+      message = e.what();
+    } catch (...) {
+      message = "unknown error";
+    }
+    if (!message.empty()) {
+      (void)!::write(pipefd[1], message.data(), message.size());
+      ::_exit(1);
+    }
+    ::_exit(0);
+  }
+  ::close(pipefd[1]);
+  std::string message;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(pipefd[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    message.append(buf, static_cast<size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!message.empty()) throw Error(message);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("file operation child died unexpectedly");
+}
+
+}  // namespace cairn::builder

@@ -1,0 +1,65 @@
+#include "builder/run_image.h"
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "builder/image_config.h"
+#include "builder/run_step.h"
+#include "builder/users.h"
+#include "store/image.h"
+
+namespace cairn::builder {
+
+std::vector<std::string> ContainerArgv(const std::vector<std::string>& entrypoint, const std::vector<std::string>& cmd,
+                                       const std::vector<std::string>& command) {
+  std::vector<std::string> argv = entrypoint;
+  const auto& rest = command.empty() ? cmd : command;
+  argv.insert(argv.end(), rest.begin(), rest.end());
+  return argv;
+}
+
+runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
+  store::Image image = store::LoadImage(store, o.image);
+  plan::ImageConfig config = ConfigFromJson(image.config);
+  std::vector<std::string> argv =
+      ContainerArgv(config.entrypoint.value_or(std::vector<std::string>{}), config.cmd.value_or(std::vector<std::string>{}), o.command);
+  if (argv.empty()) throw Error("image " + o.image + " has no CMD or ENTRYPOINT: give a command (cairn run IMAGE CMD...)");
+
+  std::vector<std::string> lowers;
+  for (size_t i = image.layers.size(); i-- > 0;) {
+    store.UnpackedLayer(image.layers[i], image.diff_ids[i]);
+    lowers.push_back(store.ShortLayerPath(image.diff_ids[i]));
+  }
+  UserIds user = ResolveUser(o.user.empty() ? config.user : o.user, ReaderInLayers(lowers));
+  std::string scratch = store.NewScratchDir("run-");
+  runtime::ContainerSpec spec;
+  spec.lowerdirs = lowers;
+  spec.upperdir = JoinPath(scratch, "upper");
+  spec.workdir = JoinPath(scratch, "work");
+  MakeDirs(spec.upperdir);
+  MakeDirs(spec.workdir);
+  spec.argv = argv;
+  spec.env = RunEnvironment(config, {}, user.home);
+  for (auto& kv : o.env) {
+    std::string key = kv.substr(0, kv.find('=') + 1);
+    std::erase_if(spec.env, [&](const std::string& e) { return e.compare(0, key.size(), key) == 0; });
+    spec.env.push_back(kv);
+  }
+  spec.cwd = !o.workdir.empty() ? o.workdir : config.workdir.empty() ? "/" : config.workdir;
+  spec.uid = user.uid;
+  spec.gid = user.gid;
+  spec.supplementary_groups = user.supplementary_groups;
+  spec.host_network = o.host_network;
+  spec.binds = o.volumes;
+  spec.stdin_fd = 0;
+  runtime::ExitStatus status;
+  try {
+    status = runtime::Run(spec);
+  } catch (...) {
+    RemoveAll(scratch);
+    throw;
+  }
+  RemoveAll(scratch);
+  return status;
+}
+
+}  // namespace cairn::builder

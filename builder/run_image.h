@@ -1,0 +1,29 @@
+// `cairn run`: one container from a stored image, with docker's ENTRYPOINT/CMD rules.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/container.h"
+#include "store/store.h"
+
+namespace cairn::builder {
+
+struct RunImageOptions {
+  std::string image;
+  std::vector<std::string> command;  // replaces CMD when not empty
+  std::vector<std::string> env;      // -e K=V, added to the image's env
+  std::string workdir;               // -w, else the image's
+  std::string user;                  // -u, else the image's
+  bool host_network = false;
+  std::vector<runtime::BindMount> volumes;  // -v HOST:CTR[:ro]
+};
+
+// docker's rule: ENTRYPOINT + (command if given, else CMD).
+std::vector<std::string> ContainerArgv(const std::vector<std::string>& entrypoint, const std::vector<std::string>& cmd,
+                                       const std::vector<std::string>& command);
+
+// Runs the container with the terminal's stdio; its upper dir is thrown away afterwards.
+runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& options);
+
+}  // namespace cairn::builder

@@ -1,0 +1,109 @@
+#include "builder/run_step.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <deque>
+#include <thread>
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "builder/users.h"
+
+namespace cairn::builder {
+
+// The PATH docker gives a container whose image sets none.
+static constexpr const char* kDefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static constexpr size_t kTailLines = 10;
+
+static bool HasKey(const std::vector<std::string>& env, const std::string& key) {
+  for (auto& e : env)
+    if (e.compare(0, key.size() + 1, key + "=") == 0) return true;
+  return false;
+}
+
+std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const std::vector<std::string>& build_env,
+                                        const std::string& home) {
+  std::vector<std::string> env = config.env;
+  for (auto& kv : build_env) {
+    std::string key = kv.substr(0, kv.find('='));
+    if (!HasKey(env, key)) env.push_back(kv);
+  }
+  if (!HasKey(env, "PATH")) env.insert(env.begin(), kDefaultPath);
+  if (!HasKey(env, "HOME")) env.push_back("HOME=" + home);
+  return env;
+}
+
+static std::string Quote(const std::vector<std::string>& argv) {
+  std::string s;
+  for (auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& run) {
+  const plan::Step& step = *in.step;
+  const auto& action = std::get<plan::RunAction>(step.action);
+  UserIds user = ResolveUser(step.config.user, ReaderInLayers(in.lowerdirs));
+
+  runtime::ContainerSpec spec;
+  spec.lowerdirs = in.lowerdirs;
+  spec.upperdir = in.upperdir;
+  spec.workdir = in.workdir;
+  spec.argv = action.argv;
+  spec.env = RunEnvironment(step.config, action.build_env, user.home);
+  spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
+  spec.uid = user.uid;
+  spec.gid = user.gid;
+  spec.supplementary_groups = user.supplementary_groups;
+  std::string network = action.network != "default" ? action.network : in.network;
+  spec.host_network = network == "host";
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  spec.stdout_fd = spec.stderr_fd = write_end.get();
+
+  std::deque<std::string> tail;
+  std::thread pump([&] {
+    std::string pending;
+    char buf[8192];
+    for (;;) {
+      ssize_t n = ::read(read_end.get(), buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      pending.append(buf, static_cast<size_t>(n));
+      size_t nl;
+      while ((nl = pending.find('\n')) != std::string::npos) {
+        std::string line = pending.substr(0, nl);
+        pending.erase(0, nl + 1);
+        progress.Output(in.progress_id, line);
+        tail.push_back(line);
+        if (tail.size() > kTailLines) tail.pop_front();
+      }
+    }
+    if (!pending.empty()) {
+      progress.Output(in.progress_id, pending);
+      tail.push_back(pending);
+    }
+  });
+  runtime::ExitStatus status;
+  try {
+    status = run(spec);
+  } catch (...) {
+    write_end.Reset();
+    pump.join();
+    throw;
+  }
+  write_end.Reset();  // the container's copies are closed: the pump sees EOF
+  pump.join();
+  if (status.ok()) return;
+  std::string msg = step.location.file + ":" + std::to_string(step.location.line) + ": " + step.display +
+                    ": process \"" + Quote(action.argv) + "\" did not complete successfully: " + status.Describe();
+  if (!tail.empty()) {
+    msg += "\n  last output:";
+    for (auto& l : tail) msg += "\n    " + l;
+  }
+  throw Error(msg);
+}
+
+}  // namespace cairn::builder

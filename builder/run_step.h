@@ -1,0 +1,30 @@
+// RUN: one step in a container, its output streamed to the progress sink.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "builder/builder.h"
+#include "builder/plan.h"
+#include "builder/progress.h"
+
+namespace cairn::builder {
+
+// The environment a RUN sees: the image's env, then the build args in scope that no ENV of the
+// same name overrides, plus PATH and HOME defaults when missing. Nothing from the host.
+std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const std::vector<std::string>& build_env,
+                                        const std::string& home);
+
+struct RunStepInput {
+  const plan::Step* step = nullptr;
+  std::vector<std::string> lowerdirs;  // unpacked layers, top-most first
+  std::string upperdir, workdir;
+  std::string network;  // the build's --network; a RUN --network overrides it
+  int progress_id = 0;
+};
+
+// Runs the step's command; throws Error naming the Dockerfile line, the exit status and the last
+// lines of output when it fails.
+void RunStep(const RunStepInput& input, Progress& progress, const ContainerRunner& run);
+
+}  // namespace cairn::builder

@@ -1,0 +1,38 @@
+// The step cache: key(step) -> the layer the step made (or none).
+//
+// key = sha256 over the parent's key (or the base image's manifest digest), the step's kind and
+// fully expanded form, the config it runs with (env, workdir, user, shell), the build args it can
+// see, and for COPY/ADD the content digest of its sources. Never a time, a host name, a path of
+// this machine or a thread count: the same inputs give the same key on any machine.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "builder/plan.h"
+#include "store/layer.h"
+#include "store/store.h"
+
+namespace cairn::builder {
+
+// A pure function of its arguments; see the rules above.
+std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest);
+
+struct CacheRecord {
+  std::optional<store::Layer> layer;  // nullopt: the step changed nothing
+};
+
+// Records live in <store>/cache/<key hex>.json, replaced atomically.
+class StepCache {
+ public:
+  explicit StepCache(store::Store& store);
+  // A record whose layer blob is still in the store, or nullopt.
+  std::optional<CacheRecord> Lookup(const std::string& key) const;
+  void Record(const std::string& key, const CacheRecord& record);
+
+ private:
+  std::string PathFor(const std::string& key) const;
+  store::Store& store_;
+};
+
+}  // namespace cairn::builder

@@ -1,0 +1,76 @@
+// Verbs that read or name images in the store: import, save, tag, inspect.
+#include <cstdio>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "builder/epoch.h"
+#include "cli/verbs.h"
+#include "store/archive.h"
+#include "store/image.h"
+
+namespace cairn::cli {
+
+void AddImport(CLI::App& app, Globals& g) {
+  struct Flags {
+    std::string tar, name;
+    std::optional<std::string> epoch;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("import", "make a one-layer image from a root filesystem tar ('-' = stdin)");
+  cmd->add_option("tar", f->tar, "the tar file")->required();
+  cmd->add_option("name", f->name, "name[:tag] for the image")->required();
+  cmd->add_option("--source-date-epoch", f->epoch, "clamp file times to this (seconds since 1970)");
+  cmd->callback([&g, f] {
+    auto epoch = builder::ResolveSourceDateEpoch(f->epoch, std::getenv("SOURCE_DATE_EPOCH"));
+    store::Descriptor d = store::ImportRootfs(g.Store(), f->tar, f->name, epoch.seconds);
+    store::Image image = store::LoadImage(g.Store(), d.digest);
+    std::printf("%s\n", image.config_descriptor.digest.c_str());
+  });
+}
+
+void AddSave(CLI::App& app, Globals& g) {
+  struct Flags {
+    std::string output;
+    std::vector<std::string> names;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("save", "write images to a tar that docker load, podman load and skopeo read");
+  cmd->add_option("-o,--output", f->output, "the archive to write")->required();
+  cmd->add_option("names", f->names, "images to save")->required();
+  cmd->callback([&g, f] { store::SaveArchive(g.Store(), f->names, f->output); });
+}
+
+void AddTag(CLI::App& app, Globals& g) {
+  struct Flags {
+    std::string source, target;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("tag", "give an image another name");
+  cmd->add_option("source", f->source, "existing image")->required();
+  cmd->add_option("target", f->target, "new name[:tag]")->required();
+  cmd->callback([&g, f] {
+    store::Image image = store::LoadImage(g.Store(), f->source);
+    g.Store().SetTag(f->target, image.manifest_descriptor);
+  });
+}
+
+void AddInspect(CLI::App& app, Globals& g) {
+  auto names = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("inspect", "show images as JSON: descriptor, manifest, config");
+  cmd->add_option("names", *names, "images")->required();
+  cmd->callback([&g, names] {
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& n : *names) {
+      store::Image image = store::LoadImage(g.Store(), n);
+      out.push_back({{"Id", image.config_descriptor.digest},
+                     {"Descriptor", store::ToJson(image.manifest_descriptor)},
+                     {"Manifest", image.manifest},
+                     {"Config", image.config}});
+    }
+    std::printf("%s\n", out.dump(4).c_str());
+  });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,58 @@
+// cairn run [--rm] [-e K=V] [-w DIR] [-u USER] [--network none|host] [-v HOST:CTR[:ro]] IMAGE [CMD...]
+#include <csignal>
+
+#include "base/error.h"
+#include "builder/run_image.h"
+#include "cli/verbs.h"
+
+namespace cairn::cli {
+
+static runtime::BindMount ParseVolume(const std::string& v) {
+  auto first = v.find(':');
+  if (first == std::string::npos || first == 0) throw Error("-v " + v + ": want HOST:CONTAINER[:ro]");
+  runtime::BindMount b;
+  b.source = v.substr(0, first);
+  std::string rest = v.substr(first + 1);
+  auto second = rest.find(':');
+  b.target = rest.substr(0, second);
+  if (second != std::string::npos) {
+    std::string mode = rest.substr(second + 1);
+    if (mode != "ro" && mode != "rw") throw Error("-v " + v + ": mode must be ro or rw");
+    b.read_only = mode == "ro";
+  }
+  if (b.target.empty() || b.target[0] != '/') throw Error("-v " + v + ": the container path must be absolute");
+  return b;
+}
+
+void AddRun(CLI::App& app, Globals& g) {
+  struct Flags {
+    bool rm = false;
+    std::vector<std::string> env, volumes, args;
+    std::string workdir, user, network = "none";
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("run", "run a command in a new container from an image");
+  cmd->add_flag("--rm", f->rm, "remove the container afterwards (cairn always does)");
+  cmd->add_option("-e,--env", f->env, "set an environment variable K=V");
+  cmd->add_option("-w,--workdir", f->workdir, "working directory inside the container");
+  cmd->add_option("-u,--user", f->user, "user[:group] to run as");
+  cmd->add_option("--network", f->network, "none (loopback only) or host");
+  cmd->add_option("-v,--volume", f->volumes, "bind mount HOST:CONTAINER[:ro]");
+  cmd->add_option("args", f->args, "IMAGE [COMMAND [ARG...]]")->required();
+  cmd->prefix_command();  // everything after IMAGE belongs to the command
+  cmd->callback([&g, f] {
+    builder::RunImageOptions o;
+    o.image = f->args[0];
+    o.command.assign(f->args.begin() + 1, f->args.end());
+    for (auto& e : f->env) o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
+    o.workdir = f->workdir;
+    o.user = f->user;
+    if (f->network != "none" && f->network != "host") throw Error("--network " + f->network + ": use none or host");
+    o.host_network = f->network == "host";
+    for (auto& v : f->volumes) o.volumes.push_back(ParseVolume(v));
+    runtime::ExitStatus st = builder::RunImage(g.Store(), o);
+    g.exit_code = st.signal ? 128 + st.signal : st.exit_code;
+  });
+}
+
+}  // namespace cairn::cli

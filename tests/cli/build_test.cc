@@ -1,0 +1,157 @@
+// The walking skeleton end to end, through the real binary: import a busybox base, build
+// examples/hello, save it, read it back with skopeo, run it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/fs.h"
+#include "tests/support/harness.h"
+
+namespace cairn::testing {
+namespace {
+
+using nlohmann::json;
+
+class BuildTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    store_ = new TempDir();
+    ImportBusybox(store_->path());
+  }
+  static void TearDownTestSuite() {
+    delete store_;
+    store_ = nullptr;
+  }
+  static std::string root() { return store_->path() + "/store"; }
+  static CommandResult Build(const std::string& context, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"build", "--progress", "plain"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(context);
+    return Cairn(root(), args);
+  }
+  static json Inspect(const std::string& name) {
+    auto r = Cairn(root(), {"inspect", name});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out)[0];
+  }
+  static TempDir* store_;
+};
+TempDir* BuildTest::store_ = nullptr;
+
+const std::string kHello = std::string(CAIRN_SOURCE_DIR) + "/examples/hello";
+
+TEST_F(BuildTest, HelloImageHasTheConfigTheDockerfileSays) {
+  auto r = Build(kHello, {"-t", "hello:latest"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json image = Inspect("hello:latest");
+  json cfg = image["Config"]["config"];
+  EXPECT_EQ(cfg["WorkingDir"], "/app");
+  EXPECT_EQ(cfg["Cmd"][0], "sh");
+  bool has_greeting = false;
+  for (auto& e : cfg["Env"]) has_greeting |= e == "GREETING=Hello from cairn";
+  EXPECT_TRUE(has_greeting) << cfg.dump();
+  // One history entry per instruction (plus the base's), metadata-only ones marked empty.
+  auto history = image["Config"]["history"];
+  ASSERT_EQ(history.size(), 1u + 5u) << history.dump(2);
+  EXPECT_EQ(history[1]["created_by"], "ENV GREETING=Hello from cairn");
+  EXPECT_TRUE(history[1].value("empty_layer", false));
+  EXPECT_FALSE(history[3].value("empty_layer", false));  // COPY
+  EXPECT_EQ(image["Config"]["created"], "1970-01-01T00:00:00Z");
+  // base layer + WORKDIR + COPY + RUN
+  EXPECT_EQ(image["Manifest"]["layers"].size(), 4u);
+  EXPECT_NE(r.err.find("#3 [3/6] WORKDIR /app"), std::string::npos) << r.err;
+}
+
+TEST_F(BuildTest, HelloImageRuns) {
+  ASSERT_EQ(Build(kHello, {"-t", "hello:latest"}).exit_code, 0);
+  auto r = Cairn(root(), {"run", "--rm", "hello:latest"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Hello from cairn\nEvery build of this image gives the same bytes.\nbuilt on Linux by root\n");
+}
+
+TEST_F(BuildTest, RunExitCodeComesBack) {
+  auto r = Cairn(root(), {"run", "--rm", "busybox", "sh", "-c", "exit 7"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+}
+
+TEST_F(BuildTest, SavedArchiveIsReadBySkopeo) {
+  ASSERT_EQ(Build(kHello, {"-t", "hello:latest"}).exit_code, 0);
+  TempDir out;
+  auto saved = Cairn(root(), {"save", "-o", out / "hello.tar", "hello:latest"});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  auto sk = RunCommand({"skopeo", "inspect", "docker-archive:" + (out / "hello.tar")});
+  ASSERT_EQ(sk.exit_code, 0) << sk.err;
+  json info = json::parse(sk.out);
+  EXPECT_EQ(info["Layers"].size(), 4u);
+  json image = Inspect("hello:latest");
+  for (size_t i = 0; i < 4; i++) EXPECT_EQ(info["Layers"][i], image["Manifest"]["layers"][i]["digest"]);
+}
+
+TEST_F(BuildTest, StoreIsAnOciLayoutSkopeoReads) {
+  ASSERT_EQ(Build(kHello, {"-t", "hello:latest"}).exit_code, 0);
+  auto sk = RunCommand({"skopeo", "inspect", "oci:" + root() + ":hello:latest"});
+  ASSERT_EQ(sk.exit_code, 0) << sk.err;
+  EXPECT_EQ(json::parse(sk.out)["Digest"], Inspect("hello:latest")["Descriptor"]["digest"]);
+}
+
+TEST_F(BuildTest, FileDeletedByRunBecomesWhiteout) {
+  ASSERT_EQ(Build(kHello, {"-t", "hello:latest"}).exit_code, 0);
+  json image = Inspect("hello:latest");
+  std::string run_layer = image["Manifest"]["layers"][3]["digest"];
+  std::string blob = root() + "/blobs/sha256/" + run_layer.substr(7);
+  auto listing = RunCommand({"tar", "-tzvf", blob});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  EXPECT_NE(listing.out.find("bin/.wh.vi"), std::string::npos) << listing.out;
+  EXPECT_NE(listing.out.find("app/build-info.txt"), std::string::npos) << listing.out;
+  EXPECT_EQ(listing.out.find("etc/hosts"), std::string::npos) << listing.out;
+}
+
+TEST_F(BuildTest, RebuildsGiveTheSameDigestCachedOrNot) {
+  TempDir files;
+  auto first = Build(kHello, {"-t", "hello:a", "--iidfile", files / "iid1", "--metadata-file", files / "meta1.json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto cached = Build(kHello, {"-t", "hello:b", "--iidfile", files / "iid2"});
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_NE(cached.err.find("CACHED"), std::string::npos) << cached.err;
+  auto cold = Build(kHello, {"--no-cache", "--iidfile", files / "iid3"});
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  std::string iid = ReadFile(files / "iid1");
+  EXPECT_EQ(iid.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(ReadFile(files / "iid2"), iid);
+  EXPECT_EQ(ReadFile(files / "iid3"), iid);
+  json meta = json::parse(ReadFile(files / "meta1.json"));
+  EXPECT_EQ(meta["containerimage.digest"], Inspect("hello:a")["Descriptor"]["digest"]);
+  EXPECT_EQ(meta["containerimage.config.digest"], iid);
+}
+
+TEST_F(BuildTest, MalformedDockerfileNamesTheLine) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nRUN true\nCOPPY a b\n");
+  auto r = Build(ctx.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("Dockerfile:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("COPPY"), std::string::npos) << r.err;
+}
+
+TEST_F(BuildTest, FailingRunNamesLineAndExitCode) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nRUN echo about to fail && exit 3\n");
+  auto r = Build(ctx.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("Dockerfile:2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("exit code 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("about to fail"), std::string::npos) << r.err;
+}
+
+TEST_F(BuildTest, ExecFormRunAndEnvReachTheContainer) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile",
+                "FROM busybox\nENV WHO=world\nRUN [\"sh\", \"-c\", \"echo hello $WHO > /greeting\"]\n"
+                "CMD [\"cat\", \"/greeting\"]\n");
+  ASSERT_EQ(Build(ctx.path(), {"-t", "exec:1"}).exit_code, 0);
+  auto r = Cairn(root(), {"run", "--rm", "exec:1"});
+  EXPECT_EQ(r.out, "hello world\n") << r.err;
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,40 @@
+// Helpers for integration tests that drive the real `cairn` binary (and reference tools).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cairn::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs argv (no shell), with extra "K=V" environment entries, and collects its output.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+
+// A fresh directory removed when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Writes a file, creating parent directories.
+void WriteTextFile(const std::string& path, const std::string& text);
+
+// `cairn --root ROOT args...`
+CommandResult Cairn(const std::string& root, const std::vector<std::string>& args,
+                    const std::vector<std::string>& env = {});
+
+// Imports the deterministic busybox base image as "busybox:latest" into the store at root.
+void ImportBusybox(const std::string& root);
+
+}  // namespace cairn::testing

@@ -1,0 +1,151 @@
+#include "builder/copy.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include <fstream>
+
+#include "base/error.h"
+#include "base/fs.h"
+
+namespace cairn::builder {
+namespace {
+
+class CopyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ctx_ = MakeTempDir("/tmp", "cairn-ctx-");
+    dst_ = MakeTempDir("/tmp", "cairn-dst-");
+  }
+  void TearDown() override {
+    RemoveAll(ctx_);
+    RemoveAll(dst_);
+  }
+  void Write(const std::string& rel, const std::string& text, mode_t mode = 0644) {
+    std::string p = JoinPath(ctx_, rel);
+    MakeDirs(p.substr(0, p.rfind('/')));
+    std::ofstream(p) << text;
+    ::chmod(p.c_str(), mode);
+  }
+  struct stat Stat(const std::string& rel) {
+    struct stat st {};
+    EXPECT_EQ(::lstat(JoinPath(dst_, rel).c_str(), &st), 0) << rel;
+    return st;
+  }
+  void Copy(std::vector<std::string> patterns, const std::string& dest, bool dest_is_dir = false) {
+    CopyRequest r;
+    r.src_root = ctx_;
+    r.sources = MatchSources(ctx_, patterns, nullptr);
+    r.dst_root = dst_;
+    r.dest = dest;
+    r.dest_is_dir = dest_is_dir;
+    ExecuteCopy(r);
+  }
+  std::string ctx_, dst_;
+};
+
+TEST_F(CopyTest, WildcardMatchesWithinOneComponent) {
+  Write("a.txt", "a");
+  Write("b.txt", "b");
+  Write("sub/c.txt", "c");
+  EXPECT_EQ(MatchSources(ctx_, {"*.txt"}, nullptr), (std::vector<std::string>{"a.txt", "b.txt"}));
+  EXPECT_EQ(MatchSources(ctx_, {"*/c.txt"}, nullptr), (std::vector<std::string>{"sub/c.txt"}));
+}
+
+TEST_F(CopyTest, MissingSourceNamesThePattern) {
+  try {
+    MatchSources(ctx_, {"nope.txt"}, nullptr);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"nope.txt\": not found"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(CopyTest, ParentDirsInPatternsNeverLeaveTheContext) {
+  Write("a.txt", "a");
+  EXPECT_EQ(MatchSources(ctx_, {"../../a.txt"}, nullptr), (std::vector<std::string>{"a.txt"}));
+}
+
+TEST_F(CopyTest, FileToPathWithoutSlashIsTheFile) {
+  Write("a.txt", "hello", 0640);
+  Copy({"a.txt"}, "/opt/b.txt");
+  EXPECT_EQ(ReadFile(dst_ + "/opt/b.txt"), "hello");
+  EXPECT_EQ(Stat("opt/b.txt").st_mode & 07777, 0640u);
+  EXPECT_EQ(Stat("opt").st_mode & 07777, 0755u);
+}
+
+TEST_F(CopyTest, TrailingSlashCopiesIntoDirectory) {
+  Write("a.txt", "hello");
+  Copy({"a.txt"}, "/opt/", true);
+  EXPECT_EQ(ReadFile(dst_ + "/opt/a.txt"), "hello");
+}
+
+TEST_F(CopyTest, DirectorySourceCopiesItsContentsNotItself) {
+  Write("src/x/y.txt", "y");
+  Copy({"src"}, "/app");
+  EXPECT_EQ(ReadFile(dst_ + "/app/x/y.txt"), "y");
+  EXPECT_FALSE(PathExists(dst_ + "/app/src"));
+}
+
+TEST_F(CopyTest, SymlinksAreCopiedAsLinks) {
+  Write("real.txt", "r");
+  MakeDirs(ctx_ + "/dir");
+  ASSERT_EQ(::symlink("../real.txt", (ctx_ + "/dir/link").c_str()), 0);
+  Copy({"dir"}, "/d");
+  EXPECT_TRUE(S_ISLNK(Stat("d/link").st_mode));
+}
+
+TEST_F(CopyTest, HardlinksWithinOneCopyStayLinked) {
+  Write("h/one", "same");
+  ASSERT_EQ(::link((ctx_ + "/h/one").c_str(), (ctx_ + "/h/two").c_str()), 0);
+  Copy({"h"}, "/h");
+  EXPECT_EQ(Stat("h/one").st_ino, Stat("h/two").st_ino);
+}
+
+TEST_F(CopyTest, ChmodAndChownApplyToCopiedFiles) {
+  Write("a.sh", "#!/bin/sh\n", 0600);
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"a.sh"};
+  r.dst_root = dst_;
+  r.dest = "/bin/a.sh";
+  r.chmod = 0755;
+  r.uid = 1000;
+  r.gid = 1000;
+  ExecuteCopy(r);
+  auto st = Stat("bin/a.sh");
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  EXPECT_EQ(st.st_uid, 1000u);
+  EXPECT_EQ(st.st_gid, 1000u);
+}
+
+TEST_F(CopyTest, SourceMtimeIsKept) {
+  Write("a.txt", "a");
+  struct utimbuf t = {1234567, 1234567};
+  ASSERT_EQ(::utime((ctx_ + "/a.txt").c_str(), &t), 0);
+  Copy({"a.txt"}, "/a.txt");
+  EXPECT_EQ(Stat("a.txt").st_mtime, 1234567);
+}
+
+TEST_F(CopyTest, DigestIgnoresMtimeButSeesContentAndMode) {
+  Write("a.txt", "a");
+  std::string d1 = DigestSources(ctx_, {"a.txt"}, nullptr);
+  struct utimbuf t = {99, 99};
+  ::utime((ctx_ + "/a.txt").c_str(), &t);
+  EXPECT_EQ(DigestSources(ctx_, {"a.txt"}, nullptr), d1);
+  ::chmod((ctx_ + "/a.txt").c_str(), 0600);
+  std::string d2 = DigestSources(ctx_, {"a.txt"}, nullptr);
+  EXPECT_NE(d2, d1);
+  Write("a.txt", "b", 0600);
+  EXPECT_NE(DigestSources(ctx_, {"a.txt"}, nullptr), d2);
+}
+
+TEST_F(CopyTest, ChmodMustBeOctal) {
+  EXPECT_EQ(ParseChmod("755"), 0755u);
+  EXPECT_THROW(ParseChmod("u+x9"), Error);
+}
+
+}  // namespace
+}  // namespace cairn::builder

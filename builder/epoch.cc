@@ -1,5 +1,7 @@
 #include "builder/epoch.h"
 
+#include <git2.h>
+
 #include "base/error.h"
 
 namespace cairn::builder {
@@ -10,9 +12,27 @@ static int64_t Parse(const std::string& text, const std::string& from) {
   return std::stoll(text);
 }
 
-SourceDateEpoch ResolveSourceDateEpoch(const std::optional<std::string>& flag, const char* env_value) {
+std::optional<int64_t> GitHeadCommitTime(const std::string& dir) {
+  git_libgit2_init();
+  std::optional<int64_t> result;
+  git_repository* repo = nullptr;
+  git_object* head = nullptr;
+  if (git_repository_open_ext(&repo, dir.c_str(), 0, nullptr) == 0 &&
+      git_revparse_single(&head, repo, "HEAD^{commit}") == 0) {
+    result = static_cast<int64_t>(git_commit_time(reinterpret_cast<git_commit*>(head)));
+  }
+  git_object_free(head);
+  git_repository_free(repo);
+  git_libgit2_shutdown();
+  return result;
+}
+
+SourceDateEpoch ResolveSourceDateEpoch(const std::optional<std::string>& flag, const char* env_value,
+                                       const std::string& context_dir) {
   if (flag) return {Parse(*flag, "--source-date-epoch"), "--source-date-epoch"};
   if (env_value && *env_value) return {Parse(env_value, "environment variable SOURCE_DATE_EPOCH"), "environment"};
+  if (!context_dir.empty())
+    if (auto t = GitHeadCommitTime(context_dir)) return {*t, "git HEAD of " + context_dir};
   return {0, "default (0)"};
 }
 

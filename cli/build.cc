@@ -58,7 +58,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   opts.target = f.target;
   opts.no_cache = f.no_cache;
   opts.network = f.network;
-  auto epoch = builder::ResolveSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"));
+  auto epoch = builder::ResolveSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"), opts.context_dir);
   opts.source_date_epoch = epoch.seconds;
   // The Dockerfile sees the epoch as the SOURCE_DATE_EPOCH build arg, as with BuildKit.
   opts.build_args.emplace("SOURCE_DATE_EPOCH", std::to_string(epoch.seconds));

@@ -12,7 +12,8 @@ namespace cairn::cli {
 static const struct {
   AddVerb add;
 } kVerbs[] = {
-    {AddBuild}, {AddImport}, {AddSave}, {AddImages}, {AddHistory}, {AddInspect}, {AddTag}, {AddRun},
+    {AddBuild}, {AddImport}, {AddSave}, {AddImages}, {AddHistory}, {AddInspect},
+    {AddTag},   {AddRun},    {AddDiff}, {AddVerify},
 };
 
 static std::string DefaultRoot() {

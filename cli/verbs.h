@@ -31,6 +31,8 @@ void AddHistory(CLI::App& app, Globals& g);
 void AddInspect(CLI::App& app, Globals& g);
 void AddTag(CLI::App& app, Globals& g);
 void AddRun(CLI::App& app, Globals& g);
+void AddDiff(CLI::App& app, Globals& g);
+void AddVerify(CLI::App& app, Globals& g);
 
 // Human forms shared by the listing verbs.
 std::string HumanSize(int64_t bytes);           // "4.2MB", as docker prints sizes

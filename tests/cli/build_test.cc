@@ -157,3 +157,47 @@ TEST_F(BuildTest, ExecFormRunAndEnvReachTheContainer) {
 
 }  // namespace
 }  // namespace cairn::testing
+
+namespace cairn::testing {
+namespace {
+
+TEST_F(BuildTest, DiffOfAnImageWithItselfIsIdentical) {
+  ASSERT_EQ(Build(kHello, {"-t", "hello:latest"}).exit_code, 0);
+  auto r = Cairn(root(), {"diff", "hello:latest", "hello:latest"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "identical\n");
+}
+
+TEST_F(BuildTest, DiffNamesTheFileAndTheStepThatMadeIt) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nARG V=1\nRUN echo $V > /v && chmod 600 /v\n");
+  ASSERT_EQ(Build(ctx.path(), {"-t", "diff:1"}).exit_code, 0);
+  ASSERT_EQ(Build(ctx.path(), {"-t", "diff:2", "--build-arg", "V=2"}).exit_code, 0);
+  auto r = Cairn(root(), {"diff", "--json", "diff:1", "diff:2"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  json report = json::parse(r.out);
+  EXPECT_FALSE(report["identical"]);
+  bool named = false;
+  for (auto& d : report["differences"])
+    named |= d["where"].get<std::string>().find("(RUN |1 V=") != std::string::npos &&
+             d["where"].get<std::string>().find(": v") != std::string::npos && d["what"] == "content";
+  EXPECT_TRUE(named) << r.out;
+}
+
+TEST_F(BuildTest, DiffReadsSavedArchives) {
+  ASSERT_EQ(Build(kHello, {"-t", "hello:latest"}).exit_code, 0);
+  TempDir out;
+  ASSERT_EQ(Cairn(root(), {"save", "-o", out / "a.tar", "hello:latest"}).exit_code, 0);
+  auto r = Cairn(root(), {"diff", out / "a.tar", "hello:latest"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+TEST_F(BuildTest, VerifyBuildsTwiceAndPrintsTheDigest) {
+  auto r = Cairn(root(), {"verify", kHello});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("verified: both builds gave sha256:"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.rfind("sha256:", 0), 0u);
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,216 @@
+#include "builder/image_diff.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <memory>
+
+#include "base/digest.h"
+#include "base/error.h"
+#include "store/image.h"
+
+namespace cairn::builder {
+
+using nlohmann::json;
+
+namespace {
+
+std::string Hex(const void* data, size_t size) {
+  static const char k[] = "0123456789abcdef";
+  std::string out;
+  auto p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; i++) {
+    out += k[p[i] >> 4];
+    out += k[p[i] & 15];
+  }
+  return out;
+}
+
+char TypeOf(archive_entry* e) {
+  if (archive_entry_hardlink(e)) return '1';
+  switch (archive_entry_filetype(e)) {
+    case AE_IFDIR: return '5';
+    case AE_IFLNK: return '2';
+    case AE_IFCHR: return '3';
+    case AE_IFBLK: return '4';
+    case AE_IFIFO: return '6';
+    default: return '0';
+  }
+}
+
+std::string Octal(uint32_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
+}  // namespace
+
+std::vector<TarEntry> ReadLayerEntries(const std::string& blob_path) {
+  std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_tar(a.get());
+  if (archive_read_open_filename(a.get(), blob_path.c_str(), 1 << 16) != ARCHIVE_OK)
+    throw Error("open layer " + blob_path + ": " + archive_error_string(a.get()));
+  std::vector<TarEntry> entries;
+  archive_entry* e;
+  int r;
+  while ((r = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+    TarEntry t;
+    t.path = archive_entry_pathname(e);
+    t.type = TypeOf(e);
+    t.mode = archive_entry_perm(e);
+    t.uid = archive_entry_uid(e);
+    t.gid = archive_entry_gid(e);
+    t.size = archive_entry_size(e);
+    t.mtime = archive_entry_mtime(e);
+    if (archive_entry_hardlink(e)) t.link = archive_entry_hardlink(e);
+    if (archive_entry_symlink(e)) t.link = archive_entry_symlink(e);
+    archive_entry_xattr_reset(e);
+    const char* name;
+    const void* value;
+    size_t size;
+    while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) t.xattrs[name] = Hex(value, size);
+    if (t.type == '0') {
+      Sha256 h;
+      const void* buf;
+      size_t len;
+      la_int64_t off;
+      while (archive_read_data_block(a.get(), &buf, &len, &off) == ARCHIVE_OK) h.Update(buf, len);
+      t.content_digest = h.Finish();
+    }
+    entries.push_back(std::move(t));
+  }
+  if (r != ARCHIVE_EOF) throw Error("read layer " + blob_path + ": " + archive_error_string(a.get()));
+  return entries;
+}
+
+namespace {
+
+class Differ {
+ public:
+  DiffReport report;
+
+  void Add(std::string where, std::string what, std::string a = "", std::string b = "") {
+    report.differences.push_back({std::move(where), std::move(what), std::move(a), std::move(b)});
+  }
+
+  // Walks two JSON values and reports every leaf that differs, by path.
+  void Json(const std::string& where, const json& a, const json& b) {
+    if (a == b) return;
+    if (a.is_object() && b.is_object()) {
+      for (auto& [k, v] : a.items()) {
+        if (!b.contains(k))
+          Add(where + "." + k, "only in A", v.dump());
+        else
+          Json(where + "." + k, v, b[k]);
+      }
+      for (auto& [k, v] : b.items())
+        if (!a.contains(k)) Add(where + "." + k, "only in B", "", v.dump());
+      return;
+    }
+    if (a.is_array() && b.is_array() && a.size() == b.size()) {
+      for (size_t i = 0; i < a.size(); i++) Json(where + "[" + std::to_string(i) + "]", a[i], b[i]);
+      return;
+    }
+    Add(where, "differs", a.dump(), b.dump());
+  }
+
+  void Entry(const std::string& where, const TarEntry& a, const TarEntry& b) {
+    std::string at = where + ": " + a.path;
+    if (a.type != b.type) Add(at, "type", std::string(1, a.type), std::string(1, b.type));
+    if (a.mode != b.mode) Add(at, "mode", Octal(a.mode), Octal(b.mode));
+    if (a.uid != b.uid || a.gid != b.gid)
+      Add(at, "owner", std::to_string(a.uid) + ":" + std::to_string(a.gid), std::to_string(b.uid) + ":" + std::to_string(b.gid));
+    if (a.mtime != b.mtime) Add(at, "mtime", std::to_string(a.mtime), std::to_string(b.mtime));
+    if (a.link != b.link) Add(at, "link target", a.link, b.link);
+    if (a.content_digest != b.content_digest || a.size != b.size) Add(at, "content", a.content_digest, b.content_digest);
+    if (a.xattrs != b.xattrs) Add(at, "xattrs", json(a.xattrs).dump(), json(b.xattrs).dump());
+  }
+
+  void Layer(const std::string& where, const std::vector<TarEntry>& a, const std::vector<TarEntry>& b) {
+    std::map<std::string, const TarEntry*> in_b;
+    for (auto& e : b) in_b[e.path] = &e;
+    std::map<std::string, const TarEntry*> in_a;
+    for (auto& e : a) in_a[e.path] = &e;
+    for (auto& e : a) {
+      auto it = in_b.find(e.path);
+      if (it == in_b.end())
+        Add(where + ": " + e.path, "only in A");
+      else
+        Entry(where, e, *it->second);
+    }
+    for (auto& e : b)
+      if (!in_a.count(e.path)) Add(where + ": " + e.path, "only in B");
+    if (report.differences.empty()) {
+      std::vector<std::string> order_a, order_b;
+      for (auto& e : a) order_a.push_back(e.path);
+      for (auto& e : b) order_b.push_back(e.path);
+      if (order_a != order_b) Add(where, "same entries in a different order");
+    }
+  }
+};
+
+// The created_by of the history entry that made layer i (history entries with layers, in order).
+std::string StepOfLayer(const json& config, size_t layer) {
+  size_t n = 0;
+  for (auto& h : config.value("history", json::array())) {
+    if (h.value("empty_layer", false)) continue;
+    if (n++ == layer) return h.value("created_by", "");
+  }
+  return "";
+}
+
+}  // namespace
+
+DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const store::Store& sb, const std::string& ref_b) {
+  store::Image a = store::LoadImage(sa, ref_a);
+  store::Image b = store::LoadImage(sb, ref_b);
+  Differ d;
+  if (a.manifest_descriptor.digest == b.manifest_descriptor.digest) return d.report;
+  json ma = a.manifest, mb = b.manifest;
+  ma.erase("layers");
+  mb.erase("layers");
+  ma.erase("config");
+  mb.erase("config");
+  d.Json("manifest", ma, mb);
+  d.Json("config", a.config, b.config);
+  size_t layers = std::max(a.layers.size(), b.layers.size());
+  for (size_t i = 0; i < layers; i++) {
+    std::string where = "layer " + std::to_string(i + 1);
+    std::string step = StepOfLayer(i < a.layers.size() ? a.config : b.config, i);
+    if (!step.empty()) where += " (" + step + ")";
+    if (i >= a.layers.size() || i >= b.layers.size()) {
+      d.Add(where, i >= a.layers.size() ? "only in B" : "only in A");
+      continue;
+    }
+    if (a.layers[i].digest == b.layers[i].digest) continue;
+    if (a.diff_ids.size() > i && b.diff_ids.size() > i && a.diff_ids[i] == b.diff_ids[i]) {
+      d.Add(where, "same content, compressed differently", a.layers[i].digest, b.layers[i].digest);
+      continue;
+    }
+    d.Layer(where, ReadLayerEntries(sa.BlobPath(a.layers[i].digest)), ReadLayerEntries(sb.BlobPath(b.layers[i].digest)));
+  }
+  if (d.report.differences.empty())
+    d.Add("manifest", "digests differ", a.manifest_descriptor.digest, b.manifest_descriptor.digest);
+  return d.report;
+}
+
+json DiffReport::ToJson() const {
+  json out = json::array();
+  for (auto& d : differences) out.push_back({{"where", d.where}, {"what", d.what}, {"a", d.a}, {"b", d.b}});
+  return {{"identical", identical()}, {"differences", out}};
+}
+
+std::string DiffReport::ToText() const {
+  if (identical()) return "identical\n";
+  std::string s;
+  for (auto& d : differences) {
+    s += d.where + ": " + d.what;
+    if (!d.a.empty() || !d.b.empty()) s += "\n  A: " + d.a + "\n  B: " + d.b;
+    s += "\n";
+  }
+  return s;
+}
+
+}  // namespace cairn::builder

@@ -213,19 +213,29 @@ class BuildRun {
       stacks.push_back({LowerDirs(src), "", ""});
     }
     const frontend::IgnoreMatcher* ignore = from_image || !ignore_ ? nullptr : &*ignore_;
+    std::optional<frontend::IgnoreMatcher> exclude;
+    if (!copy.excludes.empty()) {
+      std::string patterns;
+      for (auto& p : copy.excludes) patterns += p + "\n";
+      exclude = frontend::IgnoreMatcher::Parse(patterns);
+    }
     std::optional<mode_t> chmod;
     if (!copy.chmod.empty()) chmod = ParseChmod(copy.chmod);
     try {
       WithMountedStacks(scratch, stacks, [&](const std::vector<std::string>& roots) {
         CopyRequest req;
         req.src_root = from_image ? roots[1] : src_root;
-        req.sources = MatchSources(req.src_root, copy.sources, ignore);
+        req.sources = copy.sources.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, copy.sources, ignore);
         req.dst_root = roots[0];
         req.dest = copy.dest;
         req.dest_is_dir = copy.dest_is_dir;
         req.chmod = chmod;
         req.ignore = ignore;
         req.preserve_owner = from_image;
+        req.exclude = exclude ? &*exclude : nullptr;
+        req.parents = copy.parents;
+        req.extract_archives = copy.is_add && copy.unpack.value_or(true);
+        for (auto& f : copy.inline_sources) req.inline_files.emplace_back(f.name, f.content);
         if (!copy.chown.empty()) {
           UserIds ids = ResolveUser(copy.chown, ReaderInRoot(roots[0]));
           req.uid = ids.uid;

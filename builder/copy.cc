@@ -14,6 +14,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/add_archive.h"
 #include "builder/path_in_root.h"
 #include "frontend/dockerignore.h"
 
@@ -173,7 +174,7 @@ struct Copier {
   void CopyDirContents(const std::string& src, const std::string& src_rel, const std::string& dst) {
     for (auto& name : ListDir(src)) {
       std::string rel = src_rel == "." ? name : src_rel + "/" + name;
-      if (req.ignore && Ignored(req.ignore, rel)) continue;
+      if (Ignored(req.ignore, rel) || Ignored(req.exclude, rel)) continue;
       CopyEntry(JoinPath(src, name), rel, JoinPath(dst, name), /*follow=*/false);
     }
   }
@@ -218,18 +219,45 @@ void MakeParents(const CopyRequest& req, const std::string& resolved) {
 
 }  // namespace
 
+static void WriteInlineFile(const CopyRequest& req, const std::string& path, const std::string& content) {
+  MakeParents(req, path.substr(0, path.rfind('/')));
+  WriteFileAtomic(path, content, 0644);
+  if (::lchown(path.c_str(), req.uid.value_or(0), req.gid.value_or(0)) != 0) throw SysError("chown", path);
+  if (req.chmod && ::chmod(path.c_str(), *req.chmod) != 0) throw SysError("chmod", path);
+}
+
 void ExecuteCopy(const CopyRequest& req) {
   Copier copier{req, {}};
   std::string dest = ResolveInRoot(req.dst_root, req.dest);
-  bool into_dir = req.dest_is_dir || req.sources.size() > 1 || IsDirectory(dest);
+  size_t count = req.sources.size() + req.inline_files.size();
+  bool into_dir = req.dest_is_dir || count > 1 || IsDirectory(dest);
+  for (auto& [name, content] : req.inline_files) WriteInlineFile(req, into_dir ? JoinPath(dest, name) : dest, content);
   for (auto& rel : req.sources) {
+    if (Ignored(req.exclude, rel)) continue;
     std::string src = ResolveInRoot(req.src_root, rel);
     struct stat st;
     if (::stat(src.c_str(), &st) != 0) throw SysError("stat", src);
     std::string src_rel = src.size() > req.src_root.size() ? src.substr(req.src_root.size() + 1) : ".";
+    if (req.parents) {
+      // --parents keeps the source's directories: "a/b/c.txt" -> <dest>/a/b/c.txt.
+      std::string target = rel == "." ? dest : JoinPath(dest, rel);
+      if (S_ISDIR(st.st_mode)) {
+        MakeParents(req, target);
+        copier.CopyDirContents(src, src_rel, target);
+      } else {
+        MakeParents(req, target.substr(0, target.rfind('/')));
+        copier.CopyEntry(src, src_rel, target, /*follow=*/true);
+      }
+      continue;
+    }
     if (S_ISDIR(st.st_mode)) {
       MakeParents(req, dest);
       copier.CopyDirContents(src, src_rel, dest);
+      continue;
+    }
+    if (req.extract_archives && IsTarArchive(src)) {
+      MakeParents(req, dest);
+      ExtractArchiveInto(src, dest);
       continue;
     }
     std::string target = dest;

@@ -36,6 +36,11 @@ struct CopyRequest {
   std::optional<mode_t> chmod;       // --chmod
   const frontend::IgnoreMatcher* ignore = nullptr;
   bool preserve_owner = false;       // COPY --from keeps the source's uid/gid (as BuildKit does)
+  const frontend::IgnoreMatcher* exclude = nullptr;  // --exclude patterns, relative to src_root
+  bool parents = false;              // --parents: keep each source's directories below src_root
+  bool extract_archives = false;     // ADD: a local tar source is unpacked into dest
+  // Heredoc sources (COPY <<EOF dest): name -> content, written as files with mode 0644.
+  std::vector<std::pair<std::string, std::string>> inline_files;
 };
 
 // Copies per docker's rules: a directory source copies its contents; a file goes to dest, or

@@ -9,6 +9,8 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "frontend/dockerignore.h"
+#include "tests/support/harness.h"
 
 namespace cairn::builder {
 namespace {
@@ -140,6 +142,81 @@ TEST_F(CopyTest, DigestIgnoresMtimeButSeesContentAndMode) {
   EXPECT_NE(d2, d1);
   Write("a.txt", "b", 0600);
   EXPECT_NE(DigestSources(ctx_, {"a.txt"}, nullptr), d2);
+}
+
+TEST_F(CopyTest, HeredocSourceBecomesAFile) {
+  CopyRequest r;
+  r.dst_root = dst_;
+  r.dest = "/etc/app.conf";
+  r.inline_files = {{"EOF", "port=80\n"}};
+  ExecuteCopy(r);
+  EXPECT_EQ(ReadFile(dst_ + "/etc/app.conf"), "port=80\n");
+  EXPECT_EQ(Stat("etc/app.conf").st_mode & 07777, 0644u);
+}
+
+TEST_F(CopyTest, ExcludeSkipsMatchingFilesAtAnyDepth) {
+  Write("src/keep.c", "k");
+  Write("src/drop.o", "d");
+  Write("src/sub/drop2.o", "d");
+  auto exclude = frontend::IgnoreMatcher::Parse("**/*.o\n");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"src"};
+  r.dst_root = dst_;
+  r.dest = "/app";
+  r.exclude = &exclude;
+  ExecuteCopy(r);
+  EXPECT_TRUE(PathExists(dst_ + "/app/keep.c"));
+  EXPECT_FALSE(PathExists(dst_ + "/app/drop.o"));
+  EXPECT_FALSE(PathExists(dst_ + "/app/sub/drop2.o"));
+}
+
+TEST_F(CopyTest, ParentsKeepsSourceDirectories) {
+  Write("a/b/c.txt", "c");
+  Write("x/y.txt", "y");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = MatchSources(ctx_, {"a/b/c.txt", "x"}, nullptr);
+  r.dst_root = dst_;
+  r.dest = "/out";
+  r.dest_is_dir = true;
+  r.parents = true;
+  ExecuteCopy(r);
+  EXPECT_EQ(ReadFile(dst_ + "/out/a/b/c.txt"), "c");
+  EXPECT_EQ(ReadFile(dst_ + "/out/x/y.txt"), "y");
+}
+
+TEST_F(CopyTest, AddExtractsLocalTarballs) {
+  Write("tree/bin/tool", "#!/bin/sh\n", 0755);
+  auto tar = testing::RunCommand({"tar", "-czf", ctx_ + "/tool.tar.gz", "-C", ctx_ + "/tree", "."});
+  ASSERT_EQ(tar.exit_code, 0) << tar.err;
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"tool.tar.gz"};
+  r.dst_root = dst_;
+  r.dest = "/opt/";
+  r.dest_is_dir = true;
+  r.extract_archives = true;
+  ExecuteCopy(r);
+  EXPECT_EQ(ReadFile(dst_ + "/opt/bin/tool"), "#!/bin/sh\n");
+  EXPECT_EQ(Stat("opt/bin/tool").st_mode & 07777, 0755u);
+}
+
+TEST_F(CopyTest, AddRefusesArchiveEntriesThatEscape) {
+  // An archive whose entry climbs out with "..": nothing may land outside the destination.
+  Write("evil/x", "x");
+  auto tar = testing::RunCommand({"tar", "-cf", ctx_ + "/evil.tar", "-C", ctx_ + "/evil", "--transform", "s,^x,../../escaped,", "x"});
+  ASSERT_EQ(tar.exit_code, 0) << tar.err;
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"evil.tar"};
+  r.dst_root = dst_;
+  r.dest = "/opt/";
+  r.dest_is_dir = true;
+  r.extract_archives = true;
+  EXPECT_THROW(ExecuteCopy(r), Error);
+  EXPECT_FALSE(PathExists(dst_ + "/escaped"));
+  EXPECT_FALSE(PathExists(dst_ + "/../escaped"));
 }
 
 TEST_F(CopyTest, ChmodMustBeOctal) {

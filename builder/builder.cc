@@ -1,6 +1,7 @@
 #include "builder/builder.h"
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 
 #include "base/digest.h"
@@ -31,6 +32,14 @@ struct StageState {
   std::string cache_key;  // key of the last step (or the base's identity)
 };
 
+// COPY runs in a child that changes directory to mount overlays: every path must be absolute.
+BuildOptions WithAbsolutePaths(BuildOptions o) {
+  o.context_dir = std::filesystem::absolute(o.context_dir).lexically_normal().string();
+  while (o.context_dir.size() > 1 && o.context_dir.back() == '/') o.context_dir.pop_back();
+  if (!o.dockerfile_path.empty()) o.dockerfile_path = std::filesystem::absolute(o.dockerfile_path).string();
+  return o;
+}
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -38,7 +47,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 class BuildRun {
  public:
   BuildRun(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run)
-      : store_(store), progress_(progress), options_(options), run_(run), cache_(store) {}
+      : store_(store), progress_(progress), options_(WithAbsolutePaths(options)), run_(run), cache_(store) {}
 
   BuildResult Run() {
     std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
@@ -298,7 +307,7 @@ class BuildRun {
 
   store::Store& store_;
   Progress& progress_;
-  const BuildOptions& options_;
+  const BuildOptions options_;
   const ContainerRunner& run_;
   StepCache cache_;
   plan::Plan plan_;

@@ -110,6 +110,29 @@ std::string DigestSources(const std::string& src_root, const std::vector<std::st
 
 namespace {
 
+// copy_file_range where the kernel can (same file system: reflinks, no copies through user
+// space); a plain read/write loop where it cannot (EXDEV between the context and an overlay).
+void CopyData(int in, int out, off_t size, const std::string& dst) {
+  off_t left = size;
+  while (left > 0) {
+    ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) break;
+    if (n < 0) throw SysError("copy to", dst);
+    if (n == 0) return;
+    left -= n;
+  }
+  static thread_local char buf[1 << 17];
+  while (left > 0) {
+    ssize_t n = ::read(in, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw SysError("read for copy to", dst);
+    if (n == 0) return;
+    WriteAll(out, buf, static_cast<size_t>(n), dst);
+    left -= n;
+  }
+}
+
 struct Copier {
   const CopyRequest& req;
   std::map<std::pair<dev_t, ino_t>, std::string> hardlinks;  // source inode -> first dest path
@@ -145,14 +168,7 @@ struct Copier {
     if (PathExists(dst) && !IsDirectory(dst)) ::unlink(dst.c_str());
     UniqueFd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!out) throw SysError("create", dst);
-    off_t left = st.st_size;
-    while (left > 0) {
-      ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw SysError("copy to", dst);
-      if (n == 0) break;
-      left -= n;
-    }
+    CopyData(in.get(), out.get(), st.st_size, dst);
     Owner(dst, st);
     if (::fchmod(out.get(), Mode(st)) != 0) throw SysError("chmod", dst);
     out.Reset();

@@ -44,7 +44,7 @@ std::unique_ptr<ImageSource> OpenImage(Globals& g, const std::string& arg) {
   auto src = std::make_unique<ImageSource>();
   struct stat st;
   if (::stat(arg.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    src->unpacked = MakeTempDir(JoinPath(g.Store().root(), "tmp"), "diff-");
+    src->unpacked = g.Store().NewScratchDir("diff-");
     store::ExtractLayer(arg, src->unpacked);
     src->own_store = std::make_unique<store::Store>(src->unpacked);
     auto tags = src->own_store->ListTags();
@@ -205,7 +205,7 @@ void AddVerify(CLI::App& app, Globals& g) {
     for (auto& a : build_args) has_file |= a == "-f" || a.rfind("--file", 0) == 0 || a.rfind("-f", 0) == 0;
     if (!has_file) build_args.insert(build_args.end(), {"-f", JoinPath(context, "Dockerfile")});
 
-    std::string work = MakeTempDir(JoinPath(g.Store().root(), "tmp"), "verify-");
+    std::string work = g.Store().NewScratchDir("verify-");
     try {
       Condition a{"A", "UTC", 022, "cairn-verify-a", false};
       Condition b{"B", "Pacific/Chatham", 077, "verify-b.example", true};

@@ -1,0 +1,282 @@
+// CommitLayerFromDir: a directory tree -> a deterministic tar -> gzip -> a blob.
+// The header rules live in tar_rules.cc; this file decides WHICH entries exist and in what order.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <memory>
+
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/fs.h"
+#include "store/gzip_sink.h"
+#include "store/layer.h"
+#include "store/tar_rules.h"
+
+namespace cairn::store {
+
+namespace {
+
+struct Node {
+  std::string tar_name;
+  std::string path;  // absolute, on disk
+  struct stat st {};
+  bool whiteout = false;  // overlay whiteout (char 0/0): written as ".wh.<name>"
+  bool opaque = false;    // overlay opaque dir: followed by "<dir>/.wh..wh..opq"
+  bool stub_parent = false;  // an excluded path lives below it
+};
+
+bool IsOpaqueDir(const std::string& path) {
+  // Root uses trusted.overlay.*; a rootless (userxattr) mount uses user.overlay.*.
+  for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+    char v[4];
+    ssize_t n = ::lgetxattr(path.c_str(), name, v, sizeof v);
+    if (n == 1 && v[0] == 'y') return true;
+  }
+  return false;
+}
+
+Xattrs ReadXattrs(const std::string& path) {
+  Xattrs out;
+  ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+  if (n <= 0) return out;  // none, or the file system has no xattrs
+  std::string names(static_cast<size_t>(n), '\0');
+  n = ::llistxattr(path.c_str(), names.data(), names.size());
+  if (n < 0) throw SysError("listxattr", path);
+  for (size_t i = 0; i < static_cast<size_t>(n);) {
+    std::string name(names.c_str() + i);
+    i += name.size() + 1;
+    if (!IsLayerXattr(name)) continue;
+    ssize_t len = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (len < 0) continue;  // removed meanwhile
+    std::string value(static_cast<size_t>(len), '\0');
+    len = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    if (len < 0) throw SysError("getxattr " + name, path);
+    value.resize(static_cast<size_t>(len));
+    out.emplace_back(name, value);
+  }
+  return out;
+}
+
+class Walker {
+ public:
+  Walker(const std::string& root, const SnapshotOptions& o) : root_(root), o_(o) {}
+
+  std::vector<Node> Run() {
+    Walk(root_, "");
+    // Rule: entries in bytewise order of their tar names. A prefix sorts first, so parents come
+    // before children; the order depends on names only, never on readdir or the file system.
+    std::sort(nodes_.begin(), nodes_.end(), [](const Node& a, const Node& b) { return a.tar_name < b.tar_name; });
+    return DropStubParents(std::move(nodes_));
+  }
+
+ private:
+  void Walk(const std::string& abs, const std::string& rel) {
+    for (const std::string& name : ListDir(abs)) {
+      std::string child_rel = rel.empty() ? name : rel + "/" + name;
+      std::string child = JoinPath(abs, name);
+      if (o_.exclude.count("/" + child_rel)) {
+        MarkStubParents(rel);
+        continue;
+      }
+      Node n;
+      n.path = child;
+      if (::lstat(child.c_str(), &n.st) != 0) throw SysError("lstat", child);
+      // Rule: sockets cannot be archived (tar has no type for them); docker skips them too.
+      if (S_ISSOCK(n.st.st_mode)) continue;
+      if (o_.overlay_upper && S_ISCHR(n.st.st_mode) && n.st.st_rdev == 0) {
+        n.whiteout = true;
+        n.tar_name = TarName(rel.empty() ? ".wh." + name : rel + "/.wh." + name, false);
+        nodes_.push_back(std::move(n));
+        continue;
+      }
+      bool dir = S_ISDIR(n.st.st_mode);
+      n.tar_name = TarName(child_rel, dir);
+      if (dir && o_.overlay_upper) n.opaque = IsOpaqueDir(child);
+      nodes_.push_back(std::move(n));
+      if (dir) Walk(child, child_rel);
+    }
+  }
+
+  void MarkStubParents(const std::string& rel) {
+    if (!rel.empty()) stub_parents_.insert(TarName(rel, true));
+    size_t slash = rel.rfind('/');
+    if (slash != std::string::npos) MarkStubParents(rel.substr(0, slash));
+  }
+
+  // Rule: a directory that holds nothing but excluded mount-point stubs (e.g. "etc/" created
+  // only so /etc/hosts could be bind-mounted) is not a change of the step and is dropped, unless
+  // it is opaque (that IS a change).
+  std::vector<Node> DropStubParents(std::vector<Node> nodes) {
+    std::vector<Node> kept;
+    for (size_t i = nodes.size(); i-- > 0;) {
+      Node& n = nodes[i];
+      bool has_child = !kept.empty() && kept.back().tar_name.rfind(n.tar_name, 0) == 0;
+      if (S_ISDIR(n.st.st_mode) && !n.opaque && !has_child && stub_parents_.count(n.tar_name)) continue;
+      kept.push_back(std::move(n));
+    }
+    std::reverse(kept.begin(), kept.end());
+    return kept;
+  }
+
+  const std::string& root_;
+  const SnapshotOptions& o_;
+  std::vector<Node> nodes_;
+  std::set<std::string> stub_parents_;
+};
+
+// tar bytes -> sha256 (diffID) -> gzip -> BlobWriter (which hashes the digest).
+class LayerSink {
+ public:
+  explicit LayerSink(BlobWriter& blob) : gzip_(blob) {}
+
+  void Write(const void* data, size_t size) {
+    diff_id_.Update(data, size);
+    gzip_.Write(data, size);
+  }
+  std::string Finish() {
+    gzip_.Finish();
+    return diff_id_.Finish();
+  }
+
+ private:
+  Sha256 diff_id_;
+  GzipSink gzip_;
+};
+
+class TarWriter {
+ public:
+  explicit TarWriter(LayerSink& sink) : c_locale_(), sink_(sink), a_(archive_write_new()), e_(archive_entry_new()) {
+    if (!a_ || !e_) throw Error("libarchive: out of memory");
+    ConfigureTarWriter(a_);
+    if (archive_write_open2(a_, this, nullptr, &TarWriter::OnWrite, nullptr, nullptr) != ARCHIVE_OK) Fail("open");
+  }
+  ~TarWriter() {
+    archive_entry_free(e_);
+    archive_write_free(a_);
+  }
+
+  void WriteNode(const Node& n, const std::string& hardlink_to, int64_t epoch) {
+    archive_entry_clear(e_);
+    if (n.whiteout) {
+      FillWhiteoutHeader(e_, n.tar_name, epoch);
+      return WriteHeader(n.tar_name);
+    }
+    std::string link;
+    if (S_ISLNK(n.st.st_mode)) link = ReadLink(n.path);
+    FillHeader(e_, n.tar_name, n.st, link, ReadXattrs(n.path), hardlink_to, epoch);
+    WriteHeader(n.tar_name);
+    if (S_ISREG(n.st.st_mode) && hardlink_to.empty()) WriteData(n);
+    if (n.opaque) {
+      // Rule: the opaque marker comes right after its directory (not at its sorted place), so
+      // an applier that works in stream order clears the lower children before this layer's
+      // own children arrive.
+      archive_entry_clear(e_);
+      std::string marker = n.tar_name + ".wh..wh..opq";
+      FillWhiteoutHeader(e_, marker, epoch);
+      WriteHeader(marker);
+    }
+  }
+
+  void Close() {
+    if (archive_write_close(a_) != ARCHIVE_OK) Fail("close");
+  }
+
+ private:
+  static la_ssize_t OnWrite(archive*, void* self, const void* data, size_t size) {
+    auto* w = static_cast<TarWriter*>(self);
+    try {
+      w->sink_.Write(data, size);
+      return static_cast<la_ssize_t>(size);
+    } catch (...) {
+      w->error_ = std::current_exception();  // rethrown in Fail: exceptions must not cross C code
+      return -1;
+    }
+  }
+
+  [[noreturn]] void Fail(const std::string& what) {
+    if (error_) std::rethrow_exception(error_);
+    throw Error("writing layer tar (" + what + "): " + archive_error_string(a_));
+  }
+
+  void WriteHeader(const std::string& name) {
+    if (!HeaderWritten(archive_write_header(a_, e_))) Fail("header of " + name);
+  }
+
+  void WriteData(const Node& n) {
+    UniqueFd fd(::open(n.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) throw SysError("open", n.path);
+    char buf[1 << 16];
+    int64_t total = 0;
+    for (;;) {
+      ssize_t r = ::read(fd.get(), buf, sizeof buf);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        throw SysError("read", n.path);
+      }
+      if (r == 0) break;
+      total += r;
+      if (total > n.st.st_size) break;
+      if (archive_write_data(a_, buf, static_cast<size_t>(r)) != r) Fail("data of " + n.path);
+    }
+    if (total != n.st.st_size)
+      throw Error(n.path + " changed size while its layer was written (is a process still writing to it?)");
+  }
+
+  static std::string ReadLink(const std::string& path) {
+    std::string buf(4096, '\0');
+    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+    if (n < 0) throw SysError("readlink", path);
+    buf.resize(static_cast<size_t>(n));
+    return buf;
+  }
+
+  CLocaleScope c_locale_;  // first member: alive before libarchive sees any name
+  LayerSink& sink_;
+  archive* a_;
+  archive_entry* e_;
+  std::exception_ptr error_;
+};
+
+}  // namespace
+
+std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, const SnapshotOptions& options) {
+  try {
+    std::vector<Node> nodes = Walker(dir, options).Run();
+    if (nodes.empty()) return std::nullopt;
+    auto blob = store.NewBlobWriter();
+    std::string diff_id;
+    {
+      LayerSink sink(*blob);
+      TarWriter tar(sink);
+      // Rule: hard links inside the layer: the first path in sorted order carries the data,
+      // later paths with the same inode become link entries to it.
+      std::map<std::pair<dev_t, ino_t>, std::string> first_path;
+      for (const Node& n : nodes) {
+        std::string link_to;
+        if (!n.whiteout && !S_ISDIR(n.st.st_mode) && n.st.st_nlink > 1) {
+          auto [it, inserted] = first_path.try_emplace({n.st.st_dev, n.st.st_ino}, n.tar_name);
+          if (!inserted) link_to = it->second;
+        }
+        tar.WriteNode(n, link_to, options.source_date_epoch);
+      }
+      tar.Close();
+      diff_id = sink.Finish();
+    }
+    Layer layer;
+    layer.descriptor = blob->Commit(media::kOciLayerGzip);
+    layer.descriptor.annotations["io.cairn.layer.compression"] = GzipSink::Description();
+    layer.diff_id = diff_id;
+    return layer;
+  } catch (const std::exception& e) {
+    throw Wrap("snapshotting " + dir, e);
+  }
+}
+
+}  // namespace cairn::store

@@ -1,0 +1,248 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "base/digest.h"
+#include "base/fs.h"
+#include "store/layer.h"
+#include "tar_util.h"
+#include "test_dir.h"
+
+namespace cairn::store {
+namespace {
+
+using testing::ReadTar;
+using testing::TarEntry;
+using testing::TarNames;
+using testing::TempDirTest;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int64_t kEpoch = 1000000000;  // 2001-09-09
+
+void Write(const std::string& path, const std::string& data, mode_t mode = 0644) {
+  MakeDirs(path.substr(0, path.rfind('/')));
+  WriteFileAtomic(path, data, mode);
+  ::chmod(path.c_str(), mode);  // exact bits, setuid included
+}
+
+void SetMtime(const std::string& path, int64_t t) {
+  struct timespec ts[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), ts, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+// The uncompressed tar bytes of a layer blob.
+std::string RawTar(const std::string& blob) {
+  std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_raw(a.get());
+  EXPECT_EQ(archive_read_open_filename(a.get(), blob.c_str(), 1 << 16), ARCHIVE_OK);
+  archive_entry* e;
+  EXPECT_EQ(archive_read_next_header(a.get(), &e), ARCHIVE_OK);
+  std::string out;
+  char buf[1 << 16];
+  la_ssize_t n;
+  while ((n = archive_read_data(a.get(), buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+class LayerCommitTest : public TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    store_ = std::make_unique<Store>(Path("store"));
+    MakeDirs(Path("upper"));
+  }
+  Layer Commit(const std::string& dir, bool overlay = true, std::set<std::string> exclude = {}) {
+    SnapshotOptions o;
+    o.source_date_epoch = kEpoch;
+    o.overlay_upper = overlay;
+    o.exclude = std::move(exclude);
+    auto l = CommitLayerFromDir(*store_, dir, o);
+    EXPECT_TRUE(l.has_value());
+    return l.value_or(Layer{});
+  }
+  std::vector<TarEntry> Entries(const Layer& l) { return ReadTar(store_->BlobPath(l.descriptor.digest)); }
+  std::string U(const std::string& rel) { return Path("upper/" + rel); }
+
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(LayerCommitTest, EntriesAreSortedRelativeAndNormalised) {
+  Write(U("etc/passwd"), "root:x:0:0\n", 0644);
+  Write(U("bin/su"), "su", 04755);
+  MakeDirs(U("tmp"));
+  ::chmod(U("tmp").c_str(), 01777);
+  ::chown(U("bin/su").c_str(), 1000, 50);
+  ::chmod(U("bin/su").c_str(), 04755);  // chown cleared setuid
+  SetMtime(U("etc/passwd"), 500);  // older than the epoch: kept
+
+  Layer l = Commit(Path("upper"));
+  std::vector<TarEntry> es = Entries(l);
+  std::vector<std::string> names;
+  for (auto& e : es) names.push_back(e.name);
+  EXPECT_THAT(names, ElementsAre("bin/", "bin/su", "etc/", "etc/passwd", "tmp/"));
+  EXPECT_EQ(es[1].mode, 04755u);
+  EXPECT_EQ(es[1].uid, 1000);
+  EXPECT_EQ(es[1].gid, 50);
+  EXPECT_EQ(es[1].uname, "");
+  EXPECT_EQ(es[1].gname, "");
+  EXPECT_EQ(es[1].mtime, kEpoch);  // written just now: clamped
+  EXPECT_EQ(es[3].mode, 0644u);
+  EXPECT_EQ(es[3].mtime, 500);
+  EXPECT_EQ(es[3].data, "root:x:0:0\n");
+  EXPECT_EQ(es[4].mode, 01777u);
+  EXPECT_EQ(l.descriptor.media_type, media::kOciLayerGzip);
+  EXPECT_THAT(l.descriptor.annotations.at("io.cairn.layer.compression"), HasSubstr("gzip level 6"));
+}
+
+TEST_F(LayerCommitTest, DigestsDescribeTheBlobAndTheTar) {
+  Write(U("a"), "x");
+  Layer l = Commit(Path("upper"));
+  std::string blob = store_->BlobPath(l.descriptor.digest);
+  EXPECT_EQ(DigestOfFile(blob), l.descriptor.digest);
+  EXPECT_EQ(DigestOf(RawTar(blob)), l.diff_id);
+  // gzip header: no name flag, mtime 0, OS "unknown".
+  std::string gz = ReadFile(blob);
+  EXPECT_EQ(gz[3], 0);
+  EXPECT_EQ(gz.substr(4, 4), std::string(4, '\0'));
+  EXPECT_EQ(static_cast<unsigned char>(gz[9]), 255);
+}
+
+TEST_F(LayerCommitTest, SymlinksAndHardlinks) {
+  Write(U("b/file"), "data");
+  ASSERT_EQ(::link(U("b/file").c_str(), U("a-link").c_str()), 0);
+  ASSERT_EQ(::symlink("/b/file", U("sym").c_str()), 0);
+  std::vector<TarEntry> es = Entries(Commit(Path("upper")));
+  ASSERT_EQ(es.size(), 4u);
+  // "a-link" sorts first, so it carries the data; "b/file" links to it.
+  EXPECT_EQ(es[0].name, "a-link");
+  EXPECT_EQ(es[0].type, 'f');
+  EXPECT_EQ(es[0].data, "data");
+  EXPECT_EQ(es[2].name, "b/file");
+  EXPECT_EQ(es[2].type, 'h');
+  EXPECT_EQ(es[2].link, "a-link");
+  EXPECT_EQ(es[3].name, "sym");
+  EXPECT_EQ(es[3].type, 'l');
+  EXPECT_EQ(es[3].link, "/b/file");
+}
+
+TEST_F(LayerCommitTest, OverlayWhiteoutsAndOpaqueDirs) {
+  MakeDirs(U("etc"));
+  ASSERT_EQ(::mknod(U("etc/gone").c_str(), S_IFCHR | 0, makedev(0, 0)), 0);
+  MakeDirs(U("var/cache"));
+  Write(U("var/cache/new"), "n");
+  ASSERT_EQ(::setxattr(U("var/cache").c_str(), "trusted.overlay.opaque", "y", 1, 0), 0);
+  ASSERT_EQ(::setxattr(U("var/cache/new").c_str(), "user.note", "hi", 2, 0), 0);
+  std::vector<TarEntry> es = Entries(Commit(Path("upper")));
+  std::vector<std::string> names;
+  for (auto& e : es) names.push_back(e.name);
+  EXPECT_THAT(names, ElementsAre("etc/", "etc/.wh.gone", "var/", "var/cache/", "var/cache/.wh..wh..opq", "var/cache/new"));
+  EXPECT_EQ(es[1].type, 'f');
+  EXPECT_EQ(es[1].mode, 0u);
+  EXPECT_EQ(es[1].mtime, kEpoch);
+  EXPECT_EQ(es[4].type, 'f');
+  EXPECT_TRUE(es[3].xattrs.empty()) << "overlay bookkeeping leaked";
+  EXPECT_EQ(es[5].xattrs.at("user.note"), "hi");
+}
+
+TEST_F(LayerCommitTest, PlainTreeKeepsCharDevicesAsDevices) {
+  ASSERT_EQ(::mknod(U("null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
+  ASSERT_EQ(::mknod(U("zero0").c_str(), S_IFCHR | 0600, makedev(0, 0)), 0);
+  ASSERT_EQ(::mkfifo(U("pipe").c_str(), 0600), 0);
+  std::vector<TarEntry> es = Entries(Commit(Path("upper"), /*overlay=*/false));
+  ASSERT_EQ(es.size(), 3u);
+  EXPECT_EQ(es[0].name, "null");
+  EXPECT_EQ(es[0].type, 'c');
+  EXPECT_EQ(es[0].rdev_major, 1u);
+  EXPECT_EQ(es[0].rdev_minor, 3u);
+  EXPECT_EQ(es[1].type, 'p');
+  EXPECT_EQ(es[2].name, "zero0");
+  EXPECT_EQ(es[2].type, 'c');
+}
+
+TEST_F(LayerCommitTest, ExcludedStubsAndTheirBareParentsAreLeftOut) {
+  Write(U("etc/hosts"), "127.0.0.1 localhost\n");
+  MakeDirs(U("proc"));
+  Write(U("app/main"), "m");
+  std::vector<std::string> names = TarNames(store_->BlobPath(Commit(Path("upper"), true, {"/etc/hosts", "/proc"}).descriptor.digest));
+  EXPECT_THAT(names, ElementsAre("app/", "app/main"));
+}
+
+TEST_F(LayerCommitTest, NothingLeftMeansNoLayer) {
+  Write(U("etc/resolv.conf"), "nameserver 1.1.1.1\n");
+  SnapshotOptions o;
+  o.exclude = {"/etc/resolv.conf"};
+  EXPECT_FALSE(CommitLayerFromDir(*store_, Path("upper"), o).has_value());
+  MakeDirs(Path("empty"));
+  EXPECT_FALSE(CommitLayerFromDir(*store_, Path("empty"), SnapshotOptions{}).has_value());
+}
+
+void MakeTree(const std::string& root, bool reversed) {
+  SCOPED_TRACE(root);
+  // Same content, created in a different order (different inodes, readdir order).
+  std::vector<std::string> files = {"z/last", "a/first", "m/middle/deep", "m/mid"};
+  if (reversed) std::reverse(files.begin(), files.end());
+  for (auto& f : files) Write(root + "/" + f, "content of " + f);
+  ::symlink("a/first", (root + "/link").c_str());
+  ::link((root + "/z/last").c_str(), (root + "/hard").c_str());
+  ::setxattr((root + "/a/first").c_str(), "user.b", "2", 1, 0);
+  ::setxattr((root + "/a/first").c_str(), "user.a", "1", 1, 0);
+  // vfs_cap_data v2: magic, then permitted/inheritable pairs; permitted = CAP_NET_RAW.
+  const char cap[20] = {0, 0, 0, 2, 0, 0x20, 0, 0};
+  ASSERT_EQ(::setxattr((root + "/a/first").c_str(), "security.capability", cap, sizeof cap, 0), 0);
+  std::string long_name = root + "/" + std::string(150, 'n');
+  Write(long_name, "long");  // needs a PAX path record
+}
+
+TEST_F(LayerCommitTest, SameTreeGivesSameBytesRegardlessOfHistory) {
+  MakeTree(Path("one"), false);
+  MakeTree(Path("two"), true);
+  Layer a = Commit(Path("one"));
+  Layer b = Commit(Path("two"));
+  EXPECT_EQ(a.descriptor.digest, b.descriptor.digest);
+  EXPECT_EQ(a.diff_id, b.diff_id);
+
+  // Touching everything (newer than the epoch) changes nothing either.
+  for (auto& f : {"z/last", "a/first", "m", "m/middle", ""}) SetMtime(Path("one/") + f, kEpoch + 12345);
+  Layer c = Commit(Path("one"));
+  EXPECT_EQ(c.descriptor.digest, a.descriptor.digest);
+
+  // A second store (another machine) agrees too.
+  Store other(Path("other"));
+  SnapshotOptions o;
+  o.source_date_epoch = kEpoch;
+  EXPECT_EQ(CommitLayerFromDir(other, Path("two"), o)->descriptor.digest, a.descriptor.digest);
+}
+
+TEST_F(LayerCommitTest, PaxHeadersCarryNoPidAndXattrsAreSorted) {
+  MakeTree(Path("one"), false);
+  Layer l = Commit(Path("one"));
+  std::string tar = RawTar(store_->BlobPath(l.descriptor.digest));
+  // The PAX header of the 150-char name is named "PaxHeader/<name prefix>": no pid, no counter.
+  size_t pax = tar.find("PaxHeader/nnn");
+  ASSERT_NE(pax, std::string::npos);
+  EXPECT_EQ(pax % 512, 0u);
+  std::string pax_name = tar.substr(pax, 100).c_str();
+  EXPECT_EQ(pax_name.find_first_not_of('n', 10), std::string::npos) << pax_name;
+  EXPECT_LT(tar.find("user.a"), tar.find("user.b"));
+  EXPECT_LT(tar.find("security.capability"), tar.find("user.a"));
+  std::vector<TarEntry> es = ReadTar(store_->BlobPath(l.descriptor.digest));
+  for (auto& e : es) {
+    if (e.name == "a/first") {
+      EXPECT_EQ(e.xattrs.size(), 3u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cairn::store

@@ -1,0 +1,141 @@
+// Client::Pull: manifest (through an index when there is one), then the missing blobs, verified.
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "base/digest.h"
+#include "base/error.h"
+#include "store/registry/download.h"
+#include "store/registry/parallel.h"
+#include "store/registry/registry.h"
+#include "store/registry/session.h"
+
+namespace cairn::store::registry {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
+
+struct Manifest {
+  std::string bytes;
+  std::string media_type;
+  std::string digest;
+};
+
+bool IsIndexType(const std::string& media_type) {
+  return media_type == media::kOciIndex || media_type == kDockerManifestList;
+}
+
+std::string AcceptHeader() {
+  return std::string("Accept: ") + media::kOciIndex + ", " + media::kOciManifest + ", " + kDockerManifestList + ", " +
+         media::kDockerManifest;
+}
+
+// The media type a manifest declares, else the Content-Type it was served with.
+std::string MediaTypeOf(const std::string& bytes, const HttpResponse& resp) {
+  json j = json::parse(bytes, nullptr, false);
+  if (j.is_object() && j.contains("mediaType") && j["mediaType"].is_string()) return j["mediaType"];
+  std::string type = resp.Header("content-type");
+  return type.substr(0, type.find(';'));
+}
+
+Manifest FetchManifest(Session& s, const std::string& name) {
+  HttpRequest req;
+  req.url = s.RepoUrl("/manifests/" + name);
+  req.headers.push_back(AcceptHeader());
+  HttpResponse resp = s.Send(req);
+  if (resp.status == 404) throw Error("manifest " + name + " not found (" + Describe(resp) + ")");
+  if (resp.status == 401 || resp.status == 403)
+    throw Error("access to manifest " + name + " denied (" + Describe(resp) +
+                "); log in with docker's config.json \"auths\" if the repository is private");
+  if (resp.status != 200) throw Error("manifest " + name + ": " + Describe(resp));
+  Manifest m{resp.body, MediaTypeOf(resp.body, resp), DigestOf(resp.body)};
+  if (IsValidDigest(name) && m.digest != name)
+    throw Error("manifest " + name + " arrived with digest " + m.digest + " (corrupted or tampered with)");
+  std::string claimed = resp.Header("docker-content-digest");
+  if (IsValidDigest(claimed) && claimed != m.digest)
+    throw Error("manifest " + name + ": registry says digest " + claimed + " but the bytes hash to " + m.digest);
+  return m;
+}
+
+// From an index, the linux/amd64 manifest: the only platform cairn's runtime executes.
+Descriptor PickPlatform(const Manifest& index) {
+  json j = json::parse(index.bytes, nullptr, false);
+  if (!j.is_object() || !j.contains("manifests") || !j["manifests"].is_array())
+    throw Error("image index " + index.digest + " lists no manifests");
+  std::string seen;
+  for (auto& m : j["manifests"]) {
+    json p = m.value("platform", json::object());
+    std::string os = p.value("os", ""), arch = p.value("architecture", "");
+    if (os == "linux" && arch == "amd64") return DescriptorFromJson(m);
+    seen += (seen.empty() ? "" : ", ") + os + "/" + arch;
+  }
+  throw Error("image index " + index.digest + " has no linux/amd64 image (it has: " + seen + ")");
+}
+
+// The config and layers of a manifest, each once.
+std::vector<Descriptor> BlobsOf(const Manifest& m) {
+  json j = json::parse(m.bytes, nullptr, false);
+  if (!j.is_object() || !j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
+    throw Error("manifest " + m.digest + " of type \"" + m.media_type +
+                "\" has no config and layers (docker schema 1 and other formats are not supported)");
+  std::vector<Descriptor> all{DescriptorFromJson(j["config"])};
+  for (auto& l : j["layers"]) all.push_back(DescriptorFromJson(l));
+  std::vector<Descriptor> unique;
+  std::set<std::string> seen;
+  for (auto& d : all) {
+    if (!IsValidDigest(d.digest)) throw Error("manifest " + m.digest + " names blob \"" + d.digest + "\" (only sha256 is supported)");
+    if (seen.insert(d.digest).second) unique.push_back(d);
+  }
+  return unique;
+}
+
+void FetchIfMissing(Session& s, Store& store, const Descriptor& d, const Reporter& report) {
+  if (store.HasBlob(d.digest)) return report(TransferEvent::kBlobPresent, d);
+  report(TransferEvent::kBlobStarted, d);
+  try {
+    DownloadBlob(s, store, d);
+  } catch (const std::exception& e) {
+    throw Error("blob " + d.digest + ": " + e.what());
+  }
+  report(TransferEvent::kBlobDone, d);
+}
+
+// The local tag: the full name with the tag, or with the digest when no tag was given.
+std::string LocalName(const Reference& ref) {
+  Reference local = ref;
+  if (!local.tag.empty()) local.digest.clear();
+  return local.String();
+}
+
+Descriptor PullFrom(Session& s, Store& store, const Reference& ref, const Reporter& report) {
+  Manifest m = FetchManifest(s, ref.ManifestRef());
+  if (IsIndexType(m.media_type)) m = FetchManifest(s, PickPlatform(m).digest);
+  std::vector<Descriptor> blobs = BlobsOf(m);
+  ParallelFor(blobs.size(), kTransferThreads, [&](size_t i) { FetchIfMissing(s, store, blobs[i], report); });
+  // The manifest goes in last, so a tag never names an image whose blobs are not all here.
+  Descriptor d = store.PutBlob(m.bytes, m.media_type);
+  store.SetTag(LocalName(ref), d);
+  report(TransferEvent::kManifestDone, d);
+  return d;
+}
+
+}  // namespace
+
+Descriptor Client::Pull(Store& store, const Reference& ref) {
+  std::vector<std::string> endpoints = PullEndpoints(config_, ref.registry);
+  std::string failures;
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    Session s(config_, ref.registry, endpoints[i], ref.repository);
+    try {
+      return PullFrom(s, store, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+    } catch (const std::exception& e) {
+      // A mirror that fails is skipped: the registry itself is the authority.
+      failures += (failures.empty() ? "" : "; ") + endpoints[i] + ": " + e.what();
+    }
+  }
+  throw Error("pull " + ref.String() + " failed: " + failures);
+}
+
+}  // namespace cairn::store::registry

@@ -1,0 +1,37 @@
+// Test support: a real distribution registry (Debian's docker-registry) on a loopback port,
+// started for a test and killed when the object dies; plus small process helpers.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace cairn::store::registry::testing {
+
+// A port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
+class TestRegistry {
+ public:
+  // Starts `docker-registry serve` with its data under a fresh temp dir. With an htpasswd file
+  // (bcrypt lines), the registry demands basic auth (realm "cairn-test"). Waits until /v2/ answers.
+  explicit TestRegistry(const std::string& htpasswd_file = "");
+  ~TestRegistry();
+  TestRegistry(const TestRegistry&) = delete;
+  TestRegistry& operator=(const TestRegistry&) = delete;
+
+  int port() const { return port_; }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const;  // what the registry printed, for failure messages
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Runs argv, returns its exit status; stdout goes to *out when given (stderr is appended too).
+int RunCommand(const std::vector<std::string>& argv, std::string* out = nullptr);
+
+}  // namespace cairn::store::registry::testing

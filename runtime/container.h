@@ -22,7 +22,8 @@ struct BindMount {
 
 struct ContainerSpec {
   // Overlay root. lowerdirs top-most first; may be empty (FROM scratch). upperdir and workdir must
-  // be on the same file system and exist.
+  // be on the same file system and exist (relative paths are taken from the current directory). Run() briefly creates an empty directory
+  // beside workdir (a mount point in the container's own namespace) and removes it on return.
   std::vector<std::string> lowerdirs;
   std::string upperdir;
   std::string workdir;
@@ -37,7 +38,8 @@ struct ContainerSpec {
   bool host_network = false;
   std::vector<BindMount> binds;
 
-  int stdin_fd = -1;  // -1 = /dev/null
+  // The command's stdio; Run() does not close them. -1 = /dev/null.
+  int stdin_fd = -1;
   int stdout_fd = 1;
   int stderr_fd = 2;
 };
@@ -51,7 +53,10 @@ struct ExitStatus {
 };
 
 // Runs spec.argv to completion and returns how it ended. Throws cairn::Error if the container
-// cannot be set up, with the child's own message ("mount overlay on /: Invalid argument").
+// cannot be set up, with the child's own message ("container setup: mount overlay on ...: Invalid
+// argument"). A command that cannot be executed is the command's failure, not a setup failure: it
+// prints "cairn: exec NAME: REASON" on the command's stderr and exits 127 (126 when the file is
+// not executable), as a shell would. Safe to call from several threads at once.
 ExitStatus Run(const ContainerSpec& spec);
 
 // Paths the runtime may create in the upper dir as mount points; a snapshot leaves them out.

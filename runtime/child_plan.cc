@@ -1,0 +1,189 @@
+#include "runtime/child_plan.h"
+
+#include <sched.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "runtime/security.h"
+
+namespace cairn::runtime {
+
+namespace {
+
+// The kernel copies legacy mount options into one page and rejects anything longer.
+constexpr size_t kMountOptionsLimit = 4095;
+constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+void CheckOverlayPath(const std::string& what, const std::string& path) {
+  if (path.empty()) throw Error("container: " + what + " is empty");
+  if (path.find_first_of(",:\\") != std::string::npos)
+    throw Error("container: " + what + " " + path +
+                " contains ',', ':' or '\\', which overlay mount options cannot carry (use another path)");
+}
+
+std::string Dirname(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// The longest directory that contains every path (by whole components).
+std::string CommonParent(const std::vector<std::string>& paths) {
+  std::string common = Dirname(paths.front());
+  for (const auto& p : paths) {
+    while (common != "/" && !(p.compare(0, common.size(), common) == 0 && p.size() > common.size() &&
+                              p[common.size()] == '/'))
+      common = Dirname(common);
+  }
+  return common;
+}
+
+std::string RelativeTo(const std::string& base, const std::string& path) {
+  if (base == "/") return path.substr(1);
+  if (path.compare(0, base.size(), base) == 0 && path.size() > base.size() && path[base.size()] == '/')
+    return path.substr(base.size() + 1);
+  return path;  // not under base: stays absolute, which overlay accepts as well
+}
+
+std::string Options(const std::vector<std::string>& lowers, const std::string& upper, const std::string& work) {
+  std::string o = "lowerdir=";
+  for (size_t i = 0; i < lowers.size(); ++i) o += (i ? ":" : "") + lowers[i];
+  o += ",upperdir=" + upper + ",workdir=" + work;
+  // The upper dir alone must describe the change, as plain files and whiteouts: no index, no
+  // redirects, no metadata-only copy-ups (the snapshot reads upper, never the merged view).
+  o += ",index=off,redirect_dir=off,metacopy=off";
+  return o;
+}
+
+std::string ResolvConf(bool host_network) {
+  // Without a network there is nothing to resolve through; with the host's network, its resolver.
+  if (!host_network) return "";
+  try {
+    return ReadFile("/etc/resolv.conf");
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+std::string PathOf(const std::vector<std::string>& env) {
+  for (const auto& kv : env)
+    if (kv.compare(0, 5, "PATH=") == 0) return kv.substr(5);
+  return kDefaultPath;
+}
+
+std::string AbsoluteInContainer(const std::string& what, const std::string& path) {
+  if (path.empty() || path[0] != '/') throw Error("container: " + what + " \"" + path + "\" must be an absolute path");
+  return path;
+}
+
+void AddBinds(const ContainerSpec& spec, ChildPlan& plan) {
+  for (const auto& b : spec.binds) {
+    struct stat st;
+    if (::stat(b.source.c_str(), &st) != 0) throw SysError("bind mount source", b.source);
+    PlannedBind p{AbsoluteHostPath(b.source), AbsoluteInContainer("bind mount target", b.target), b.read_only, S_ISDIR(st.st_mode)};
+    plan.binds.push_back(p);
+  }
+}
+
+void AddExec(const ContainerSpec& spec, ChildPlan& plan) {
+  if (spec.argv.empty() || spec.argv[0].empty()) throw Error("container: no command to run (argv is empty)");
+  plan.argv_storage = spec.argv;
+  plan.env_storage = spec.env;
+  for (auto& a : plan.argv_storage) plan.argv.push_back(a.data());
+  plan.argv.push_back(nullptr);
+  for (auto& e : plan.env_storage) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+  plan.path = PathOf(spec.env);
+}
+
+}  // namespace
+
+std::string AbsoluteHostPath(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  char cwd[PATH_MAX];
+  if (!::getcwd(cwd, sizeof cwd)) throw SysError("getcwd", "");
+  return JoinPath(cwd, path);
+}
+
+std::string HostsFile(const std::string& hostname) {
+  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n";
+}
+
+std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerdirs, const std::string& upperdir,
+                                          const std::string& workdir, std::string* chdir_to) {
+  for (const auto& l : lowerdirs) CheckOverlayPath("lowerdir", l);
+  CheckOverlayPath("upperdir", upperdir);
+  CheckOverlayPath("workdir", workdir);
+  chdir_to->clear();
+  std::string options = Options(lowerdirs, upperdir, workdir);
+  if (options.size() <= kMountOptionsLimit) return options;
+
+  // Too long: name everything relative to the common parent and mount from there (docker's
+  // overlay2 does the same with its short "l/" links).
+  std::vector<std::string> all = lowerdirs;
+  for (const auto& l : all)
+    if (l[0] != '/') throw Error("container: overlay options are too long and lowerdir " + l + " is relative");
+  std::string base = CommonParent(all);
+  std::vector<std::string> relative;
+  for (const auto& l : lowerdirs) relative.push_back(RelativeTo(base, l));
+  options = Options(relative, RelativeTo(base, upperdir), RelativeTo(base, workdir));
+  if (options.size() > kMountOptionsLimit) return std::nullopt;
+  *chdir_to = base;
+  return options;
+}
+
+ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch) {
+  ChildPlan plan;
+  plan.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+  if (!spec.host_network) plan.clone_flags |= CLONE_NEWNET;
+  plan.host_network = spec.host_network;
+
+  plan.scratch = scratch;
+  plan.root = JoinPath(scratch, "root");
+  std::vector<std::string> lowers;
+  for (const auto& l : spec.lowerdirs) lowers.push_back(AbsoluteHostPath(l));
+  if (lowers.empty()) {
+    // overlay needs at least one lower layer; FROM scratch gets an empty one.
+    plan.empty_lower = JoinPath(scratch, "empty");
+    lowers.push_back(plan.empty_lower);
+  }
+  std::string upper = AbsoluteHostPath(spec.upperdir), work = AbsoluteHostPath(spec.workdir);
+  if (auto options = OverlayOptions(lowers, upper, work, &plan.overlay_cwd)) {
+    plan.overlay_options = *options;
+  } else {
+    plan.overlay_lowers = lowers;
+    plan.overlay_upper = upper;
+    plan.overlay_work = work;
+  }
+  plan.overlay_dirs = " (upperdir " + spec.upperdir + ", workdir " + spec.workdir + ")";
+
+  plan.hostname = spec.hostname.empty() ? "cairn" : spec.hostname;
+  plan.files = {
+      {"/etc/hosts", HostsFile(plan.hostname), JoinPath(scratch, "hosts")},
+      {"/etc/hostname", plan.hostname + "\n", JoinPath(scratch, "hostname")},
+      {"/etc/resolv.conf", ResolvConf(spec.host_network), JoinPath(scratch, "resolv.conf")},
+  };
+  AddBinds(spec, plan);
+  plan.bind_fds.assign(plan.binds.size(), -1);
+
+  plan.cwd = AbsoluteInContainer("working directory", spec.cwd.empty() ? "/" : spec.cwd);
+  plan.uid = spec.uid;
+  plan.gid = spec.gid;
+  plan.groups.assign(spec.supplementary_groups.begin(), spec.supplementary_groups.end());
+  plan.stdin_fd = spec.stdin_fd;
+  plan.stdout_fd = spec.stdout_fd;
+  plan.stderr_fd = spec.stderr_fd;
+  AddExec(spec, plan);
+  // Compiled once per process: the profile never changes and libseccomp takes milliseconds.
+  static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
+  plan.seccomp = seccomp;
+  return plan;
+}
+
+}  // namespace cairn::runtime

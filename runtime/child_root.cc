@@ -1,0 +1,227 @@
+// Builds the container's file system tree inside its private mount namespace.
+//
+// Order matters: everything that needs a host path (the overlay's directories, /dev nodes, the
+// generated files, bind sources) is opened as a detached mount before pivot_root; everything that
+// names a path inside the container is attached after it, so a symlink in the image resolves
+// inside the container and can never point a mount at the host.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "runtime/child_steps.h"
+#include "runtime/child_support.h"
+
+namespace cairn::runtime::child {
+
+namespace {
+
+// The device nodes every container has (the OCI runtime spec's default devices).
+constexpr const char* kDevices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+constexpr int kDeviceCount = sizeof kDevices / sizeof kDevices[0];
+constexpr int kMaxFiles = 8;
+
+// runc's defaults: kernel information a container has no business reading...
+constexpr const char* kMaskedPaths[] = {
+    "/proc/acpi",        "/proc/asound",     "/proc/kcore",       "/proc/keys",
+    "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+    "/proc/scsi",        "/sys/firmware",    "/sys/devices/virtual/powercap",
+};
+// ...and kernel knobs it must not turn.
+constexpr const char* kReadOnlyPaths[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+struct Detached {
+  int devices[kDeviceCount];
+  int files[kMaxFiles];
+};
+
+int OpenTree(const char* path, bool recursive) {
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  int fd = ::open_tree(AT_FDCWD, path, flags);
+  if (fd < 0) Fail(errno, "open_tree ", path);
+  return fd;
+}
+
+void MakeReadOnly(int tree, const char* what) {
+  mount_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.attr_set = MOUNT_ATTR_RDONLY;
+  Must(::mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr), "make read-only ", what);
+}
+
+void Attach(int tree, const char* target) {
+  Must(::move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH), "bind mount on ", target);
+  ::close(tree);
+}
+
+// A private tmpfs on the (empty) host scratch dir holds the root mount point and the generated
+// files; it exists only in this namespace, so nothing is left on the host when the container ends.
+void PrepareScratch(const ChildPlan& plan) {
+  Must(::mount("tmpfs", plan.scratch.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"),
+       "mount tmpfs on ", plan.scratch.c_str());
+  Must(::mkdir(plan.root.c_str(), 0755), "mkdir ", plan.root.c_str());
+  if (!plan.empty_lower.empty()) Must(::mkdir(plan.empty_lower.c_str(), 0755), "mkdir ", plan.empty_lower.c_str());
+  for (const auto& f : plan.files)
+    if (int err = WriteWholeFile(f.scratch.c_str(), f.content.data(), f.content.size(), 0644))
+      Fail(err, "write ", f.scratch.c_str());
+}
+
+// More layers than one page of options can name: the new mount API takes them one at a time
+// ("lowerdir+", Linux 6.8 and later).
+void MountOverlayByLayer(const ChildPlan& plan) {
+  const char* what = "mount overlay layer by layer on ";
+  int fs = ::fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs < 0) Fail(errno, what, plan.root.c_str(), plan.overlay_dirs.c_str());
+  for (const auto& lower : plan.overlay_lowers)
+    Must(::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lower.c_str(), 0), what, "lowerdir+ ", lower.c_str());
+  const char* params[][2] = {{"upperdir", plan.overlay_upper.c_str()}, {"workdir", plan.overlay_work.c_str()},
+                             {"index", "off"}, {"redirect_dir", "off"}, {"metacopy", "off"}};
+  for (auto& p : params) Must(::fsconfig(fs, FSCONFIG_SET_STRING, p[0], p[1], 0), what, p[0], plan.overlay_dirs.c_str());
+  Must(::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0), what, plan.root.c_str(), plan.overlay_dirs.c_str());
+  int mnt = ::fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  if (mnt < 0) Fail(errno, what, plan.root.c_str(), plan.overlay_dirs.c_str());
+  ::close(fs);
+  Attach(mnt, plan.root.c_str());
+}
+
+void MountOverlay(const ChildPlan& plan) {
+  if (plan.overlay_options.empty()) return MountOverlayByLayer(plan);
+  if (!plan.overlay_cwd.empty()) Must(::chdir(plan.overlay_cwd.c_str()), "chdir ", plan.overlay_cwd.c_str());
+  Must(::mount("overlay", plan.root.c_str(), "overlay", 0, plan.overlay_options.c_str()),
+       "mount overlay on ", plan.root.c_str(), plan.overlay_dirs.c_str());
+}
+
+Detached DetachHostTrees(ChildPlan& plan) {
+  Detached d;
+  for (int i = 0; i < kDeviceCount; ++i) {
+    char path[64] = "/dev/";
+    Append(path, sizeof path, kDevices[i]);
+    d.devices[i] = OpenTree(path, false);
+  }
+  for (size_t i = 0; i < plan.files.size() && i < kMaxFiles; ++i) d.files[i] = OpenTree(plan.files[i].scratch.c_str(), false);
+  for (size_t i = 0; i < plan.binds.size(); ++i) {
+    const PlannedBind& b = plan.binds[i];
+    plan.bind_fds[i] = OpenTree(b.source.c_str(), true);  // recursive, as docker's -v
+    if (b.read_only) MakeReadOnly(plan.bind_fds[i], b.source.c_str());
+  }
+  return d;
+}
+
+// pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
+// container's tree, with no path back to the host.
+void PivotInto(const ChildPlan& plan) {
+  Must(::chdir(plan.root.c_str()), "chdir ", plan.root.c_str());
+  Must(static_cast<int>(::syscall(SYS_pivot_root, ".", ".")), "pivot_root into ", plan.root.c_str());
+  Must(::umount2(".", MNT_DETACH), "detach the old root");
+  Must(::chdir("/"), "chdir /");
+}
+
+void MountPoint(const char* dir) {
+  if (int err = MakeDirs(dir, 0755)) Fail(err, "mkdir ", dir);
+}
+
+void MountDev(const Detached& d) {
+  MountPoint("/dev");
+  Must(::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"), "mount tmpfs on /dev");
+  for (int i = 0; i < kDeviceCount; ++i) {
+    char path[64] = "/dev/";
+    Append(path, sizeof path, kDevices[i]);
+    if (int err = MakeFile(path, 0666)) Fail(err, "create ", path);
+    Attach(d.devices[i], path);
+  }
+  MountPoint("/dev/pts");
+  Must(::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"),
+       "mount devpts on /dev/pts");
+  MountPoint("/dev/shm");
+  Must(::mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"),
+       "mount tmpfs on /dev/shm");
+  MountPoint("/dev/mqueue");
+  Must(::mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount mqueue on /dev/mqueue");
+  const char* links[][2] = {{"pts/ptmx", "/dev/ptmx"},         {"/proc/self/fd", "/dev/fd"},
+                            {"/proc/self/fd/0", "/dev/stdin"},   {"/proc/self/fd/1", "/dev/stdout"},
+                            {"/proc/self/fd/2", "/dev/stderr"},  {"/proc/kcore", "/dev/core"}};
+  for (auto& l : links) Must(::symlink(l[0], l[1]), "symlink ", l[1]);
+}
+
+void MountProcAndSys() {
+  MountPoint("/proc");
+  Must(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount proc on /proc");
+  MountPoint("/sys");
+  Must(::mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+       "mount sysfs on /sys");
+  // The container's own cgroup (a cgroup namespace root), read-only, as docker shows it. Best
+  // effort: a host with only cgroup v1 has no cgroup2 to show, and nothing in a build needs it.
+  ::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
+}
+
+// The generated files replace the image's, but only where the image has an /etc: a FROM scratch
+// image must not grow one.
+void AttachFiles(const ChildPlan& plan, const Detached& d) {
+  struct stat st;
+  bool has_etc = ::stat("/etc", &st) == 0 && S_ISDIR(st.st_mode);
+  for (size_t i = 0; i < plan.files.size() && i < kMaxFiles; ++i) {
+    const char* target = plan.files[i].target.c_str();
+    if (!has_etc) {
+      ::close(d.files[i]);
+      continue;
+    }
+    if (int err = MakeFile(target, 0644)) Fail(err, "create ", target);
+    // A dangling symlink (resolv.conf -> /run/...) has nothing to mount on: keep the image's.
+    if (::stat(target, &st) != 0) {
+      ::close(d.files[i]);
+      continue;
+    }
+    Attach(d.files[i], target);
+  }
+}
+
+void AttachBinds(const ChildPlan& plan) {
+  for (size_t i = 0; i < plan.binds.size(); ++i) {
+    const PlannedBind& b = plan.binds[i];
+    int err = b.source_is_dir ? MakeDirs(b.target.c_str(), 0755) : MakeFile(b.target.c_str(), 0644);
+    if (err) Fail(err, "create bind mount target ", b.target.c_str());
+    Attach(plan.bind_fds[i], b.target.c_str());
+  }
+}
+
+void MaskPaths() {
+  struct stat st;
+  for (const char* p : kMaskedPaths) {
+    if (::stat(p, &st) != 0) continue;  // not every kernel has every file
+    if (S_ISDIR(st.st_mode))
+      Must(::mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0"), "mask ", p);
+    else
+      Must(::mount("/dev/null", p, nullptr, MS_BIND, nullptr), "mask ", p);
+  }
+  for (const char* p : kReadOnlyPaths) {
+    if (::stat(p, &st) != 0) continue;
+    Must(::mount(p, p, nullptr, MS_BIND | MS_REC, nullptr), "bind ", p);
+    Must(::mount(p, p, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+         "make read-only ", p);
+  }
+}
+
+}  // namespace
+
+void SetUpRoot(ChildPlan& plan) {
+  // Nothing we mount may propagate back to the host's mount namespace.
+  Must(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make / private");
+  PrepareScratch(plan);
+  MountOverlay(plan);
+  Detached detached = DetachHostTrees(plan);
+  PivotInto(plan);
+  MountProcAndSys();
+  MountDev(detached);
+  AttachFiles(plan, detached);
+  AttachBinds(plan);
+  MaskPaths();
+  if (int err = MakeDirs(plan.cwd.c_str(), 0755)) Fail(err, "create working directory ", plan.cwd.c_str());
+}
+
+}  // namespace cairn::runtime::child

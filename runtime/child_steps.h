@@ -1,0 +1,21 @@
+// The steps ContainerInit takes, one file each. All run after clone(); each reports a failure
+// through child::Fail and never returns on error.
+#pragma once
+
+#include "runtime/child_plan.h"
+
+namespace cairn::runtime::child {
+
+// Mount namespace: private propagation, overlay root, pivot_root, /proc /dev /sys, generated
+// /etc files, binds, masked paths. Afterwards "/" is the container's root. (child_root.cc)
+void SetUpRoot(ChildPlan& plan);
+
+// UTS and network namespaces: hostname, loopback up. (child_net.cc)
+void SetUpHostAndNetwork(const ChildPlan& plan);
+
+// The command's process: stdio, cwd, umask, limits, seccomp, capabilities, ids, execve.
+// On exec failure it prints "cairn: exec NAME: REASON" on the command's stderr and exits 127
+// (126 when the file is not executable), as a shell would. (child_exec.cc)
+[[noreturn]] void ExecCommand(const ChildPlan& plan);
+
+}  // namespace cairn::runtime::child

@@ -1,0 +1,112 @@
+#include "runtime/container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "runtime/child.h"
+#include "runtime/child_plan.h"
+#include "runtime/report.h"
+
+namespace cairn::runtime {
+
+namespace {
+
+// Beside the work dir: that is the caller's scratch space (the builder's per-step directory
+// under the store's tmp/, which is swept after a crash), so even kill -9 leaves nothing elsewhere.
+std::string ScratchParent(const ContainerSpec& spec) {
+  if (spec.workdir.empty()) throw Error("container: no overlay workdir given");
+  std::string work = AbsoluteHostPath(spec.workdir);
+  size_t slash = work.rfind('/');
+  return slash == 0 ? "/" : work.substr(0, slash);
+}
+
+// Reads every report until the container's processes have all closed the pipe.
+std::vector<ChildReport> ReadReports(int fd) {
+  std::vector<ChildReport> reports;
+  ChildReport r;
+  size_t got = 0;
+  for (;;) {
+    ssize_t n = ::read(fd, reinterpret_cast<char*>(&r) + got, sizeof r - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+    if (got == sizeof r) {
+      r.what[sizeof r.what - 1] = '\0';
+      reports.push_back(r);
+      got = 0;
+    }
+  }
+  return reports;
+}
+
+int WaitFor(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw SysError("waitpid", "container init");
+  return status;
+}
+
+ExitStatus Conclude(const std::vector<ChildReport>& reports, int init_status) {
+  for (const auto& r : reports)
+    if (r.kind == ChildReport::kSetupError) throw SysError("container setup: " + std::string(r.what), "", r.err);
+  for (const auto& r : reports)
+    if (r.kind == ChildReport::kExited) return ExitStatus{r.exit_code, r.signal};
+  // Init itself was killed (SIGKILL from outside, OOM) before it could report.
+  if (WIFSIGNALED(init_status)) return ExitStatus{0, WTERMSIG(init_status)};
+  throw Error("container init exited with code " + std::to_string(WEXITSTATUS(init_status)) +
+              " without reporting the command's status");
+}
+
+ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch) {
+  ChildPlan plan = MakeChildPlan(spec, scratch);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");
+  UniqueFd read_end(fds[0]), write_end(fds[1]);
+  // Raw clone: fork semantics (copy of memory, same stack) plus the new namespaces.
+  long pid = ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, nullptr, nullptr,
+                       nullptr, 0);
+  if (pid < 0)
+    throw Error(std::string("cannot create the container's namespaces (clone): ") + std::strerror(errno) +
+                (errno == EPERM ? " (running containers needs root)" : ""));
+  if (pid == 0) ContainerInit(plan, write_end.get());
+  write_end.Reset();
+  std::vector<ChildReport> reports = ReadReports(read_end.get());
+  int status = WaitFor(static_cast<pid_t>(pid));
+  return Conclude(reports, status);
+}
+
+}  // namespace
+
+std::string ExitStatus::Describe() const {
+  if (signal == 0) return "exit code " + std::to_string(exit_code);
+  const char* abbrev = ::sigabbrev_np(signal);
+  return "killed by signal " + std::to_string(signal) + (abbrev ? " (SIG" + std::string(abbrev) + ")" : "");
+}
+
+ExitStatus Run(const ContainerSpec& spec) {
+  std::string scratch = MakeTempDir(ScratchParent(spec), "cairn-root-");
+  try {
+    ExitStatus status = RunWithScratch(spec, scratch);
+    ::rmdir(scratch.c_str());
+    return status;
+  } catch (...) {
+    ::rmdir(scratch.c_str());
+    throw;
+  }
+}
+
+const std::vector<std::string>& MountPointStubs() {
+  static const std::vector<std::string> stubs = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
+                                                 "/proc", "/sys", "/dev"};
+  return stubs;
+}
+
+}  // namespace cairn::runtime

@@ -1,0 +1,155 @@
+#include "runtime/security.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "base/error.h"
+#include "base/fs.h"
+
+namespace cairn::runtime {
+
+namespace {
+
+// Docker's default set (moby oci/caps/defaults.go), which images and build scripts expect.
+constexpr int kDefaultCaps[] = {
+    CAP_CHOWN,   CAP_DAC_OVERRIDE, CAP_FSETID,           CAP_FOWNER,     CAP_MKNOD,
+    CAP_NET_RAW, CAP_SETGID,       CAP_SETUID,           CAP_SETFCAP,    CAP_SETPCAP,
+    CAP_NET_BIND_SERVICE,          CAP_SYS_CHROOT,       CAP_KILL,       CAP_AUDIT_WRITE,
+};
+
+// System calls that reach past the container, as in Docker's default profile (which allows a
+// list and denies the rest; listing the denied ones gives the same answer for these and keeps
+// new harmless syscalls working on newer kernels).
+constexpr const char* kDenied[] = {
+    // mounts: the container's tree is fixed by the runtime
+    "mount", "umount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
+    "move_mount", "open_tree", "mount_setattr",
+    // the kernel itself: modules, kexec, reboot, swap, accounting, quotas, logs
+    "init_module", "finit_module", "delete_module", "create_module", "get_kernel_syms",
+    "query_module", "kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct",
+    "quotactl", "quotactl_fd", "nfsservctl", "syslog", "vhangup", "uselib", "_sysctl", "sysfs",
+    "ustat", "lookup_dcookie",
+    // the host's clock
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime",
+    // keyrings are not namespaced
+    "keyctl", "add_key", "request_key",
+    // tracing / introspection of other processes and the kernel
+    "bpf", "perf_event_open", "kcmp", "process_vm_readv", "process_vm_writev",
+    // escape hatches: namespaces, file handles, raw I/O ports, vm86, userfaultfd, io_uring
+    "unshare", "setns", "open_by_handle_at", "iopl", "ioperm", "vm86", "vm86old", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+};
+
+// clone() may not create namespaces either (Docker: unless CAP_SYS_ADMIN, which we drop).
+constexpr unsigned long kNamespaceFlags[] = {
+    CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
+};
+
+using Filter = std::unique_ptr<void, void (*)(scmp_filter_ctx)>;
+
+void Check(int rc, const std::string& what) {
+  if (rc < 0) throw SysError("seccomp: " + what, "", -rc);
+}
+
+void DenyByName(scmp_filter_ctx ctx, const char* name) {
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR) return;  // unknown to every architecture libseccomp knows
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+  if (rc == -EDOM || rc == -EOPNOTSUPP) return;  // does not exist on these architectures
+  Check(rc, std::string("deny ") + name);
+}
+
+void DenyNamespaceClones(scmp_filter_ctx ctx) {
+  for (unsigned long flag : kNamespaceFlags)
+    Check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag)),
+          "deny clone");
+  // clone3 passes its flags in memory, which a filter cannot read: ENOSYS makes libc fall back
+  // to clone(), which the rules above do check (Docker does the same).
+  Check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "deny clone3");
+}
+
+std::vector<sock_filter> Export(scmp_filter_ctx ctx) {
+  UniqueFd fd(::memfd_create("cairn-seccomp", MFD_CLOEXEC));
+  if (!fd) throw SysError("memfd_create", "cairn-seccomp");
+  Check(seccomp_export_bpf(ctx, fd.get()), "export");
+  off_t size = ::lseek(fd.get(), 0, SEEK_CUR);
+  std::vector<sock_filter> program(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (::pread(fd.get(), program.data(), program.size() * sizeof(sock_filter), 0) !=
+      static_cast<ssize_t>(program.size() * sizeof(sock_filter)))
+    throw SysError("read", "seccomp program");
+  return program;
+}
+
+}  // namespace
+
+unsigned long long DefaultCapabilityMask() {
+  unsigned long long mask = 0;
+  for (int cap : kDefaultCaps) mask |= 1ULL << cap;
+  return mask;
+}
+
+std::vector<sock_filter> DefaultSeccompProgram() {
+  Filter ctx(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
+  if (!ctx) throw Error("seccomp: cannot create a filter (libseccomp)");
+  // 32-bit x86 programs reach the kernel through other syscall numbers: filter those too
+  // (otherwise libseccomp kills any process that uses another architecture).
+  if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
+    Check(seccomp_arch_add(ctx.get(), SCMP_ARCH_X86), "add x86");
+    Check(seccomp_arch_add(ctx.get(), SCMP_ARCH_X32), "add x32");
+  }
+  for (const char* name : kDenied) DenyByName(ctx.get(), name);
+  DenyNamespaceClones(ctx.get());
+  return Export(ctx.get());
+}
+
+int InstallSeccomp(const std::vector<sock_filter>& program, const char** what) {
+  if (program.empty()) return 0;
+  *what = "install seccomp filter";
+  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  // Installed while still holding CAP_SYS_ADMIN, so no_new_privs is not needed and setuid
+  // programs keep working inside, as under Docker.
+  return ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0 ? 0 : errno;
+}
+
+int DropBoundingSet(const char** what) {
+  *what = "drop capabilities from the bounding set";
+  unsigned long long keep = DefaultCapabilityMask();
+  for (int cap = 0; cap < 64; ++cap) {
+    if (::prctl(PR_CAPBSET_READ, cap) < 0) break;  // past the kernel's last capability
+    if (keep & (1ULL << cap)) continue;
+    if (::prctl(PR_CAPBSET_DROP, cap) != 0) return errno;
+  }
+  return 0;
+}
+
+int SetCapabilities(uid_t uid, const char** what) {
+  *what = "set capabilities";
+  unsigned long long set = uid == 0 ? DefaultCapabilityMask() : 0;
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  data[0].effective = data[0].permitted = static_cast<__u32>(set);
+  data[1].effective = data[1].permitted = static_cast<__u32>(set >> 32);
+  if (::syscall(SYS_capset, &header, data) != 0) return errno;
+  // Ambient capabilities would survive execve for non-root users: there are none.
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL) return errno;
+  return 0;
+}
+
+int SetResourceLimits(const char** what) {
+  *what = "set RLIMIT_NOFILE";
+  rlimit lim;
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return errno;
+  lim.rlim_cur = lim.rlim_max < 1024 ? lim.rlim_max : 1024;
+  return ::setrlimit(RLIMIT_NOFILE, &lim) == 0 ? 0 : errno;
+}
+
+}  // namespace cairn::runtime

@@ -1,0 +1,33 @@
+// The container's privilege limits: Docker's default capability set, a default seccomp filter,
+// resource limits. The filter is compiled by the parent (libseccomp allocates); the Apply*
+// functions run in the cloned child, so they only make system calls, never allocate, and return
+// 0 or an errno instead of throwing.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <vector>
+
+namespace cairn::runtime {
+
+// Docker's default capabilities (CHOWN, DAC_OVERRIDE, FSETID, FOWNER, MKNOD, NET_RAW, SETGID,
+// SETUID, SETFCAP, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE) as a bit mask.
+unsigned long long DefaultCapabilityMask();
+
+// A BPF program close to Docker's default seccomp profile: system calls that manage the host
+// (mount, kexec, modules, reboot, swap, clock, keyrings, bpf, namespaces...) fail with EPERM.
+// Throws cairn::Error if libseccomp cannot build it.
+std::vector<sock_filter> DefaultSeccompProgram();
+
+// Child side. Each returns 0 or the errno of the failed call; *what names the step.
+int InstallSeccomp(const std::vector<sock_filter>& program, const char** what);
+// Drops every capability outside the default set from the bounding set (before changing ids).
+int DropBoundingSet(const char** what);
+// After the ids are set: effective = permitted = the default set for uid 0, nothing otherwise;
+// inheritable is always empty (as runc does since CVE-2022-24769).
+int SetCapabilities(uid_t uid, const char** what);
+// RLIMIT_NOFILE soft limit 1024 (the hard limit stays), the same on every machine.
+int SetResourceLimits(const char** what);
+
+}  // namespace cairn::runtime

@@ -1,0 +1,96 @@
+// What the container is cut off from: host processes, network, hostname, mounts.
+#include <dirent.h>
+
+#include <algorithm>
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "tests/runtime/fixture.h"
+
+namespace cairn::runtime::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST_F(ContainerTest, HostnameAndEtcFilesAreGenerated) {
+  ContainerSpec spec = Spec({"/bin/sh", "-c", "hostname; cat /etc/hostname; cat /etc/hosts; wc -c < /etc/resolv.conf"});
+  spec.hostname = "builder7";
+  Result r = RunCaptured(spec);
+  EXPECT_THAT(r.out, ::testing::StartsWith("builder7\nbuilder7\n127.0.0.1\tlocalhost\n"));
+  EXPECT_THAT(r.out, HasSubstr("127.0.1.1\tbuilder7\n"));
+  EXPECT_THAT(r.out, ::testing::EndsWith("0\n"));  // no network, no resolver
+}
+
+TEST_F(ContainerTest, GeneratedFilesDoNotEnterUpperBeyondTheirStubs) {
+  ASSERT_TRUE(Sh("echo '10.0.0.1 x' >> /etc/hosts").status.ok());
+  // Writes to /etc/hosts go to the runtime's private copy; upper holds at most an empty stub.
+  if (PathExists(upper_ + "/etc/hosts")) {
+    EXPECT_EQ(ReadFile(upper_ + "/etc/hosts"), "");
+  }
+}
+
+TEST_F(ContainerTest, CommandRunsUnderATinyInit) {
+  Result r = Sh("echo $$; cat /proc/1/cmdline | tr '\\0' ' '");
+  EXPECT_THAT(r.out, ::testing::StartsWith("2\n"));
+  std::string host_init = ReadFile("/proc/1/cmdline");
+  for (auto& c : host_init) {
+    if (c == '\0') c = ' ';
+  }
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr(host_init)));
+}
+
+TEST_F(ContainerTest, OnlyContainerProcessesAreVisible) {
+  // PID 1 (init), PID 2 (sh), and ls itself.
+  Result r = Sh("ls -d /proc/[0-9]*");
+  EXPECT_LE(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r.out;
+  EXPECT_THAT(r.out, ::testing::StartsWith("/proc/1\n/proc/2\n"));
+}
+
+TEST_F(ContainerTest, OnlyLoopbackNetworkAndItIsUp) {
+  Result r = Sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; ip link show lo");
+  EXPECT_THAT(r.out, ::testing::StartsWith("lo\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("UP")) << r.out;
+  EXPECT_EQ(r.out.find("eth"), std::string::npos) << r.out;
+}
+
+TEST_F(ContainerTest, HostNetworkSharesHostInterfaces) {
+  ContainerSpec spec = Spec({"cat", "/proc/net/dev"});
+  spec.host_network = true;
+  EXPECT_EQ(RunCaptured(spec).out, ReadFile("/proc/net/dev"));
+}
+
+TEST_F(ContainerTest, DevHasTheStandardNodes) {
+  Result r = Sh("ls /dev; echo x > /dev/null; head -c 4 /dev/zero | wc -c; ls /dev/pts");
+  for (const char* n : {"null", "zero", "full", "random", "urandom", "tty", "ptmx", "pts", "shm", "fd"})
+    EXPECT_THAT(r.out, HasSubstr(std::string(n) + "\n")) << n;
+  EXPECT_THAT(r.out, HasSubstr("4\n"));
+  EXPECT_TRUE(r.status.ok()) << r.err;
+}
+
+TEST_F(ContainerTest, SysIsReadOnly) {
+  Result r = Sh("ls /sys/kernel > /dev/null && touch /sys/x");
+  EXPECT_NE(r.status.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("Read-only file system"));
+}
+
+TEST_F(ContainerTest, NoMountOrScratchDirOutlivesTheContainer) {
+  std::string before = ReadFile("/proc/self/mountinfo");
+  ASSERT_TRUE(Sh("true").status.ok());
+  ASSERT_FALSE(Sh("exit 1").status.ok());
+  ContainerSpec failing = Spec({"true"});
+  failing.binds = {{"/etc/hostname", "/etc/passwd/not-a-dir"}};
+  EXPECT_THROW(RunCaptured(failing), Error);
+  EXPECT_EQ(ReadFile("/proc/self/mountinfo"), before);
+  EXPECT_EQ(ListDir(dir_), (std::vector<std::string>{"upper", "work"}));
+}
+
+TEST_F(ContainerTest, BackgroundProcessesDieWithTheCommand) {
+  // The command exits while a child still runs: init exits, the kernel ends the rest, and the
+  // output pipe is closed (the test would hang otherwise).
+  Result r = Sh("sleep 1000 & echo started");
+  EXPECT_EQ(r.out, "started\n");
+  EXPECT_TRUE(r.status.ok());
+}
+
+}  // namespace
+}  // namespace cairn::runtime::testing

@@ -241,6 +241,7 @@ class BuildRun {
         req.chmod = chmod;
         req.ignore = ignore;
         req.preserve_owner = from_image;
+        if (!from_image) req.fixed_mtime = options_.source_date_epoch;
         req.exclude = exclude ? &*exclude : nullptr;
         req.parents = copy.parents;
         req.extract_archives = copy.is_add && copy.unpack.value_or(true);

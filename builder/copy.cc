@@ -147,6 +147,7 @@ struct Copier {
 
   void Times(const std::string& dst, const struct stat& src) {
     struct timespec ts[2] = {src.st_atim, src.st_mtim};
+    if (req.fixed_mtime) ts[0] = ts[1] = {static_cast<time_t>(*req.fixed_mtime), 0};
     if (::utimensat(AT_FDCWD, dst.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("set times on", dst);
   }
 
@@ -225,6 +226,7 @@ void MakeResolvedDirs(const std::string& root, const std::string& resolved, uint
   std::string parent = resolved.substr(0, resolved.rfind('/'));
   if (parent.size() > root.size()) MakeResolvedDirs(root, parent, uid, gid);
   if (::mkdir(resolved.c_str(), 0755) != 0 && errno != EEXIST) throw SysError("mkdir", resolved);
+  if (::chmod(resolved.c_str(), 0755) != 0) throw SysError("chmod", resolved);  // whatever the umask
   if (::lchown(resolved.c_str(), uid, gid) != 0) throw SysError("chown", resolved);
 }
 

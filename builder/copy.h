@@ -39,6 +39,10 @@ struct CopyRequest {
   const frontend::IgnoreMatcher* exclude = nullptr;  // --exclude patterns, relative to src_root
   bool parents = false;              // --parents: keep each source's directories below src_root
   bool extract_archives = false;     // ADD: a local tar source is unpacked into dest
+  // When set, every copied entry gets this mtime instead of its source's. Used for the build
+  // context: its file times come from a checkout, not from the inputs, so they must not reach
+  // the image (a re-touched context gives the same image).
+  std::optional<int64_t> fixed_mtime;
   // Heredoc sources (COPY <<EOF dest): name -> content, written as files with mode 0644.
   std::vector<std::pair<std::string, std::string>> inline_files;
 };

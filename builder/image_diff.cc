@@ -173,8 +173,6 @@ DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const st
   mb.erase("layers");
   ma.erase("config");
   mb.erase("config");
-  d.Json("manifest", ma, mb);
-  d.Json("config", a.config, b.config);
   size_t layers = std::max(a.layers.size(), b.layers.size());
   for (size_t i = 0; i < layers; i++) {
     std::string where = "layer " + std::to_string(i + 1);
@@ -191,6 +189,9 @@ DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const st
     }
     d.Layer(where, ReadLayerEntries(sa.BlobPath(a.layers[i].digest)), ReadLayerEntries(sb.BlobPath(b.layers[i].digest)));
   }
+  // Layers first: a changed file explains a changed diff_id, not the other way round.
+  d.Json("manifest", ma, mb);
+  d.Json("config", a.config, b.config);
   if (d.report.differences.empty())
     d.Add("manifest", "digests differ", a.manifest_descriptor.digest, b.manifest_descriptor.digest);
   return d.report;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +60,8 @@ static void MountStack(const OverlayDirs& dirs, const std::string& target, const
 
 static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
                       const std::function<void(const std::vector<std::string>&)>& fn) {
+  // Files the builder creates get the modes it asks for, never the caller's umask (reproducibility).
+  ::umask(0);
   if (::unshare(CLONE_NEWNS) != 0) throw SysError("unshare mount namespace", "");
   // Keep our mounts from propagating back to the host's namespace.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw SysError("make mounts private", "/");

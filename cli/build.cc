@@ -78,10 +78,10 @@ void RunBuild(Globals& g, const BuildFlags& f) {
 void AddBuild(CLI::App& app, Globals& g) {
   auto flags = std::make_shared<BuildFlags>();
   CLI::App* cmd = app.add_subcommand("build", "build an image from a Dockerfile");
-  cmd->add_option("-t,--tag", flags->tags, "name:tag for the image (repeatable)");
+  cmd->add_option("-t,--tag", flags->tags, "name:tag for the image (repeatable)")->allow_extra_args(false);
   cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile)");
-  cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)");
-  cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)");
+  cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");
   cmd->add_option("--target", flags->target, "the stage to build");

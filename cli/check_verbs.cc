@@ -187,11 +187,12 @@ std::string BuildUnder(const Condition& c, const std::string& root, std::vector<
 }  // namespace
 
 void AddVerify(CLI::App& app, Globals& g) {
-  auto args = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand("verify", "build twice in fresh stores under different conditions and compare");
-  cmd->add_option("args", *args, "[build flags] CONTEXT")->required();
-  cmd->prefix_command();
-  cmd->callback([&g, args] {
+  cmd->allow_extras();
+  cmd->prefix_command();  // [build flags] CONTEXT: passed to `cairn build` as they are
+  cmd->callback([&g, cmd] {
+    auto args = std::make_shared<std::vector<std::string>>(cmd->remaining());
+    if (args->empty()) throw Error("verify: give the build context (cairn verify [build flags] CONTEXT)");
     std::string context = args->back();
     bool has_epoch = false;
     for (auto& a : *args) has_epoch |= a.rfind("--source-date-epoch", 0) == 0;

@@ -2,6 +2,7 @@
 // prints "cairn: <message>" and exits 1.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -25,14 +26,14 @@ static std::string DefaultRoot() {
 }
 
 store::Store& Globals::Store() {
-  if (!store_) store_ = std::make_unique<store::Store>(root);
+  // Absolute: builder children change directory before they use store paths.
+  if (!store_) store_ = std::make_unique<store::Store>(std::filesystem::absolute(root).lexically_normal().string());
   return *store_;
 }
 
 static int Main(int argc, char** argv) {
   CLI::App app{"cairn: reproducible container image builds from Dockerfiles", "cairn"};
   app.require_subcommand(1);
-  app.fallthrough();
   Globals globals;
   globals.root = DefaultRoot();
   app.add_option("--root", globals.root, "store directory (default $CAIRN_ROOT or /var/lib/cairn)");

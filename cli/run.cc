@@ -27,23 +27,25 @@ static runtime::BindMount ParseVolume(const std::string& v) {
 void AddRun(CLI::App& app, Globals& g) {
   struct Flags {
     bool rm = false;
-    std::vector<std::string> env, volumes, args;
+    std::vector<std::string> env, volumes;
+    std::string image;
     std::string workdir, user, network = "none";
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("run", "run a command in a new container from an image");
   cmd->add_flag("--rm", f->rm, "remove the container afterwards (cairn always does)");
-  cmd->add_option("-e,--env", f->env, "set an environment variable K=V");
+  cmd->add_option("-e,--env", f->env, "set an environment variable K=V")->allow_extra_args(false);
   cmd->add_option("-w,--workdir", f->workdir, "working directory inside the container");
   cmd->add_option("-u,--user", f->user, "user[:group] to run as");
   cmd->add_option("--network", f->network, "none (loopback only) or host");
-  cmd->add_option("-v,--volume", f->volumes, "bind mount HOST:CONTAINER[:ro]");
-  cmd->add_option("args", f->args, "IMAGE [COMMAND [ARG...]]")->required();
-  cmd->prefix_command();  // everything after IMAGE belongs to the command
-  cmd->callback([&g, f] {
+  cmd->add_option("-v,--volume", f->volumes, "bind mount HOST:CONTAINER[:ro]")->allow_extra_args(false);
+  cmd->add_option("image", f->image, "IMAGE [COMMAND [ARG...]]")->required();
+  cmd->allow_extras();
+  cmd->prefix_command();  // everything after IMAGE belongs to the command, flags included
+  cmd->callback([&g, f, cmd] {
     builder::RunImageOptions o;
-    o.image = f->args[0];
-    o.command.assign(f->args.begin() + 1, f->args.end());
+    o.image = f->image;
+    o.command = cmd->remaining();
     for (auto& e : f->env) o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
     o.workdir = f->workdir;
     o.user = f->user;

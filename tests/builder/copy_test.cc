@@ -150,6 +150,18 @@ TEST_F(CopyTest, SourceMtimeIsKept) {
   EXPECT_EQ(Stat("a.txt").st_mtime, 1234567);
 }
 
+TEST_F(CopyTest, ContextCopiesGetTheFixedMtime) {
+  Write("a.txt", "a");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"a.txt"};
+  r.dst_root = dst_;
+  r.dest = "/a.txt";
+  r.fixed_mtime = 42;
+  ExecuteCopy(r);
+  EXPECT_EQ(Stat("a.txt").st_mtime, 42);
+}
+
 TEST_F(CopyTest, DigestIgnoresMtimeButSeesContentAndMode) {
   Write("a.txt", "a");
   std::string d1 = DigestSources(ctx_, {"a.txt"}, nullptr);

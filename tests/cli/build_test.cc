@@ -16,7 +16,7 @@ class BuildTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     store_ = new TempDir();
-    ImportBusybox(store_->path());
+    ImportBusybox(root());
   }
   static void TearDownTestSuite() {
     delete store_;

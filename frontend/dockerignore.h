@@ -5,14 +5,16 @@
 // '[a-z]' / '[^a-z]' classes, '\x' a literal x, "**" any number of directories ("**/x", "a/**"),
 // '!' at the start re-includes. A path is excluded when the last pattern that matches it or one
 // of its parent directories is not a '!' pattern. Like patternmatcher, a pattern is turned into
-// a Go regular expression and run by a small regexp engine in dockerignore.cc, so corner cases
+// a Go regular expression and run by the Go regexp subset in go_regexp.h, so corner cases
 // ("a^b", "[*]") behave as in docker build.
 #pragma once
 
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "frontend/go_regexp.h"
 
 namespace cairn::frontend {
 
@@ -28,15 +30,13 @@ class PatternMatcher {
  public:
   enum class MatchType { kExact, kPrefix, kSuffix, kRegexp };
 
-  struct Regex;  // a compiled Go regular expression (dockerignore.cc)
-
   struct Pattern {
     std::string cleaned;            // the pattern after filepath.Clean, without '!'
     std::vector<std::string> dirs;  // cleaned split on '/'
     bool exclusion = false;         // written with a leading '!'
     MatchType type = MatchType::kExact;
     std::string regex_source;       // the Go regexp patternmatcher builds (kRegexp only)
-    std::shared_ptr<const Regex> regex;
+    std::optional<GoRegexp> regex;  // compiled regex_source
     std::string compile_error;      // non-empty: the regexp did not compile; matching throws
 
     // patternmatcher's Pattern.compile with separator `sep` ('/' here, '\\' on Windows).

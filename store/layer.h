@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "store/compressor.h"
 #include "store/store.h"
 
 namespace cairn::store {
@@ -18,14 +19,17 @@ struct SnapshotOptions {
   bool overlay_upper = true;
   // Paths (absolute, e.g. "/etc/hosts") never written to the layer: mount-point stubs.
   std::set<std::string> exclude;
+  // Codec and level of the blob (default: gzip, ISA-L level 1); see store/compressor.h.
+  Compression compression;
 };
 
 struct Layer {
-  Descriptor descriptor;  // the compressed blob (media type tar+gzip), with compressor annotation
+  Descriptor descriptor;  // the compressed blob (tar+gzip or tar+zstd), with compressor annotation
   std::string diff_id;    // sha256 of the uncompressed tar
 };
 
-// Walks `dir` in bytewise path order and streams a normalised tar through gzip into the store.
+// Walks `dir` in bytewise path order and streams a normalised tar through the
+// options' compressor into the store.
 // Returns nullopt if the tree holds no entries (an empty change makes no layer).
 std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, const SnapshotOptions& options);
 

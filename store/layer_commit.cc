@@ -1,4 +1,4 @@
-// CommitLayerFromDir: a directory tree -> a deterministic tar -> gzip -> a blob.
+// CommitLayerFromDir: a directory tree -> a deterministic tar -> compressor -> a blob.
 // The header rules live in tar_rules.cc; this file decides WHICH entries exist and in what order.
 #include <archive.h>
 #include <archive_entry.h>
@@ -15,7 +15,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
-#include "store/gzip_sink.h"
+#include "store/compressor.h"
 #include "store/layer.h"
 #include "store/tar_rules.h"
 
@@ -131,23 +131,24 @@ class Walker {
   std::set<std::string> stub_parents_;
 };
 
-// tar bytes -> sha256 (diffID) -> gzip -> BlobWriter (which hashes the digest).
+// tar bytes -> sha256 (diffID) -> compressor -> BlobWriter (which hashes the digest).
 class LayerSink {
  public:
-  explicit LayerSink(BlobWriter& blob) : gzip_(blob) {}
+  LayerSink(BlobWriter& blob, const Compression& c) : compressor_(MakeCompressor(c, blob)) {}
 
   void Write(const void* data, size_t size) {
     diff_id_.Update(data, size);
-    gzip_.Write(data, size);
+    compressor_->Write(data, size);
   }
   std::string Finish() {
-    gzip_.Finish();
+    compressor_->Finish();
     return diff_id_.Finish();
   }
+  const Compressor& compressor() const { return *compressor_; }
 
  private:
   Sha256 diff_id_;
-  GzipSink gzip_;
+  std::unique_ptr<Compressor> compressor_;
 };
 
 class TarWriter {
@@ -251,9 +252,11 @@ std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, co
     std::vector<Node> nodes = Walker(dir, options).Run();
     if (nodes.empty()) return std::nullopt;
     auto blob = store.NewBlobWriter();
-    std::string diff_id;
+    std::string diff_id, media_type, description;
     {
-      LayerSink sink(*blob);
+      LayerSink sink(*blob, options.compression);
+      media_type = sink.compressor().MediaType();
+      description = sink.compressor().Description();
       TarWriter tar(sink);
       // Rule: hard links inside the layer: the first path in sorted order carries the data,
       // later paths with the same inode become link entries to it.
@@ -270,8 +273,8 @@ std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, co
       diff_id = sink.Finish();
     }
     Layer layer;
-    layer.descriptor = blob->Commit(media::kOciLayerGzip);
-    layer.descriptor.annotations["io.cairn.layer.compression"] = GzipSink::Description();
+    layer.descriptor = blob->Commit(media_type);
+    layer.descriptor.annotations["io.cairn.layer.compression"] = description;
     layer.diff_id = diff_id;
     return layer;
   } catch (const std::exception& e) {

@@ -16,15 +16,18 @@ void AddImport(CLI::App& app, Globals& g) {
   struct Flags {
     std::string tar, name;
     std::optional<std::string> epoch;
+    std::vector<std::string> changes;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("import", "make a one-layer image from a root filesystem tar ('-' = stdin)");
   cmd->add_option("tar", f->tar, "the tar file")->required();
   cmd->add_option("name", f->name, "name[:tag] for the image")->required();
   cmd->add_option("--source-date-epoch", f->epoch, "clamp file times to this (seconds since 1970)");
+  cmd->add_option("-c,--change", f->changes, "apply a Dockerfile instruction to the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR); repeatable")
+      ->allow_extra_args(false);
   cmd->callback([&g, f] {
     auto epoch = builder::ResolveSourceDateEpoch(f->epoch, std::getenv("SOURCE_DATE_EPOCH"));
-    store::Descriptor d = store::ImportRootfs(g.Store(), f->tar, f->name, epoch.seconds);
+    store::Descriptor d = store::ImportRootfs(g.Store(), f->tar, f->name, epoch.seconds, f->changes);
     store::Image image = store::LoadImage(g.Store(), d.digest);
     std::printf("%s\n", image.config_descriptor.digest.c_str());
   });

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -185,7 +186,120 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
   }
 }
 
-Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::string& name, int64_t source_date_epoch) {
+namespace {
+
+// "a b  c" -> {"a","b","c"}, with "..." / '...' quoting and backslash escapes like Dockerfile words.
+std::vector<std::string> Words(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool in_word = false;
+  char quote = 0;
+  for (size_t i = 0; i < s.size(); i++) {
+    char c = s[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      else if (c == '\\' && quote == '"' && i + 1 < s.size()) cur += s[++i];
+      else cur += c;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+      in_word = true;
+    } else if (c == '\\' && i + 1 < s.size()) {
+      cur += s[++i];
+      in_word = true;
+    } else if (c == ' ' || c == '\t') {
+      if (in_word) out.push_back(cur);
+      cur.clear();
+      in_word = false;
+    } else {
+      cur += c;
+      in_word = true;
+    }
+  }
+  if (quote) throw Error("unterminated quote");
+  if (in_word) out.push_back(cur);
+  return out;
+}
+
+// CMD/ENTRYPOINT argument: a JSON string array, else shell form run by /bin/sh -c.
+json CommandForm(const std::string& rest) {
+  if (!rest.empty() && rest[0] == '[') {
+    try {
+      json j = json::parse(rest);
+      if (j.is_array() && std::all_of(j.begin(), j.end(), [](const json& x) { return x.is_string(); })) return j;
+    } catch (const json::exception&) {
+    }
+  }
+  return json::array({"/bin/sh", "-c", rest});
+}
+
+// KEY=VALUE pairs (or the legacy "KEY VALUE" form of a single pair).
+std::vector<std::pair<std::string, std::string>> Pairs(const std::string& rest) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto words = Words(rest);
+  if (!words.empty() && words[0].find('=') == std::string::npos) {
+    size_t sp = rest.find_first_of(" \t");
+    if (sp == std::string::npos) throw Error("expected KEY=VALUE");
+    std::string v = rest.substr(rest.find_first_not_of(" \t", sp));
+    out.emplace_back(words[0], v);
+    return out;
+  }
+  for (auto& w : words) {
+    size_t eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("expected KEY=VALUE, got \"" + w + "\"");
+    out.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+void ApplyImportChange(json& c, const std::string& change) {
+  try {
+    size_t b = change.find_first_not_of(" \t");
+    if (b == std::string::npos) throw Error("empty instruction");
+    size_t e = change.find_first_of(" \t", b);
+    std::string kind = change.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    for (auto& ch : kind) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    std::string rest;
+    if (e != std::string::npos && change.find_first_not_of(" \t", e) != std::string::npos)
+      rest = change.substr(change.find_first_not_of(" \t", e));
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.pop_back();
+    if (rest.empty()) throw Error(kind + " needs an argument");
+    if (kind == "CMD") {
+      c["Cmd"] = CommandForm(rest);
+    } else if (kind == "ENTRYPOINT") {
+      c["Entrypoint"] = CommandForm(rest);
+      c.erase("Cmd");  // as in a Dockerfile, a new ENTRYPOINT resets an inherited CMD
+    } else if (kind == "ENV") {
+      json env = c.value("Env", json::array());
+      for (auto& [k, v] : Pairs(rest)) {
+        json kept = json::array();
+        for (auto& x : env)
+          if (x.get<std::string>().rfind(k + "=", 0) != 0) kept.push_back(x);
+        kept.push_back(k + "=" + v);
+        env = kept;
+      }
+      c["Env"] = env;
+    } else if (kind == "LABEL") {
+      for (auto& [k, v] : Pairs(rest)) c["Labels"][k] = v;
+    } else if (kind == "WORKDIR") {
+      c["WorkingDir"] = rest;
+    } else if (kind == "USER") {
+      c["User"] = rest;
+    } else if (kind == "EXPOSE") {
+      for (auto& p : Words(rest)) c["ExposedPorts"][p.find('/') == std::string::npos ? p + "/tcp" : p] = json::object();
+    } else {
+      throw Error("unsupported instruction " + kind + " (use CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER or WORKDIR)");
+    }
+  } catch (const std::exception& e) {
+    throw Wrap("--change '" + change + "'", e);
+  }
+}
+
+Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::string& name, int64_t source_date_epoch,
+                        const std::vector<std::string>& changes) {
+  json container_config = {{"Env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}};
+  for (auto& ch : changes) ApplyImportChange(container_config, ch);  // before any work: fail fast
   UniqueFd fd(tar_path == "-" ? ::dup(STDIN_FILENO) : ::open(tar_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw SysError("open", tar_path);
   std::string scratch = store.NewScratchDir("import-");
@@ -210,7 +324,7 @@ Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::st
       {"architecture", "amd64"},
       {"os", "linux"},
       {"created", created},
-      {"config", {{"Env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}}},
+      {"config", container_config},
       {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}},
       {"history", {{{"created", created}, {"created_by", "cairn import"}, {"comment", "Imported from " + base}}}},
   };

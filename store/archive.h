@@ -16,8 +16,14 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
 
 // `docker import`: turns a root-filesystem tar (plain or compressed; "-" = stdin) into a
 // one-layer image tagged `name`. The tree is normalised like any layer, so the same tree gives
-// the same image. Returns the manifest descriptor.
+// the same image. `changes` are Dockerfile instructions applied to the config, as `docker import
+// -c` takes them: CMD, ENTRYPOINT (JSON or shell form), ENV, WORKDIR, USER, EXPOSE, LABEL.
+// Returns the manifest descriptor.
 Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::string& name,
-                        int64_t source_date_epoch);
+                        int64_t source_date_epoch, const std::vector<std::string>& changes = {});
+
+// Applies one `--change` instruction to an image config's "config" object. Throws Error naming
+// the instruction when it is not one of the kinds above or is malformed.
+void ApplyImportChange(nlohmann::json& container_config, const std::string& change);
 
 }  // namespace cairn::store

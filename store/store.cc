@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "store/blob_writer.h"
 #include "store/layer.h"
 #include "store/scratch.h"
+#include "store/tree_sum.h"
 
 namespace cairn::store {
 
@@ -46,10 +48,39 @@ Store::Store(std::string root) : root_(std::move(root)) {
   } catch (const std::exception& e) {
     throw Wrap("opening store " + root_ + " (pass --root DIR or set CAIRN_ROOT to a writable directory)", e);
   }
+  std::string lock = JoinPath(root_, "gc.lock");
+  gc_lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (gc_lock_fd_ < 0) throw SysError("open", lock);
+  while (::flock(gc_lock_fd_, LOCK_SH) != 0)
+    if (errno != EINTR) throw SysError("flock", lock);
   SweepDeadScratch(JoinPath(root_, "tmp"));
 }
 
-Store::~Store() = default;
+Store::~Store() {
+  if (gc_lock_fd_ >= 0) ::close(gc_lock_fd_);
+}
+
+void Store::LockExclusive() {
+  while (::flock(gc_lock_fd_, LOCK_EX) != 0)
+    if (errno != EINTR) throw SysError("flock", JoinPath(root_, "gc.lock"));
+}
+
+bool Store::TryLockExclusive() {
+  while (::flock(gc_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      // A failed conversion may have dropped the shared lock (flock converts non-atomically).
+      UnlockExclusive();
+      return false;
+    }
+    if (errno != EINTR) throw SysError("flock", JoinPath(root_, "gc.lock"));
+  }
+  return true;
+}
+
+void Store::UnlockExclusive() {
+  while (::flock(gc_lock_fd_, LOCK_SH) != 0)
+    if (errno != EINTR) throw SysError("flock", JoinPath(root_, "gc.lock"));
+}
 
 // --- blobs ---
 
@@ -99,6 +130,9 @@ std::string Store::UnpackedLayer(const Descriptor& layer, const std::string& dif
     MakeDirs(tree);
     ExtractLayer(BlobPath(layer.digest), tree);
     if (::chmod(tree.c_str(), 0755) != 0) throw SysError("chmod", tree);
+    // The record `cairn check` verifies the tree against (see tree_sum.h); it goes in first so
+    // a tree is never without one.
+    WriteFileAtomic(TreeSumPath(dir), TreeDigest(tree));
     if (::rename(tree.c_str(), dir.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
       throw SysError("rename to", dir);
     // EEXIST/ENOTEMPTY: another process unpacked the same layer first; theirs is identical.

@@ -98,8 +98,19 @@ class Store {
   // A fresh directory under tmp/, owned by this process (swept once it is dead).
   std::string NewScratchDir(std::string_view prefix);
 
+  // --- the collector's lock (<root>/gc.lock) ---
+  // Every open Store holds gc.lock shared for its whole life, so nothing deletes blobs or layers
+  // a running cairn may be about to reference (a build writes blobs long before it tags them).
+  // Deleting code (prune, rmi, check --repair) converts this lock to exclusive: LockExclusive()
+  // waits until every other cairn process on this store has exited; TryLockExclusive() does not
+  // wait. UnlockExclusive() goes back to shared. A killed process's lock dies with it.
+  void LockExclusive();
+  bool TryLockExclusive();
+  void UnlockExclusive();
+
  private:
   std::string root_;
+  int gc_lock_fd_ = -1;
 };
 
 // "hello" -> "hello:latest"; "a/b:1" stays; "x@sha256:..." stays.

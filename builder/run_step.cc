@@ -57,6 +57,17 @@ void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& 
   spec.supplementary_groups = user.supplementary_groups;
   std::string network = action.network != "default" ? action.network : in.network;
   spec.host_network = network == "host";
+  if (in.mounts) {
+    spec.binds = in.mounts->binds;
+    spec.tmpfs = in.mounts->tmpfs;
+    spec.layered = in.mounts->layered;
+    // Secrets with env= reach the command only: not the image's config nor the history.
+    for (auto& kv : in.mounts->env) {
+      std::string key = kv.substr(0, kv.find('=') + 1);
+      std::erase_if(spec.env, [&](const std::string& e) { return e.compare(0, key.size(), key) == 0; });
+      spec.env.push_back(kv);
+    }
+  }
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");

@@ -7,6 +7,7 @@
 #include "builder/builder.h"
 #include "builder/plan.h"
 #include "builder/progress.h"
+#include "builder/run_mounts.h"
 
 namespace cairn::builder {
 
@@ -21,6 +22,7 @@ struct RunStepInput {
   std::string upperdir, workdir;
   std::string network;  // the build's --network; a RUN --network overrides it
   int progress_id = 0;
+  const PreparedMounts* mounts = nullptr;  // RUN --mount, prepared by PrepareMounts (or none)
 };
 
 // Runs the step's command; throws Error naming the Dockerfile line, the exit status and the last

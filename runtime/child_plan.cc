@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "base/error.h"
 #include "base/fs.h"
@@ -91,6 +93,58 @@ void AddBinds(const ContainerSpec& spec, ChildPlan& plan) {
   }
 }
 
+// "/a/b/" -> 2: parents are attached before what is mounted below them.
+size_t Depth(const std::string& path) {
+  size_t n = 0;
+  for (size_t i = 0; i < path.size(); ++i)
+    if (path[i] == '/' && i + 1 < path.size() && path[i + 1] != '/') ++n;
+  return n;
+}
+
+void AddTmpfsAndLayered(const ContainerSpec& spec, ChildPlan& plan) {
+  for (const auto& t : spec.tmpfs) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%o", t.mode & 07777);
+    std::string options = std::string("mode=") + mode;
+    if (t.size_bytes) options += ",size=" + std::to_string(t.size_bytes);
+    plan.tmpfs.push_back({AbsoluteInContainer("tmpfs mount target", t.target), options});
+  }
+  for (size_t i = 0; i < spec.layered.size(); ++i) {
+    const LayeredMount& m = spec.layered[i];
+    if (m.lowerdirs.empty()) throw Error("container: layered mount on " + m.target + " has no lower directories");
+    if (!m.subpath.empty() && m.subpath[0] == '/') throw Error("container: layered mount subpath " + m.subpath + " must be relative");
+    PlannedLayered p;
+    p.dir = JoinPath(plan.scratch, "layered-" + std::to_string(i));
+    p.merged = JoinPath(p.dir, "merged");
+    p.upper = JoinPath(p.dir, "upper");
+    p.work = JoinPath(p.dir, "work");
+    std::vector<std::string> lowers;
+    for (const auto& l : m.lowerdirs) {
+      lowers.push_back(AbsoluteHostPath(l));
+      CheckOverlayPath("layered mount lowerdir", lowers.back());
+    }
+    p.options = Options(lowers, p.upper, p.work);
+    if (p.options.size() > kMountOptionsLimit)
+      throw Error("container: layered mount on " + m.target + " has too many layers for one overlay mount");
+    p.subpath = m.subpath.empty() ? "." : m.subpath;
+    p.target = AbsoluteInContainer("layered mount target", m.target);
+    p.writable = m.writable;
+    plan.layered.push_back(p);
+  }
+  for (size_t i = 0; i < plan.binds.size(); ++i) plan.attach_order.push_back({PlannedAttach::kBind, i});
+  for (size_t i = 0; i < plan.tmpfs.size(); ++i) plan.attach_order.push_back({PlannedAttach::kTmpfs, i});
+  for (size_t i = 0; i < plan.layered.size(); ++i) plan.attach_order.push_back({PlannedAttach::kLayered, i});
+  auto target = [&plan](const PlannedAttach& a) -> const std::string& {
+    if (a.kind == PlannedAttach::kBind) return plan.binds[a.index].target;
+    if (a.kind == PlannedAttach::kTmpfs) return plan.tmpfs[a.index].target;
+    return plan.layered[a.index].target;
+  };
+  std::stable_sort(plan.attach_order.begin(), plan.attach_order.end(),
+                   [&](const PlannedAttach& a, const PlannedAttach& b) { return Depth(target(a)) < Depth(target(b)); });
+  plan.layered_fds.assign(plan.layered.size(), -1);
+  plan.layered_is_dir.assign(plan.layered.size(), 0);
+}
+
 void AddExec(const ContainerSpec& spec, ChildPlan& plan) {
   if (spec.argv.empty() || spec.argv[0].empty()) throw Error("container: no command to run (argv is empty)");
   plan.argv_storage = spec.argv;
@@ -171,6 +225,7 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch) {
   };
   AddBinds(spec, plan);
   plan.bind_fds.assign(plan.binds.size(), -1);
+  AddTmpfsAndLayered(spec, plan);
 
   plan.cwd = AbsoluteInContainer("working directory", spec.cwd.empty() ? "/" : spec.cwd);
   plan.uid = spec.uid;

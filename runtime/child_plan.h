@@ -32,6 +32,28 @@ struct PlannedBind {
   bool source_is_dir = false;  // decides whether a missing target becomes a directory or a file
 };
 
+struct PlannedTmpfs {
+  std::string target;   // absolute, inside the container
+  std::string options;  // for mount(2): "mode=1777[,size=N]"
+};
+
+// A LayeredMount: an overlay mounted on `merged` in the private scratch tmpfs before pivot_root
+// (upper and work there too, so writes vanish), then `subpath` of it opened with RESOLVE_IN_ROOT
+// and attached at target.
+struct PlannedLayered {
+  std::string dir, merged, upper, work;  // host paths under the scratch tmpfs
+  std::string options;                   // overlay mount options (absolute paths)
+  std::string subpath;                   // "." for the root
+  std::string target;
+  bool writable = false;
+};
+
+// One mount to attach after pivot_root; the list is sorted by the target's depth.
+struct PlannedAttach {
+  enum Kind { kBind, kTmpfs, kLayered } kind = kBind;
+  size_t index = 0;  // into binds, tmpfs or layered
+};
+
 struct ChildPlan {
   int clone_flags = 0;
 
@@ -48,6 +70,9 @@ struct ChildPlan {
 
   std::vector<GeneratedFile> files;
   std::vector<PlannedBind> binds;
+  std::vector<PlannedTmpfs> tmpfs;
+  std::vector<PlannedLayered> layered;
+  std::vector<PlannedAttach> attach_order;
 
   std::string hostname;
   bool host_network = false;
@@ -66,6 +91,8 @@ struct ChildPlan {
 
   // Scratch space the child may write into without allocating (one slot per detached mount).
   std::vector<int> bind_fds;
+  std::vector<int> layered_fds;
+  std::vector<char> layered_is_dir;  // filled by the child once the subpath is opened
 };
 
 // Builds the plan. scratch must be an existing empty directory. Throws cairn::Error naming the

@@ -5,6 +5,7 @@
 // names a path inside the container is attached after it, so a symlink in the image resolves
 // inside the container and can never point a mount at the host.
 #include <errno.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -70,6 +71,10 @@ void PrepareScratch(const ChildPlan& plan) {
   for (const auto& f : plan.files)
     if (int err = WriteWholeFile(f.scratch.c_str(), f.content.data(), f.content.size(), 0644))
       Fail(err, "write ", f.scratch.c_str());
+  for (const auto& l : plan.layered) {
+    for (const std::string* d : {&l.dir, &l.merged, &l.upper, &l.work}) Must(::mkdir(d->c_str(), 0755), "mkdir ", d->c_str());
+    Must(::mount("overlay", l.merged.c_str(), "overlay", 0, l.options.c_str()), "mount overlay for ", l.target.c_str());
+  }
 }
 
 // More layers than one page of options can name: the new mount API takes them one at a time
@@ -109,6 +114,27 @@ Detached DetachHostTrees(ChildPlan& plan) {
     const PlannedBind& b = plan.binds[i];
     plan.bind_fds[i] = OpenTree(b.source.c_str(), true);  // recursive, as docker's -v
     if (b.read_only) MakeReadOnly(plan.bind_fds[i], b.source.c_str());
+  }
+  for (size_t i = 0; i < plan.layered.size(); ++i) {
+    const PlannedLayered& l = plan.layered[i];
+    int root = ::open(l.merged.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) Fail(errno, "open ", l.merged.c_str());
+    // The subpath resolves as if the stack were "/": its symlinks cannot reach the host.
+    open_how how;
+    std::memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int sub = static_cast<int>(::syscall(SYS_openat2, root, l.subpath.c_str(), &how, sizeof how));
+    if (sub < 0) Fail(errno, "mount source ", l.subpath.c_str(), " (in the mount's source tree)");
+    struct stat st;
+    Must(::fstat(sub, &st), "stat mount source ", l.subpath.c_str());
+    plan.layered_is_dir[i] = S_ISDIR(st.st_mode) ? 1 : 0;
+    int tree = ::open_tree(sub, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+    if (tree < 0) Fail(errno, "open_tree ", l.subpath.c_str(), " (mount source)");
+    if (!l.writable) MakeReadOnly(tree, l.target.c_str());
+    plan.layered_fds[i] = tree;
+    ::close(sub);
+    ::close(root);
   }
   return d;
 }
@@ -181,12 +207,23 @@ void AttachFiles(const ChildPlan& plan, const Detached& d) {
   }
 }
 
-void AttachBinds(const ChildPlan& plan) {
-  for (size_t i = 0; i < plan.binds.size(); ++i) {
-    const PlannedBind& b = plan.binds[i];
-    int err = b.source_is_dir ? MakeDirs(b.target.c_str(), 0755) : MakeFile(b.target.c_str(), 0644);
-    if (err) Fail(err, "create bind mount target ", b.target.c_str());
-    Attach(plan.bind_fds[i], b.target.c_str());
+// Binds, tmpfs and layered mounts, parents first. Missing targets are created (they are stubs
+// the builder keeps out of its layers).
+void AttachMounts(const ChildPlan& plan) {
+  for (const PlannedAttach& a : plan.attach_order) {
+    if (a.kind == PlannedAttach::kTmpfs) {
+      const PlannedTmpfs& t = plan.tmpfs[a.index];
+      if (int err = MakeDirs(t.target.c_str(), 0755)) Fail(err, "create tmpfs mount target ", t.target.c_str());
+      Must(::mount("tmpfs", t.target.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, t.options.c_str()), "mount tmpfs on ",
+           t.target.c_str());
+      continue;
+    }
+    bool is_dir = a.kind == PlannedAttach::kBind ? plan.binds[a.index].source_is_dir : plan.layered_is_dir[a.index] != 0;
+    const char* target = a.kind == PlannedAttach::kBind ? plan.binds[a.index].target.c_str() : plan.layered[a.index].target.c_str();
+    int fd = a.kind == PlannedAttach::kBind ? plan.bind_fds[a.index] : plan.layered_fds[a.index];
+    int err = is_dir ? MakeDirs(target, 0755) : MakeFile(target, 0644);
+    if (err) Fail(err, "create bind mount target ", target);
+    Attach(fd, target);
   }
 }
 
@@ -219,7 +256,7 @@ void SetUpRoot(ChildPlan& plan) {
   MountProcAndSys();
   MountDev(detached);
   AttachFiles(plan, detached);
-  AttachBinds(plan);
+  AttachMounts(plan);
   MaskPaths();
   if (int err = MakeDirs(plan.cwd.c_str(), 0755)) Fail(err, "create working directory ", plan.cwd.c_str());
 }

@@ -20,6 +20,24 @@ struct BindMount {
   bool read_only = false;
 };
 
+// A tmpfs at target (created if missing), e.g. RUN --mount=type=tmpfs.
+struct TmpfsMount {
+  std::string target;       // inside the container
+  uint64_t size_bytes = 0;  // 0 = the kernel's default (half of RAM)
+  unsigned mode = 01777;
+};
+
+// A tree made of stacked directories (top-most first), e.g. another stage's root for RUN
+// --mount=type=bind,from=stage, or the build context. subpath inside the stack is resolved
+// inside it (a symlink there never leads out to the host). Writes, when allowed, land in the
+// container's private tmpfs and vanish with it: the lower directories are never changed.
+struct LayeredMount {
+  std::vector<std::string> lowerdirs;  // host paths, top-most first; at least one
+  std::string subpath;                 // relative to the stack's root; empty = the root
+  std::string target;                  // inside the container
+  bool writable = false;
+};
+
 struct ContainerSpec {
   // Overlay root. lowerdirs top-most first; may be empty (FROM scratch). upperdir and workdir must
   // be on the same file system and exist (relative paths are taken from the current directory). Run() briefly creates an empty directory
@@ -36,7 +54,10 @@ struct ContainerSpec {
   std::vector<uint32_t> supplementary_groups;
   std::string hostname = "cairn";
   bool host_network = false;
-  std::vector<BindMount> binds;
+  std::vector<BindMount> binds;  // files or directories, attached recursively
+  std::vector<TmpfsMount> tmpfs;
+  std::vector<LayeredMount> layered;
+  // Mounts are attached in order of their target's depth (a parent before what lies below it).
 
   // The command's stdio; Run() does not close them. -1 = /dev/null.
   int stdin_fd = -1;

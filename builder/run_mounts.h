@@ -1,0 +1,62 @@
+// RUN --mount: turns the plan's mount specs into the runtime's mounts, as BuildKit does.
+//
+//   cache   a persistent directory <store>/cache-mounts/<sha256 of id> (id defaults to target),
+//           kept between builds; uid/gid/mode apply when it is first created; sharing=shared
+//           (default), private (a busy cache gives this step a fresh, throw-away directory) or
+//           locked (an flock held for the whole step).
+//   bind    from the context (source= relative to it) or from=stage/image; read-only unless rw,
+//           and writes are discarded either way.
+//   tmpfs   size= (bytes, or with a k/m/g suffix).
+//   secret  from BuildOptions::secrets; default target /run/secrets/<id>, mode 0400; env= puts it
+//           in the environment instead. Its value never enters a layer, a cache key or history.
+// Targets that do not exist in the step's lower layers come back as `stubs`: the runtime creates
+// them as mount points in the upper dir, and the snapshot must leave them out.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/fs.h"
+#include "builder/plan.h"
+#include "runtime/container.h"
+
+namespace cairn::builder {
+
+// Where a --secret comes from: exactly one of file and env.
+struct SecretSource {
+  std::string file;
+  std::string env;
+};
+
+// "id=X,src=FILE" | "id=X,env=VAR" | "id=X" (env X, as docker) -> (id, source). Throws Error.
+std::pair<std::string, SecretSource> ParseSecretFlag(const std::string& flag);
+
+struct MountInputs {
+  std::string store_root;
+  std::string context_dir;
+  std::string scratch;  // the step's scratch dir (secret files are written here, mode 0400)
+  std::vector<std::string> lowerdirs;  // the step's unpacked layers, top-most first
+  std::map<std::string, SecretSource> secrets;
+  // Unpacked layers (top-most first) of "stage:N" or an image reference.
+  std::function<std::vector<std::string>(const std::string& from)> layers_of;
+};
+
+struct PreparedMounts {
+  std::vector<runtime::BindMount> binds;
+  std::vector<runtime::TmpfsMount> tmpfs;
+  std::vector<runtime::LayeredMount> layered;
+  std::vector<std::string> env;  // secrets with env=, "K=V"
+  std::set<std::string> stubs;   // absolute targets to exclude from the snapshot
+  std::vector<UniqueFd> locks;   // held until the step ends
+};
+
+// Throws Error naming the mount (e.g. "secret id=token is required but was not given with --secret").
+PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const MountInputs& in);
+
+// Digest of what bind mounts from the context read, for the step's cache key ("" = none).
+std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir);
+
+}  // namespace cairn::builder

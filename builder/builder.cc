@@ -10,6 +10,7 @@
 #include "builder/copy.h"
 #include "builder/image_config.h"
 #include "builder/overlay_child.h"
+#include "builder/run_mounts.h"
 #include "builder/run_step.h"
 #include "builder/step_cache.h"
 #include "builder/users.h"
@@ -66,7 +67,7 @@ class BuildRun {
     fopts.build_args = options_.build_args;
     fopts.target = options_.target;
     plan_ = frontend::BuildPlan(text, fopts, [this](const std::string& ref) {
-      return ConfigFromJson(store::LoadImage(store_, ref).config);
+      return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
     states_.resize(plan_.stages.size());
@@ -99,7 +100,7 @@ class BuildRun {
       return s;
     }
     if (stage.base.rfind("stage:", 0) == 0) return states_.at(std::stoul(stage.base.substr(6)));
-    store::Image image = store::LoadImage(store_, stage.base);
+    store::Image image = LoadOrPull(stage.base);
     StageState s;
     s.config = image.config;
     s.layers = image.layers;
@@ -138,12 +139,19 @@ class BuildRun {
     states_[static_cast<size_t>(stage.index)] = std::move(state);
   }
 
+  // What shapes a layer's bytes besides the step itself (see the rule at its use).
+  std::string LayerFormatKey() const {
+    return "|epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::ToString(options_.compression);
+  }
+
   // Digest of what a COPY/ADD reads, for its cache key.
   std::string SourcesDigest(const plan::Step& step) {
     const auto* copy = std::get_if<plan::CopyAction>(&step.action);
+    if (const auto* run = std::get_if<plan::RunAction>(&step.action))
+      return ContextMountsDigest(run->mounts, options_.context_dir);  // RUN --mount=type=bind from the context
     if (!copy) return "";
     if (copy->from.rfind("stage:", 0) == 0) return states_.at(std::stoul(copy->from.substr(6))).cache_key;
-    if (!copy->from.empty()) return store::LoadImage(store_, copy->from).manifest_descriptor.digest;
+    if (!copy->from.empty()) return LoadOrPull(copy->from).manifest_descriptor.digest;
     if (copy->sources.empty()) return "";
     auto matched = MatchSources(options_.context_dir, copy->sources, ignore_ ? &*ignore_ : nullptr);
     return DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr);
@@ -157,7 +165,9 @@ class BuildRun {
       bool makes_layer = !std::holds_alternative<plan::NoAction>(step.action);
       std::optional<store::Layer> layer;
       if (makes_layer) {
-        std::string key = StepCacheKey(state.cache_key, step, SourcesDigest(step));
+        // Rule: a cached layer is reused only if it would come out byte-identical, so the key
+        // includes what shapes the blob beyond the step: the clamp epoch and the compression.
+        std::string key = StepCacheKey(state.cache_key, step, SourcesDigest(step) + LayerFormatKey());
         auto hit = options_.no_cache ? std::nullopt : cache_.Lookup(key);
         if (hit) {
           progress_.Cached(id);
@@ -178,6 +188,19 @@ class BuildRun {
     }
   }
 
+  MountInputs MountInputsFor(const std::vector<std::string>& lowers, const std::string& scratch) {
+    MountInputs in;
+    in.store_root = store_.root();
+    in.context_dir = options_.context_dir;
+    in.scratch = scratch;
+    in.lowerdirs = lowers;
+    in.secrets = options_.secrets;
+    in.layers_of = [this](const std::string& from) {
+      return LowerDirs(from.rfind("stage:", 0) == 0 ? states_.at(std::stoul(from.substr(6))) : ImageState(from));
+    };
+    return in;
+  }
+
   std::optional<store::Layer> Execute(const plan::Step& step, const StageState& state, int id) {
     std::string scratch = store_.NewScratchDir("step-");
     std::string upper = JoinPath(scratch, "upper"), work = JoinPath(scratch, "work");
@@ -185,8 +208,14 @@ class BuildRun {
     MakeDirs(work);
     std::vector<std::string> lowers = LowerDirs(state);
     try {
-      if (std::holds_alternative<plan::RunAction>(step.action)) {
-        RunStep({&step, lowers, upper, work, options_.network, id}, progress_, run_);
+      PreparedMounts mounts;  // held (cache locks) until the layer is committed
+      if (auto* run = std::get_if<plan::RunAction>(&step.action)) {
+        try {
+          mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
+        } catch (const std::exception& e) {
+          throw Error(Where(step) + step.display + ": " + e.what());
+        }
+        RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, run_);
       } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
         ExecuteCopyStep(step, *copy, {lowers, upper, work}, scratch);
       } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
@@ -194,8 +223,10 @@ class BuildRun {
       }
       store::SnapshotOptions snap;
       snap.source_date_epoch = options_.source_date_epoch;
+      snap.compression = options_.compression;
       snap.overlay_upper = true;
       for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
+      for (auto& p : mounts.stubs) snap.exclude.insert(p);  // RUN --mount targets made only as mount points
       auto layer = store::CommitLayerFromDir(store_, upper, snap);
       RemoveAll(scratch);
       return layer;
@@ -270,8 +301,15 @@ class BuildRun {
     }
   }
 
+  // An image by name or digest; pulled through options_.pull_image when the store lacks it.
+  store::Image LoadOrPull(const std::string& ref) {
+    bool local = ref.rfind("sha256:", 0) == 0 ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
+    if (!local && options_.pull_image) options_.pull_image(ref);
+    return store::LoadImage(store_, ref);
+  }
+
   StageState ImageState(const std::string& ref) {
-    store::Image image = store::LoadImage(store_, ref);
+    store::Image image = LoadOrPull(ref);
     return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest};
   }
 

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "builder/progress.h"
+#include "builder/run_mounts.h"
 #include "runtime/container.h"
+#include "store/compressor.h"
 #include "store/store.h"
 
 namespace cairn::builder {
@@ -28,6 +30,12 @@ struct BuildOptions {
   bool no_cache = false;
   int64_t source_date_epoch = 0;
   std::string network = "default";  // default (= none) | none | host: for every RUN
+  std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
+  store::Compression compression;    // of new layers (--compression); part of the step cache key
+  // FROM / COPY --from of an image the store lacks: called with the name as written, must leave
+  // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies
+  // the registry client, so the builder never talks to the network itself.
+  std::function<void(const std::string& ref)> pull_image;
 };
 
 struct BuildResult {

@@ -47,33 +47,14 @@ std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, 
   return DigestOf(store::CanonicalJson(k));
 }
 
-StepCache::StepCache(store::Store& store) : store_(store) { MakeDirs(JoinPath(store_.root(), "cache")); }
-
-std::string StepCache::PathFor(const std::string& key) const {
-  return JoinPath(store_.root(), "cache/" + DigestHex(key) + ".json");
-}
+StepCache::StepCache(store::Store& store) : store_(store), records_(store) {}
 
 std::optional<CacheRecord> StepCache::Lookup(const std::string& key) const {
-  std::string path = PathFor(key);
-  if (!PathExists(path)) return std::nullopt;
-  try {
-    json j = json::parse(ReadFile(path));
-    CacheRecord rec;
-    if (j.contains("layer") && !j["layer"].is_null()) {
-      store::Layer layer{store::DescriptorFromJson(j["layer"]["descriptor"]), j["layer"]["diff_id"].get<std::string>()};
-      if (!store_.HasBlob(layer.descriptor.digest)) return std::nullopt;
-      rec.layer = layer;
-    }
-    return rec;
-  } catch (const std::exception&) {
-    return std::nullopt;  // a damaged record is a miss, never a failed build
-  }
+  std::optional<CacheRecord> rec = records_.Get(key);
+  if (rec && rec->layer && !store_.HasBlob(rec->layer->descriptor.digest)) return std::nullopt;
+  return rec;
 }
 
-void StepCache::Record(const std::string& key, const CacheRecord& record) {
-  json j = {{"layer", nullptr}};
-  if (record.layer) j["layer"] = {{"descriptor", store::ToJson(record.layer->descriptor)}, {"diff_id", record.layer->diff_id}};
-  WriteFileAtomic(PathFor(key), j.dump());
-}
+void StepCache::Record(const std::string& key, const CacheRecord& record) { records_.Put(key, record); }
 
 }  // namespace cairn::builder

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "builder/plan.h"
+#include "store/cache_records.h"
 #include "store/layer.h"
 #include "store/store.h"
 
@@ -18,11 +19,9 @@ namespace cairn::builder {
 // A pure function of its arguments; see the rules above.
 std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest);
 
-struct CacheRecord {
-  std::optional<store::Layer> layer;  // nullopt: the step changed nothing
-};
+using store::CacheRecord;
 
-// Records live in <store>/cache/<key hex>.json, replaced atomically.
+// Records are kept by store::CacheRecords (<store>/cache/<key hex>.json).
 class StepCache {
  public:
   explicit StepCache(store::Store& store);
@@ -31,8 +30,8 @@ class StepCache {
   void Record(const std::string& key, const CacheRecord& record);
 
  private:
-  std::string PathFor(const std::string& key) const;
   store::Store& store_;
+  store::CacheRecords records_;
 };
 
 }  // namespace cairn::builder

@@ -1,5 +1,7 @@
 // cairn build: docker build's flags, buildx's --metadata-file.
+#include <algorithm>
 #include <cstdio>
+#include <map>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +11,7 @@
 #include "builder/builder.h"
 #include "builder/epoch.h"
 #include "cli/verbs.h"
+#include "store/archive.h"
 
 namespace cairn::cli {
 
@@ -16,10 +19,14 @@ namespace {
 
 struct BuildFlags {
   std::vector<std::string> tags, build_args, labels;
+  std::vector<std::string> secrets;  // --secret id=X,src=FILE | id=X,env=VAR
   std::string file, iidfile, metadata_file, target, context, network = "default", platform;
   std::string progress = "auto";
+  std::string compression = "gzip";
   std::optional<std::string> source_date_epoch;
   bool no_cache = false;
+  bool push = false;  // --push: every -t name after the build
+  std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
 };
 
 // "K=V" -> (K, V); a bare "K" takes the value from the environment, as docker does.
@@ -58,6 +65,9 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   opts.target = f.target;
   opts.no_cache = f.no_cache;
   opts.network = f.network;
+  for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
+  opts.compression = store::ParseCompression(f.compression);
   auto epoch = builder::ResolveSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"), opts.context_dir);
   opts.source_date_epoch = epoch.seconds;
   // The Dockerfile sees the epoch as the SOURCE_DATE_EPOCH build arg, as with BuildKit.
@@ -68,6 +78,31 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   builder::BuildResult result = builder::Build(g.Store(), *progress, opts);
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
+  bool push = f.push;
+  for (auto& o : f.outputs) {
+    std::map<std::string, std::string> kv;
+    for (size_t at = 0; at <= o.size();) {
+      size_t comma = std::min(o.find(',', at), o.size());
+      kv.insert(SplitKeyValue(o.substr(at, comma - at), "--output"));
+      at = comma + 1;
+    }
+    std::string type = kv.count("type") ? kv["type"] : "";
+    if (type == "registry" || type == "image") {
+      push = push || type == "registry" || kv["push"] == "true";
+    } else if (type == "oci" || type == "docker") {
+      // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
+      if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
+      if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
+      store::SaveArchive(g.Store(), f.tags, kv["dest"]);
+      progress->Note("exported to " + kv["dest"]);
+    } else {
+      throw Error("--output " + o + ": unknown type \"" + type + "\" (use registry, oci or docker)");
+    }
+  }
+  if (push) {
+    if (f.tags.empty()) throw Error("build --push: nothing to push; name the image with -t REGISTRY/REPO:TAG");
+    for (auto& t : f.tags) progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
+  }
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
   if (!f.metadata_file.empty()) WriteMetadata(f.metadata_file, result, f.tags);
   std::printf("%s\n", result.config_digest.c_str());
@@ -86,10 +121,15 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");
   cmd->add_option("--target", flags->target, "the stage to build");
   cmd->add_option("--progress", flags->progress, "auto, plain, tty or json");
+  cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (none), none or host");
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");
   cmd->add_option("--source-date-epoch", flags->source_date_epoch, "the build's timestamp, in seconds since 1970");
   cmd->add_flag("--no-cache", flags->no_cache, "do not use the step cache");
+  cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
+  cmd->add_option("-o,--output", flags->outputs, "type=registry | type=oci,dest=FILE | type=docker,dest=FILE (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
   cmd->add_option("context", flags->context, "the build context directory")->required();
   cmd->callback([&g, flags] { RunBuild(g, *flags); });
 }

@@ -15,6 +15,8 @@ static const struct {
 } kVerbs[] = {
     {AddBuild}, {AddImport}, {AddSave}, {AddImages}, {AddHistory}, {AddInspect},
     {AddTag},   {AddRun},    {AddDiff}, {AddVerify},
+    {AddRmi},   {AddLoad},   {AddPrune}, {AddCheck},
+    {AddPull},  {AddPush},   {AddLogin}, {AddLogout},
 };
 
 static std::string DefaultRoot() {

@@ -33,6 +33,19 @@ void AddTag(CLI::App& app, Globals& g);
 void AddRun(CLI::App& app, Globals& g);
 void AddDiff(CLI::App& app, Globals& g);
 void AddVerify(CLI::App& app, Globals& g);
+void AddRmi(CLI::App& app, Globals& g);
+void AddLoad(CLI::App& app, Globals& g);
+void AddPrune(CLI::App& app, Globals& g);
+void AddCheck(CLI::App& app, Globals& g);
+void AddPull(CLI::App& app, Globals& g);
+void AddPush(CLI::App& app, Globals& g);
+void AddLogin(CLI::App& app, Globals& g);
+void AddLogout(CLI::App& app, Globals& g);
+// Registry transfers shared by pull/push and build (cli/registry_verbs.cc). PullImage leaves the
+// image tagged under NormalizeName(name) too; PushImage sends the local image `name` to the
+// registry `name` points at. Both return the manifest descriptor.
+store::Descriptor PullImage(store::Store& store, const std::string& name);
+store::Descriptor PushImage(store::Store& store, const std::string& name);
 
 // Human forms shared by the listing verbs.
 std::string HumanSize(int64_t bytes);           // "4.2MB", as docker prints sizes

@@ -1,0 +1,180 @@
+// Verbs that talk to registries: pull, push, login, logout.
+//
+// Local names (the one rule, also used by build's automatic FROM pull): the registry client tags
+// a pulled image under its full name ("docker.io/library/busybox:latest"); pull then also tags
+// it under the name the user wrote, normalised by store::NormalizeName ("busybox:latest"), so
+// `cairn run busybox` finds what `cairn pull busybox` fetched. Push resolves NAME the same way:
+// the local tag NormalizeName(NAME) first, else the full reference's name.
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "cli/verbs.h"
+#include "store/registry/registry.h"
+
+namespace cairn::cli {
+
+namespace reg = store::registry;
+
+namespace {
+
+// The local tag a user's NAME means, for push: NormalizeName(NAME) if tagged, else the full name.
+std::string LocalNameFor(store::Store& store, const std::string& name, const reg::Reference& ref) {
+  if (store.ResolveTag(name)) return name;
+  if (store.ResolveTag(ref.String())) return ref.String();
+  throw Error("no image named " + name + " (nor " + ref.String() + ") in the store; build it with -t " + name +
+              " or give an existing image a name with `cairn tag SOURCE " + name + "`");
+}
+
+std::string DockerConfigPath(const reg::RegistryConfig& config) {
+  if (!config.docker_config_path.empty()) return config.docker_config_path;
+  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir) return JoinPath(dir, "config.json");
+  const char* home = std::getenv("HOME");
+  return JoinPath(home && *home ? home : "/root", ".docker/config.json");
+}
+
+// docker writes docker.io credentials under this historic key; other registries under host[:port].
+std::string AuthsKey(const std::string& registry) {
+  return registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
+}
+// What a user may type for REGISTRY: "localhost:5000", "https://reg/", "docker.io", "index.docker.io".
+std::string RegistryOf(std::string text) {
+  if (size_t s = text.find("://"); s != std::string::npos) text = text.substr(s + 3);
+  if (size_t slash = text.find('/'); slash != std::string::npos) text = text.substr(0, slash);
+  if (text == "index.docker.io" || text == "registry-1.docker.io") text = "docker.io";
+  if (text.empty()) throw Error("login: empty registry name; give one like localhost:5000 or docker.io");
+  return text;
+}
+
+nlohmann::json ReadDockerConfig(const std::string& path) {
+  if (!PathExists(path)) return nlohmann::json::object();
+  try {
+    nlohmann::json j = nlohmann::json::parse(ReadFile(path));
+    if (!j.is_object()) throw Error("not a JSON object");
+    return j;
+  } catch (const std::exception& e) {
+    // Never echo the content: it holds credentials.
+    throw Error("docker credentials file " + path + " is malformed (" + std::string(e.what()).substr(0, 80) +
+                "); fix or remove it");
+  }
+}
+
+void WriteDockerConfig(const std::string& path, const nlohmann::json& j) {
+  size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0) MakeDirs(path.substr(0, slash), 0700);
+  WriteFileAtomic(path, j.dump(1, '\t') + "\n", 0600);  // credentials: owner only
+  (void)::chmod(path.c_str(), 0600);
+}
+
+std::string Base64(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(n);
+  return out;
+}
+
+}  // namespace
+
+store::Descriptor PullImage(store::Store& store, const std::string& name) {
+  reg::Reference ref = reg::ParseReference(name);
+  reg::Client client(reg::LoadRegistryConfig());
+  store::Descriptor d = client.Pull(store, ref);
+  // See the naming rule at the top of this file.
+  if (ref.digest.empty() || !ref.tag.empty()) {
+    std::string local = store::NormalizeName(name);
+    if (local != ref.String()) store.SetTag(local, d);
+  }
+  return d;
+}
+
+store::Descriptor PushImage(store::Store& store, const std::string& name) {
+  reg::Reference ref = reg::ParseReference(name);
+  std::string local = LocalNameFor(store, store::NormalizeName(name), ref);
+  reg::Client client(reg::LoadRegistryConfig());
+  return client.Push(store, local, ref);
+}
+
+void AddPull(CLI::App& app, Globals& g) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("pull", "fetch an image from a registry into the store");
+  cmd->add_option("ref", *name, "image reference (busybox, localhost:5000/a/b:1, x@sha256:...)")->required();
+  cmd->callback([&g, name] {
+    store::Descriptor d = PullImage(g.Store(), *name);
+    std::printf("%s: %s\n", reg::ParseReference(*name).String().c_str(), d.digest.c_str());
+  });
+}
+
+void AddPush(CLI::App& app, Globals& g) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("push", "upload an image to the registry its name points at (name it first with `cairn tag`)");
+  cmd->add_option("name", *name, "image name, also the remote reference (localhost:5000/team/app:1)")->required();
+  cmd->callback([&g, name] {
+    reg::Reference ref = reg::ParseReference(*name);
+    store::Descriptor d = PushImage(g.Store(), *name);
+    std::printf("%s: digest: %s size: %lld\n", ref.String().c_str(), d.digest.c_str(), static_cast<long long>(d.size));
+  });
+}
+
+void AddLogin(CLI::App& app, Globals&) {
+  struct Flags {
+    std::string registry, user, password;
+    bool password_stdin = false;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("login", "store credentials for a registry in docker's config.json");
+  cmd->add_option("registry", f->registry, "registry (host[:port]; default docker.io)");
+  cmd->add_option("-u,--username", f->user, "user name")->required();
+  cmd->add_option("-p,--password", f->password, "password (prefer --password-stdin: argv is visible to others)");
+  cmd->add_flag("--password-stdin", f->password_stdin, "read the password from standard input");
+  cmd->callback([f] {
+    if (f->password_stdin && !f->password.empty()) throw Error("login: give --password or --password-stdin, not both");
+    if (f->password_stdin) {
+      std::getline(std::cin, f->password);
+      if (!f->password.empty() && f->password.back() == '\r') f->password.pop_back();
+    }
+    if (f->password.empty()) throw Error("login: no password; pass -p PASSWORD or --password-stdin");
+    std::string registry = RegistryOf(f->registry.empty() ? "docker.io" : f->registry);
+    std::string path = DockerConfigPath(reg::LoadRegistryConfig());
+    nlohmann::json j = ReadDockerConfig(path);
+    if (!j.contains("auths") || !j["auths"].is_object()) j["auths"] = nlohmann::json::object();
+    // Drop other spellings of the same registry so lookups see exactly one entry.
+    for (auto it = j["auths"].begin(); it != j["auths"].end();)
+      it = RegistryOf(it.key()) == registry ? j["auths"].erase(it) : std::next(it);
+    j["auths"][AuthsKey(registry)] = {{"auth", Base64(f->user + ":" + f->password)}};
+    WriteDockerConfig(path, j);
+    std::printf("Login Succeeded (credentials for %s saved in %s; not checked against the registry)\n",
+                registry.c_str(), path.c_str());
+  });
+}
+
+void AddLogout(CLI::App& app, Globals&) {
+  auto registry = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("logout", "remove a registry's credentials from docker's config.json");
+  cmd->add_option("registry", *registry, "registry (host[:port]; default docker.io)");
+  cmd->callback([registry] {
+    std::string name = RegistryOf(registry->empty() ? "docker.io" : *registry);
+    std::string path = DockerConfigPath(reg::LoadRegistryConfig());
+    nlohmann::json j = ReadDockerConfig(path);
+    bool removed = false;
+    if (j.contains("auths") && j["auths"].is_object())
+      for (auto it = j["auths"].begin(); it != j["auths"].end();)
+        if (RegistryOf(it.key()) == name) {
+          it = j["auths"].erase(it);
+          removed = true;
+        } else {
+          ++it;
+        }
+    if (removed) WriteDockerConfig(path, j);
+    std::printf(removed ? "Removing login credentials for %s\n" : "Not logged in to %s\n", name.c_str());
+  });
+}
+
+}  // namespace cairn::cli

@@ -141,7 +141,7 @@ class BuildRun {
 
   // What shapes a layer's bytes besides the step itself (see the rule at its use).
   std::string LayerFormatKey() const {
-    return "|epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::ToString(options_.compression);
+    return "epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::ToString(options_.compression);
   }
 
   // Digest of what a COPY/ADD reads, for its cache key.
@@ -167,7 +167,7 @@ class BuildRun {
       if (makes_layer) {
         // Rule: a cached layer is reused only if it would come out byte-identical, so the key
         // includes what shapes the blob beyond the step: the clamp epoch and the compression.
-        std::string key = StepCacheKey(state.cache_key, step, SourcesDigest(step) + LayerFormatKey());
+        std::string key = StepCacheKey(state.cache_key, step, SourcesDigest(step), LayerFormatKey());
         auto hit = options_.no_cache ? std::nullopt : cache_.Lookup(key);
         if (hit) {
           progress_.Cached(id);

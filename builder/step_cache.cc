@@ -34,7 +34,8 @@ static json ActionJson(const plan::Action& action) {
   return std::visit(Visitor{}, action);
 }
 
-std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest) {
+std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest,
+                         const std::string& layer_format) {
   json k = {{"v", 1},
             {"parent", parent_key},
             {"action", ActionJson(step.action)},
@@ -43,7 +44,8 @@ std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, 
             {"user", step.config.user},
             {"shell", step.config.shell},
             {"args", step.args_in_scope},
-            {"sources", sources_digest}};
+            {"sources", sources_digest},
+            {"layer_format", layer_format}};
   return DigestOf(store::CanonicalJson(k));
 }
 

@@ -2,7 +2,8 @@
 //
 // key = sha256 over the parent's key (or the base image's manifest digest), the step's kind and
 // fully expanded form, the config it runs with (env, workdir, user, shell), the build args it can
-// see, and for COPY/ADD the content digest of its sources. Never a time, a host name, a path of
+// see, for COPY/ADD the content digest of its sources, and the layer format (the epoch that clamps
+// mtimes and the compressor: both change a layer's bytes). Never a time, a host name, a path of
 // this machine or a thread count: the same inputs give the same key on any machine.
 #pragma once
 
@@ -17,7 +18,9 @@
 namespace cairn::builder {
 
 // A pure function of its arguments; see the rules above.
-std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest);
+// layer_format: e.g. "epoch=0|gzip level 1", whatever makes the same change give other bytes.
+std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest,
+                         const std::string& layer_format = "");
 
 using store::CacheRecord;
 

@@ -36,6 +36,8 @@ TEST(StepCacheKey, EveryInputChangesTheKey) {
   plan::Step arg = RunStepOf("make");
   arg.args_in_scope["VERSION"] = "2";
   EXPECT_NE(StepCacheKey("sha256:base", arg, ""), key);
+  // Another epoch or compressor gives the same change other bytes: another key.
+  EXPECT_NE(StepCacheKey("sha256:base", RunStepOf("make"), "", "epoch=1|gzip level 1"), key);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "builder/copy.h"
 #include "builder/image_config.h"
+#include "builder/layer_stack.h"
 #include "builder/overlay_child.h"
 #include "builder/run_mounts.h"
 #include "builder/run_step.h"
@@ -109,14 +110,7 @@ class BuildRun {
     return s;
   }
 
-  std::vector<std::string> LowerDirs(const StageState& s) {
-    std::vector<std::string> dirs;
-    for (size_t i = s.layers.size(); i-- > 0;) {
-      store_.UnpackedLayer(s.layers[i], s.diff_ids[i]);
-      dirs.push_back(store_.ShortLayerPath(s.diff_ids[i]));
-    }
-    return dirs;
-  }
+  std::vector<std::string> LowerDirs(const StageState& s) { return LowerDirsFor(store_, s.layers, s.diff_ids); }
 
   // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage.
   std::string StepLabel(const plan::Stage& stage, size_t number, const std::string& text) const {

@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "builder/image_config.h"
+#include "builder/layer_stack.h"
 #include "builder/run_step.h"
 #include "builder/users.h"
 #include "store/image.h"
@@ -24,11 +25,7 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
       ContainerArgv(config.entrypoint.value_or(std::vector<std::string>{}), config.cmd.value_or(std::vector<std::string>{}), o.command);
   if (argv.empty()) throw Error("image " + o.image + " has no CMD or ENTRYPOINT: give a command (cairn run IMAGE CMD...)");
 
-  std::vector<std::string> lowers;
-  for (size_t i = image.layers.size(); i-- > 0;) {
-    store.UnpackedLayer(image.layers[i], image.diff_ids[i]);
-    lowers.push_back(store.ShortLayerPath(image.diff_ids[i]));
-  }
+  std::vector<std::string> lowers = LowerDirsFor(store, image.layers, image.diff_ids);
   UserIds user = ResolveUser(o.user.empty() ? config.user : o.user, ReaderInLayers(lowers));
   std::string scratch = store.NewScratchDir("run-");
   runtime::ContainerSpec spec;

@@ -5,14 +5,15 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
-#include <functional>
 #include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/copy.h"
 #include "builder/epoch.h"
 #include "builder/image_diff.h"
 #include "cli/verbs.h"
@@ -112,42 +113,21 @@ std::string PrivateStore(store::Store& from, const std::string& dir) {
 }
 
 // Copies the context with fresh file times: a rebuild after `git checkout` must not differ.
+// COPY's own copier does it: modes, owners, symlinks and hardlinks kept, data streamed.
 std::string TouchedContextCopy(const std::string& context, const std::string& dir) {
   MakeDirs(dir);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // cp -a semantics, then every time set to now; done in a child to keep umask games local.
-    ::umask(022);
-    std::string cmd_error;
-    try {
-      std::function<void(const std::string&, const std::string&)> copy = [&](const std::string& src, const std::string& dst) {
-        for (auto& name : ListDir(src)) {
-          std::string s = JoinPath(src, name), d = JoinPath(dst, name);
-          struct stat st;
-          if (::lstat(s.c_str(), &st) != 0) throw SysError("stat", s);
-          if (S_ISDIR(st.st_mode)) {
-            if (::mkdir(d.c_str(), st.st_mode & 07777) != 0) throw SysError("mkdir", d);
-            ::chmod(d.c_str(), st.st_mode & 07777);
-            copy(s, d);
-          } else if (S_ISLNK(st.st_mode)) {
-            char buf[4096];
-            ssize_t n = ::readlink(s.c_str(), buf, sizeof buf - 1);
-            if (n < 0 || ::symlink(std::string(buf, static_cast<size_t>(n)).c_str(), d.c_str()) != 0) throw SysError("symlink", d);
-          } else if (S_ISREG(st.st_mode)) {
-            WriteFileAtomic(d, ReadFile(s), st.st_mode & 07777);
-          }
-        }
-      };
-      copy(context, dir);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "cairn: verify: copy context: %s\n", e.what());
-      ::_exit(1);
-    }
-    ::_exit(0);
+  builder::CopyRequest copy;
+  copy.src_root = context;
+  copy.sources = {"."};
+  copy.dst_root = dir;
+  copy.dest = "/";
+  copy.preserve_owner = true;
+  copy.fixed_mtime = static_cast<int64_t>(std::time(nullptr));
+  try {
+    builder::ExecuteCopy(copy);
+  } catch (const std::exception& e) {
+    throw Wrap("verify: copy the build context " + context, e);
   }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("verify: could not copy the build context " + context);
   return dir;
 }
 

@@ -17,7 +17,7 @@ plan::Step RunStepOf(const std::string& command) {
 }
 
 TEST(StepCacheKey, SameInputsSameKeyAnywhere) {
-  // A constant: the key is a pure function of the step, with no machine-dependent input.
+  // The key is a pure function of the step: nothing about this machine or the file goes in.
   std::string key = StepCacheKey("sha256:base", RunStepOf("make"), "");
   EXPECT_EQ(key, StepCacheKey("sha256:base", RunStepOf("make"), ""));
   plan::Step moved = RunStepOf("make");

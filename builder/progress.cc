@@ -62,6 +62,11 @@ void PlainProgress::Note(std::string_view message) {
   Print(std::string(message));
 }
 
+void PlainProgress::CacheMiss(int id, std::string_view reason) {
+  std::lock_guard lock(mu_);
+  Print("#" + std::to_string(id) + " cache miss: " + std::string(reason));
+}
+
 JsonProgress::JsonProgress(std::FILE* out) : out_(out) {}
 
 void JsonProgress::Emit(const std::string& json_line) {
@@ -86,6 +91,10 @@ void JsonProgress::Failed(int id, std::string_view message) {
 }
 void JsonProgress::Note(std::string_view message) {
   Emit(nlohmann::json{{"event", "note"}, {"message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void JsonProgress::CacheMiss(int id, std::string_view reason) {
+  Emit(nlohmann::json{{"id", id}, {"event", "cache-miss"}, {"reason", reason}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::unique_ptr<Progress> MakeProgress(std::string_view mode, std::FILE* out) {

@@ -21,6 +21,9 @@ class Progress {
   virtual void Done(int id, double seconds) = 0;
   virtual void Failed(int id, std::string_view message) = 0;
   virtual void Note(std::string_view message) = 0;  // build-wide: warnings, which epoch was used
+  // Why a step missed the step cache (only the first miss of a stage is explained). A sink that
+  // does not show explanations may ignore it.
+  virtual void CacheMiss(int /*id*/, std::string_view /*reason*/) {}
 };
 
 // `--progress plain`, the form BuildKit prints for CI logs:
@@ -36,6 +39,7 @@ class PlainProgress : public Progress {
   void Done(int id, double seconds) override;
   void Failed(int id, std::string_view message) override;
   void Note(std::string_view message) override;
+  void CacheMiss(int id, std::string_view reason) override;  // "#3 cache miss: <reason>"
 
  private:
   void Print(const std::string& line);
@@ -56,6 +60,7 @@ class JsonProgress : public Progress {
   void Done(int id, double seconds) override;
   void Failed(int id, std::string_view message) override;
   void Note(std::string_view message) override;
+  void CacheMiss(int id, std::string_view reason) override;  // {"id":3,"event":"cache-miss","reason":...}
 
  private:
   void Emit(const std::string& json_line);

@@ -1,10 +1,17 @@
 #include "builder/step_cache.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
 
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/unsynced_write.h"
 #include "store/image.h"
 
 namespace cairn::builder {
@@ -49,6 +56,29 @@ std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, 
   return DigestOf(store::CanonicalJson(k));
 }
 
+StepInputs StepInputsOf(const std::string& key, const plan::Step& step, const std::string& sources_digest,
+                        std::map<std::string, std::string> files, const std::string& layer_format) {
+  StepInputs in;
+  in.key = key;
+  in.instruction = step.display;
+  in.action = DigestOf(store::CanonicalJson(ActionJson(step.action)));
+  in.args = step.args_in_scope;
+  for (auto& kv : step.config.env) {
+    size_t eq = kv.find('=');
+    in.env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  }
+  in.workdir = step.config.workdir;
+  in.user = step.config.user;
+  for (auto& word : step.config.shell) in.shell += (in.shell.empty() ? "" : " ") + word;
+  // Paths and short digests: enough to say which file changed, a fraction of the listing's size.
+  constexpr size_t kMaxFiles = 100000;
+  if (files.size() <= kMaxFiles)
+    for (auto& [path, entry] : files) in.files[path] = DigestHex(DigestOf(entry)).substr(0, 16);
+  in.sources = sources_digest;
+  in.layer_format = layer_format;
+  return in;
+}
+
 StepCache::StepCache(store::Store& store) : store_(store), records_(store) {}
 
 std::optional<CacheRecord> StepCache::Lookup(const std::string& key) const {
@@ -58,5 +88,115 @@ std::optional<CacheRecord> StepCache::Lookup(const std::string& key) const {
 }
 
 void StepCache::Record(const std::string& key, const CacheRecord& record) { records_.Put(key, record); }
+
+// --- explanations (<store>/cache-hints/) ---
+
+namespace {
+
+constexpr size_t kChildrenKept = 4;     // inputs remembered per parent key, most recently used first
+constexpr size_t kParentsKept = 4096;   // parent keys remembered; the least recently changed go first
+
+std::string ReadSmall(const std::string& path) {
+  try {
+    return PathExists(path) ? ReadFile(path) : "";
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+// Drops the least recently used children of a parent beyond kChildrenKept.
+void TrimChildren(const std::string& dir) {
+  std::vector<std::pair<int64_t, std::string>> children;
+  for (auto& name : ListDir(dir)) {
+    if (!name.ends_with(".json")) continue;
+    struct stat st{};
+    if (::lstat(JoinPath(dir, name).c_str(), &st) == 0)
+      children.emplace_back(static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, name);
+  }
+  if (children.size() <= kChildrenKept) return;
+  std::sort(children.rbegin(), children.rend());
+  for (size_t i = kChildrenKept; i < children.size(); i++) ::unlink(JoinPath(dir, children[i].second).c_str());
+}
+
+// Drops the least recently changed parents beyond kParentsKept, so explanations stay bounded
+// however many builds the store sees. Run only when a parent is added.
+void TrimParents(const std::string& explain) {
+  std::vector<std::string> names = ListDir(explain);
+  if (names.size() <= kParentsKept) return;
+  std::vector<std::pair<int64_t, std::string>> parents;
+  for (auto& name : names) {
+    struct stat st{};
+    if (::lstat(JoinPath(explain, name).c_str(), &st) == 0)
+      parents.emplace_back(static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec, name);
+  }
+  std::sort(parents.rbegin(), parents.rend());
+  for (size_t i = kParentsKept; i < parents.size(); i++) RemoveAll(JoinPath(explain, parents[i].second));
+}
+
+}  // namespace
+
+std::string StepCache::ExplainDir(const std::string& parent_key) const {
+  // The parent may be "scratch": hash it so that every parent gives a valid file name.
+  return JoinPath(JoinPath(store_.root(), "cache-hints/explain"), DigestHex(DigestOf(parent_key)));
+}
+
+std::string StepCache::StageFile(const std::string& stage_id) const {
+  return JoinPath(JoinPath(store_.root(), "cache-hints/stages"), DigestHex(DigestOf(stage_id)));
+}
+
+std::optional<std::string> StepCache::ExplainFirstMiss(StageCacheScope& scope, const std::string& parent_key,
+                                                       const StepInputs& inputs) const {
+  if (scope.skip_lookup || scope.miss_explained) return std::nullopt;
+  scope.miss_explained = true;
+  MissFacts facts;
+  facts.now = inputs;
+  std::string dir = ExplainDir(parent_key);
+  std::string latest = ReadSmall(JoinPath(dir, "latest"));
+  if (IsValidDigest(latest)) {
+    try {
+      facts.before = StepInputsFromJson(json::parse(ReadSmall(JoinPath(dir, DigestHex(latest) + ".json"))));
+    } catch (const json::exception&) {
+    }
+  }
+  facts.first_step = parent_key == scope.base_key;
+  facts.base_name = scope.base_name;
+  facts.base_now = scope.base_key;
+  if (facts.first_step) {
+    std::string base = ReadSmall(StageFile(scope.stage_id));
+    if (!base.empty()) facts.base_before = base;
+  }
+  return ExplainMiss(facts);
+}
+
+void StepCache::RememberInputs(const StageCacheScope& scope, const std::string& parent_key,
+                               const StepInputs& inputs) {
+  try {
+    std::string dir = ExplainDir(parent_key);
+    std::string latest = JoinPath(dir, "latest");
+    if (ReadSmall(latest) != inputs.key) {
+      if (!IsDirectory(dir)) {
+        MakeDirs(dir);
+        TrimParents(dir.substr(0, dir.rfind('/')));
+      }
+      std::string file = JoinPath(dir, DigestHex(inputs.key) + ".json");
+      if (PathExists(file)) {
+        (void)::utimensat(AT_FDCWD, file.c_str(), nullptr, 0);  // used again: last to be trimmed
+      } else {
+        WriteFileUnsynced(file, StepInputsToJson(inputs).dump());
+        TrimChildren(dir);
+      }
+      WriteFileUnsynced(latest, inputs.key);
+    }
+    if (parent_key == scope.base_key && !scope.stage_id.empty()) {
+      std::string stage = StageFile(scope.stage_id);
+      if (ReadSmall(stage) != scope.base_key) {
+        MakeDirs(stage.substr(0, stage.rfind('/')));
+        WriteFileUnsynced(stage, scope.base_key);
+      }
+    }
+  } catch (const std::exception&) {
+    // An explanation that cannot be kept is only a less helpful message next time.
+  }
+}
 
 }  // namespace cairn::builder

@@ -241,7 +241,14 @@ PruneReport Prune(Store& store, std::optional<int64_t> keep_storage) {
       r.bytes += FileBytes(cache.PathFor(info.key));
       if (cache.Remove(info.key)) r.cache_records++;
     }
-    if (keep_storage) r.cache_records += static_cast<int>(cache.TrimToBudget(*keep_storage).size());
+    if (keep_storage) {
+      r.cache_records += static_cast<int>(cache.TrimToBudget(*keep_storage).size());
+      // Hints (miss explanations, the context digest index) only save work later; a user trimming
+      // the cache wants the space, and losing them costs one re-read of each context file.
+      std::string hints = JoinPath(store.root(), "cache-hints");
+      r.bytes += TreeBytes(hints);
+      RemoveAll(hints);
+    }
     LiveSet live = ComputeLive(store, /*with_cache=*/true);
     std::string blobs = JoinPath(store.root(), "blobs/sha256");
     for (auto& name : ListDir(blobs)) {

@@ -53,7 +53,8 @@ struct PruneReport {
   int64_t bytes = 0;  // reclaimed (file sizes, unpacked trees included)
 };
 // `cairn prune`: waits for the exclusive lock, then (with keep_storage) deletes the oldest
-// cache records whose layers exceed keep_storage bytes, then every dead blob, unpacked layer,
+// cache records whose layers exceed keep_storage bytes and the cache hints (cache-hints/: miss
+// explanations, the context digest index), then every dead blob, unpacked layer,
 // l/ link, cache record whose layer blob is gone and stale temp file in blobs/.
 PruneReport Prune(Store& store, std::optional<int64_t> keep_storage);
 

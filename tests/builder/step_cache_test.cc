@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "store/store.h"
+#include "tests/support/harness.h"
+
 namespace cairn::builder {
 namespace {
 
@@ -38,6 +41,60 @@ TEST(StepCacheKey, EveryInputChangesTheKey) {
   EXPECT_NE(StepCacheKey("sha256:base", arg, ""), key);
   // Another epoch or compressor gives the same change other bytes: another key.
   EXPECT_NE(StepCacheKey("sha256:base", RunStepOf("make"), "", "epoch=1|gzip level 1"), key);
+}
+
+class StepCacheExplain : public ::testing::Test {
+ protected:
+  StepCacheExplain() : store_(dir_.path()), cache_(store_) {}
+  StepInputs Inputs(const std::string& command, const std::string& parent) {
+    plan::Step step = RunStepOf(command);
+    step.display = "RUN " + command;
+    return StepInputsOf(StepCacheKey(parent, step, ""), step, "", {}, "epoch=0");
+  }
+  StageCacheScope Scope(const std::string& base_key) { return {"Dockerfile\napp", "image busybox", base_key}; }
+
+  testing::TempDir dir_;
+  store::Store store_;
+  StepCache cache_;
+};
+
+const std::string kBase1 = "sha256:" + std::string(64, 'a');
+const std::string kBase2 = "sha256:" + std::string(64, 'b');
+
+TEST_F(StepCacheExplain, FirstMissComparesWithTheLastBuildOnTheSameParent) {
+  StageCacheScope scope = Scope(kBase1);
+  cache_.RememberInputs(scope, kBase1, Inputs("make", kBase1));
+  StageCacheScope next = Scope(kBase1);
+  EXPECT_EQ(cache_.ExplainFirstMiss(next, kBase1, Inputs("make all", kBase1)),
+            "instruction changed: was \"RUN make\", now \"RUN make all\"");
+  // Later misses of the stage follow from the first: they are not explained again.
+  EXPECT_FALSE(cache_.ExplainFirstMiss(next, "sha256:" + std::string(64, 'c'), Inputs("x", kBase1)));
+}
+
+TEST_F(StepCacheExplain, TheLatestChildIsTheOneComparedWith) {
+  StageCacheScope scope = Scope(kBase1);
+  cache_.RememberInputs(scope, kBase1, Inputs("one", kBase1));
+  cache_.RememberInputs(scope, kBase1, Inputs("two", kBase1));
+  cache_.RememberInputs(scope, kBase1, Inputs("one", kBase1));  // a hit on an older child
+  StageCacheScope next = Scope(kBase1);
+  EXPECT_EQ(cache_.ExplainFirstMiss(next, kBase1, Inputs("three", kBase1)),
+            "instruction changed: was \"RUN one\", now \"RUN three\"");
+}
+
+TEST_F(StepCacheExplain, ANewBaseIsNamed) {
+  StageCacheScope scope = Scope(kBase1);
+  cache_.RememberInputs(scope, kBase1, Inputs("make", kBase1));
+  StageCacheScope rebased = Scope(kBase2);
+  EXPECT_EQ(cache_.ExplainFirstMiss(rebased, kBase2, Inputs("make", kBase2)),
+            "base image busybox changed: was sha256:aaaaaaaaaaaa, now sha256:bbbbbbbbbbbb");
+}
+
+TEST_F(StepCacheExplain, NothingRememberedAndSkippedLookups) {
+  StageCacheScope scope = Scope(kBase1);
+  EXPECT_EQ(cache_.ExplainFirstMiss(scope, kBase1, Inputs("make", kBase1)), "no previous build of this step");
+  StageCacheScope filtered = Scope(kBase1);
+  filtered.skip_lookup = true;  // --no-cache(-filter): a miss by request needs no explanation
+  EXPECT_FALSE(cache_.ExplainFirstMiss(filtered, kBase1, Inputs("make", kBase1)));
 }
 
 }  // namespace

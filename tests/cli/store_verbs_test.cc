@@ -164,6 +164,7 @@ TEST_F(StoreVerbsTest, PruneDeletesWhatNothingUsesAndKeepsImagesAndCache) {
   r = C({"prune", "--keep-storage", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(ListDir(root() + "/cache").empty());
+  EXPECT_FALSE(PathExists(root() + "/cache-hints")) << "miss explanations and the context index go too";
   EXPECT_EQ(C({"run", "--rm", "t1", "cat", "/one"}).out, "1\n");
   EXPECT_EQ(C({"check"}).exit_code, 0);
 }

@@ -47,7 +47,9 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   spec.supplementary_groups = user.supplementary_groups;
   spec.host_network = o.host_network;
   spec.binds = o.volumes;
-  spec.stdin_fd = 0;
+  spec.stdin_fd = o.interactive ? 0 : -1;  // docker: no -i, no input
+  spec.tty = o.tty;
+  spec.no_new_privileges = o.no_new_privileges;
   runtime::ExitStatus status;
   try {
     status = runtime::Run(spec);

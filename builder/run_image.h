@@ -17,6 +17,9 @@ struct RunImageOptions {
   std::string user;                  // -u, else the image's
   bool host_network = false;
   std::vector<runtime::BindMount> volumes;  // -v HOST:CTR[:ro]
+  bool interactive = false;                 // -i: the container reads cairn's stdin (else /dev/null)
+  bool tty = false;                         // -t: the command runs on a terminal (runtime::ContainerSpec::tty)
+  bool no_new_privileges = false;           // --security-opt no-new-privileges
 };
 
 // docker's rule: ENTRYPOINT + (command if given, else CMD).

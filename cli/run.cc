@@ -1,9 +1,12 @@
-// cairn run [--rm] [-e K=V] [-w DIR] [-u USER] [--network none|host] [-v HOST:CTR[:ro]] IMAGE [CMD...]
+// cairn run [--rm] [-i] [-t] [-e K=V] [-w DIR] [-u USER] [--network none|host] [-v HOST:CTR[:ro]]
+//           [--security-opt no-new-privileges] IMAGE [CMD...]
 #include <csignal>
 
 #include "base/error.h"
 #include "builder/run_image.h"
+#include "cli/security_opt.h"
 #include "cli/verbs.h"
+#include "runtime/cancel.h"
 
 namespace cairn::cli {
 
@@ -26,7 +29,8 @@ static runtime::BindMount ParseVolume(const std::string& v) {
 
 void AddRun(CLI::App& app, Globals& g) {
   struct Flags {
-    bool rm = false;
+    bool rm = false, interactive = false, tty = false;
+    std::vector<std::string> security_opts;
     std::vector<std::string> env, volumes;
     std::string image;
     std::string workdir, user, network = "none";
@@ -34,6 +38,9 @@ void AddRun(CLI::App& app, Globals& g) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("run", "run a command in a new container from an image");
   cmd->add_flag("--rm", f->rm, "remove the container afterwards (cairn always does)");
+  cmd->add_flag("-i,--interactive", f->interactive, "pass cairn's stdin to the container (else it reads /dev/null)");
+  cmd->add_flag("-t,--tty", f->tty, "run the command on a terminal (raw mode on yours; ^C goes to the container)");
+  cmd->add_option("--security-opt", f->security_opts, "no-new-privileges")->allow_extra_args(false);
   cmd->add_option("-e,--env", f->env, "set an environment variable K=V")->allow_extra_args(false);
   cmd->add_option("-w,--workdir", f->workdir, "working directory inside the container");
   cmd->add_option("-u,--user", f->user, "user[:group] to run as");
@@ -52,6 +59,11 @@ void AddRun(CLI::App& app, Globals& g) {
     if (f->network != "none" && f->network != "host") throw Error("--network " + f->network + ": use none or host");
     o.host_network = f->network == "host";
     for (auto& v : f->volumes) o.volumes.push_back(ParseVolume(v));
+    o.interactive = f->interactive;
+    o.tty = f->tty;
+    o.no_new_privileges = ParseSecurityOpts(f->security_opts).no_new_privileges;
+    // As docker run: SIGINT, SIGTERM... sent to cairn go to the command, which decides.
+    runtime::HandleSignals(runtime::SignalPolicy::kForward);
     runtime::ExitStatus st = builder::RunImage(g.Store(), o);
     g.exit_code = st.signal ? 128 + st.signal : st.exit_code;
   });

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "runtime/child_steps.h"
 #include "runtime/child_support.h"
 #include "runtime/report.h"
@@ -56,24 +58,31 @@ pid_t RawFork() { return static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullpt
 
 void ContainerInit(ChildPlan& plan, int report_fd) {
   child::SetReportFd(report_fd);
+  // cairn's own handlers (runtime/cancel.cc) must not run here: Run() cloned us with every
+  // signal blocked, so none ran yet; PID 1 gets the default dispositions before unblocking.
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // EINVAL for KILL/STOP
   // Directories and stubs init creates in the upper dir (mount points, the working directory)
   // get the same modes whatever cairn's own umask is.
   ::umask(022);
   // Only our own descriptors: another thread's pipes, inherited at clone(), would otherwise stay
   // open in this long-lived process and keep their readers from seeing EOF.
-  int keep[] = {report_fd, plan.stdin_fd, plan.stdout_fd, plan.stderr_fd};
-  child::CloseAllExcept(keep, 4);
+  int keep[] = {report_fd, plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.tty_socket};
+  child::CloseAllExcept(keep, 5);
   // The container dies with the thread that started it.
   child::Must(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl PR_SET_PDEATHSIG");
 
   child::SetUpRoot(plan);
   child::SetUpHostAndNetwork(plan);
+  if (plan.tty) child::OpenTerminal(plan);
 
   sigset_t waited;
   sigemptyset(&waited);
   sigaddset(&waited, SIGCHLD);
   for (int s : kForwarded) sigaddset(&waited, s);
-  child::Must(::sigprocmask(SIG_BLOCK, &waited, nullptr), "block signals");
+  child::Must(::sigprocmask(SIG_SETMASK, &waited, nullptr), "block signals");
   pid_t command = RawFork();
   if (command < 0) child::Fail(errno, "fork the command");
   if (command == 0) child::ExecCommand(plan);

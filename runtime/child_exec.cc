@@ -114,6 +114,7 @@ int ExecSearch(const ChildPlan& plan) {
 
 void ExecCommand(const ChildPlan& plan) {
   SetUpStdio(plan);
+  TakeTerminal(plan);
   // Root may enter any directory; the user may not need to (docker does the same).
   Must(::chdir(plan.cwd.c_str()), "chdir ", plan.cwd.c_str());
   // The same file mode for every build, whatever cairn's own umask.
@@ -126,6 +127,7 @@ void ExecCommand(const ChildPlan& plan) {
   MustSecurity(DropBoundingSet(&what), what);
   SetIds(plan);
   MustSecurity(SetCapabilities(plan.uid, &what), what);
+  if (plan.no_new_privileges) MustSecurity(SetNoNewPrivileges(&what), what);
   ReportExecFailure(plan, ExecSearch(plan));
 }
 

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "runtime/security.h"
+#include "runtime/userns.h"
 
 namespace cairn::runtime {
 
@@ -59,7 +60,8 @@ std::string Options(const std::vector<std::string>& lowers, const std::string& u
   o += ",upperdir=" + upper + ",workdir=" + work;
   // The upper dir alone must describe the change, as plain files and whiteouts: no index, no
   // redirects, no metadata-only copy-ups (the snapshot reads upper, never the merged view).
-  o += ",index=off,redirect_dir=off,metacopy=off";
+  o += std::string(",index=off,redirect_dir=") + OverlayRedirectDir() + ",metacopy=off";
+  o += OverlayUserxattr();  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
   return o;
 }
 
@@ -238,6 +240,11 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch) {
   // Compiled once per process: the profile never changes and libseccomp takes milliseconds.
   static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
   plan.seccomp = seccomp;
+  plan.no_new_privileges = spec.no_new_privileges;
+  plan.tty = spec.tty;
+  // With a terminal the command's stdio is the pty alone (OpenTerminal); the caller's
+  // descriptors stay with Run()'s relay and never enter the container.
+  if (spec.tty) plan.stdin_fd = plan.stdout_fd = plan.stderr_fd = -1;
   return plan;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <linux/filter.h>
+#include <sys/ioctl.h>
 
 #include <optional>
 #include <string>
@@ -88,6 +89,14 @@ struct ChildPlan {
   std::string path;  // the PATH used to find argv[0] (the spec env's, else the default)
 
   std::vector<sock_filter> seccomp;  // empty = no filter
+  bool no_new_privileges = false;
+
+  // ContainerSpec::tty: init opens a pty in the container's devpts and sends the master over
+  // tty_socket (a unix socket the parent made); the command takes the slave as its terminal.
+  bool tty = false;
+  int tty_socket = -1;
+  int tty_slave = -1;  // set by init, inherited by the command
+  winsize tty_size{};  // the caller's window size (all zero: leave the kernel's default)
 
   // Scratch space the child may write into without allocating (one slot per detached mount).
   std::vector<int> bind_fds;

@@ -16,6 +16,7 @@
 
 #include "runtime/child_steps.h"
 #include "runtime/child_support.h"
+#include "runtime/userns.h"
 
 namespace cairn::runtime::child {
 
@@ -36,6 +37,11 @@ constexpr const char* kMaskedPaths[] = {
 constexpr const char* kReadOnlyPaths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
+
+// The root is nodev: CAP_MKNOD (docker's default set) lets a RUN make device nodes, which a
+// layer may carry, but opening one must not reach the host's disks (docker relies on the device
+// cgroup for this; a mount flag needs no cgroup and holds in every kernel).
+constexpr unsigned long kRootFlags = MS_NODEV;
 
 struct Detached {
   int devices[kDeviceCount];
@@ -86,10 +92,12 @@ void MountOverlayByLayer(const ChildPlan& plan) {
   for (const auto& lower : plan.overlay_lowers)
     Must(::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", lower.c_str(), 0), what, "lowerdir+ ", lower.c_str());
   const char* params[][2] = {{"upperdir", plan.overlay_upper.c_str()}, {"workdir", plan.overlay_work.c_str()},
-                             {"index", "off"}, {"redirect_dir", "off"}, {"metacopy", "off"}};
+                             {"index", "off"}, {"redirect_dir", OverlayRedirectDir()}, {"metacopy", "off"}};
   for (auto& p : params) Must(::fsconfig(fs, FSCONFIG_SET_STRING, p[0], p[1], 0), what, p[0], plan.overlay_dirs.c_str());
+  if (*OverlayUserxattr())  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
+    Must(::fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", nullptr, 0), what, "userxattr", plan.overlay_dirs.c_str());
   Must(::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0), what, plan.root.c_str(), plan.overlay_dirs.c_str());
-  int mnt = ::fsmount(fs, FSMOUNT_CLOEXEC, 0);
+  int mnt = ::fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);  // as kRootFlags
   if (mnt < 0) Fail(errno, what, plan.root.c_str(), plan.overlay_dirs.c_str());
   ::close(fs);
   Attach(mnt, plan.root.c_str());
@@ -98,7 +106,7 @@ void MountOverlayByLayer(const ChildPlan& plan) {
 void MountOverlay(const ChildPlan& plan) {
   if (plan.overlay_options.empty()) return MountOverlayByLayer(plan);
   if (!plan.overlay_cwd.empty()) Must(::chdir(plan.overlay_cwd.c_str()), "chdir ", plan.overlay_cwd.c_str());
-  Must(::mount("overlay", plan.root.c_str(), "overlay", 0, plan.overlay_options.c_str()),
+  Must(::mount("overlay", plan.root.c_str(), "overlay", kRootFlags, plan.overlay_options.c_str()),
        "mount overlay on ", plan.root.c_str(), plan.overlay_dirs.c_str());
 }
 
@@ -154,7 +162,10 @@ void MountPoint(const char* dir) {
 
 void MountDev(const Detached& d) {
   MountPoint("/dev");
-  Must(::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"), "mount tmpfs on /dev");
+  // nodev: a node made here does not open (see kRootFlags); the standard nodes are bind mounts
+  // of the host's, which keep their own mount's flags.
+  Must(::mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=755,size=65536k"),
+       "mount tmpfs on /dev");
   for (int i = 0; i < kDeviceCount; ++i) {
     char path[64] = "/dev/";
     Append(path, sizeof path, kDevices[i]);
@@ -175,14 +186,54 @@ void MountDev(const Detached& d) {
   for (auto& l : links) Must(::symlink(l[0], l[1]), "symlink ", l[1]);
 }
 
-void MountProcAndSys() {
+// Rootless (runtime/userns.h): a user namespace may mount proc and sysfs only while a full view
+// of the host's is visible in its mount namespace (the kernel's mount_too_revealing), and sysfs
+// only in a network namespace it owns, which --network=host is not. So there both are made as
+// detached mounts before pivot_root drops the host's tree, and sysfs falls back to a read-only
+// bind of the host's /sys. As root, -1: MountProcAndSys mounts them the plain way.
+struct ProcAndSys {
+  int proc = -1;
+  int sys = -1;
+};
+
+int NewDetachedMount(const char* type, unsigned attrs) {
+  int fs = ::fsopen(type, FSOPEN_CLOEXEC);
+  if (fs < 0) return -errno;
+  int mnt = ::fsconfig(fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) == 0 ? ::fsmount(fs, FSMOUNT_CLOEXEC, attrs) : -1;
+  int err = errno;
+  ::close(fs);
+  return mnt >= 0 ? mnt : -err;
+}
+
+ProcAndSys DetachProcAndSys() {
+  ProcAndSys t;
+  if (!InUserNamespace()) return t;
+  t.proc = NewDetachedMount("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (t.proc < 0) Fail(-t.proc, "mount proc (in a user namespace)");
+  t.sys = NewDetachedMount("sysfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  if (t.sys == -EPERM) {
+    t.sys = OpenTree("/sys", true);
+    MakeReadOnly(t.sys, "/sys");
+  }
+  if (t.sys < 0) Fail(-t.sys, "mount sysfs (in a user namespace)");
+  return t;
+}
+
+void MountProcAndSys(const ProcAndSys& detached) {
   MountPoint("/proc");
-  Must(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount proc on /proc");
+  if (detached.proc >= 0)
+    Attach(detached.proc, "/proc");
+  else
+    Must(::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount proc on /proc");
   MountPoint("/sys");
-  Must(::mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
-       "mount sysfs on /sys");
+  if (detached.sys >= 0)
+    Attach(detached.sys, "/sys");
+  else
+    Must(::mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+         "mount sysfs on /sys");
   // The container's own cgroup (a cgroup namespace root), read-only, as docker shows it. Best
-  // effort: a host with only cgroup v1 has no cgroup2 to show, and nothing in a build needs it.
+  // effort: a host with only cgroup v1 has no cgroup2 to show, and nothing in a build needs it
+  // (nor can a user namespace always mount it).
   ::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr);
 }
 
@@ -252,8 +303,9 @@ void SetUpRoot(ChildPlan& plan) {
   PrepareScratch(plan);
   MountOverlay(plan);
   Detached detached = DetachHostTrees(plan);
+  ProcAndSys proc_and_sys = DetachProcAndSys();
   PivotInto(plan);
-  MountProcAndSys();
+  MountProcAndSys(proc_and_sys);
   MountDev(detached);
   AttachFiles(plan, detached);
   AttachMounts(plan);

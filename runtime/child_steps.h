@@ -13,6 +13,13 @@ void SetUpRoot(ChildPlan& plan);
 // UTS and network namespaces: hostname, loopback up. (child_net.cc)
 void SetUpHostAndNetwork(const ChildPlan& plan);
 
+// ContainerSpec::tty, in init: opens a pty in the container's /dev/pts, sends the master to
+// Run(), and makes the slave the command's stdio. (child_tty.cc)
+void OpenTerminal(ChildPlan& plan);
+// In the command's process, after its stdio is set: a new session with the pty as its
+// controlling terminal. Does nothing without a tty. (child_tty.cc)
+void TakeTerminal(const ChildPlan& plan);
+
 // The command's process: stdio, cwd, umask, limits, seccomp, capabilities, ids, execve.
 // On exec failure it prints "cairn: exec NAME: REASON" on the command's stderr and exits 127
 // (126 when the file is not executable), as a shell would. (child_exec.cc)

@@ -3,17 +3,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "runtime/cancel.h"
 #include "runtime/child.h"
 #include "runtime/child_plan.h"
 #include "runtime/report.h"
+#include "runtime/terminal.h"
 
 namespace cairn::runtime {
 
@@ -47,7 +51,13 @@ std::vector<ChildReport> ReadReports(int fd) {
   return reports;
 }
 
-int WaitFor(pid_t pid) {
+// Waits for init to end without reaping it, so its pid cannot be recycled while a signal handler
+// may still send to it (see UnregisterContainer); then reaps it.
+int WaitFor(pid_t pid, int slot) {
+  siginfo_t info;
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0)
+    if (errno != EINTR) throw SysError("waitid", "container init");
+  UnregisterContainer(slot);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) throw SysError("waitpid", "container init");
@@ -70,16 +80,41 @@ ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch)
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");
   UniqueFd read_end(fds[0]), write_end(fds[1]);
-  // Raw clone: fork semantics (copy of memory, same stack) plus the new namespaces.
+  UniqueFd tty_ours, tty_theirs;
+  std::optional<TerminalRelay> terminal;
+  if (spec.tty) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw SysError("socketpair", "terminal");
+    tty_ours = UniqueFd(sv[0]);
+    tty_theirs = UniqueFd(sv[1]);
+    plan.tty_socket = tty_theirs.get();
+    terminal.emplace(spec.stdin_fd, spec.stdout_fd);
+    plan.tty_size = terminal->Size();
+  }
+  // Raw clone: fork semantics (copy of memory, same stack) plus the new namespaces. Every signal
+  // is blocked across it, so cairn's handlers never run in the child (see ContainerInit).
+  sigset_t all, saved;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
   long pid = ::syscall(SYS_clone, static_cast<unsigned long>(plan.clone_flags) | SIGCHLD, nullptr, nullptr,
                        nullptr, 0);
+  int clone_errno = errno;
+  if (pid != 0) ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
   if (pid < 0)
-    throw Error(std::string("cannot create the container's namespaces (clone): ") + std::strerror(errno) +
-                (errno == EPERM ? " (running containers needs root)" : ""));
+    throw Error(std::string("cannot create the container's namespaces (clone): ") + std::strerror(clone_errno) +
+                (clone_errno == EPERM ? " (running containers needs root)" : ""));
   if (pid == 0) ContainerInit(plan, write_end.get());
+  int slot = RegisterContainer(static_cast<pid_t>(pid));
   write_end.Reset();
+  if (terminal) {
+    tty_theirs.Reset();
+    // Nothing arrives when setup failed first: the report says why.
+    if (UniqueFd master = ReceiveFd(tty_ours.get())) terminal->Start(std::move(master));
+  }
   std::vector<ChildReport> reports = ReadReports(read_end.get());
-  int status = WaitFor(static_cast<pid_t>(pid));
+  int status = WaitFor(static_cast<pid_t>(pid), slot);
+  if (terminal) terminal->Finish();  // every process is gone: the pty hangs up
+  ThrowIfCancelled();  // killed by cancellation: that, not "killed by signal 9", is the story
   return Conclude(reports, status);
 }
 
@@ -92,6 +127,7 @@ std::string ExitStatus::Describe() const {
 }
 
 ExitStatus Run(const ContainerSpec& spec) {
+  ThrowIfCancelled();
   std::string scratch = MakeTempDir(ScratchParent(spec), "cairn-root-");
   try {
     ExitStatus status = RunWithScratch(spec, scratch);

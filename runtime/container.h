@@ -63,6 +63,16 @@ struct ContainerSpec {
   int stdin_fd = -1;
   int stdout_fd = 1;
   int stderr_fd = 2;
+
+  // --security-opt no-new-privileges: setuid programs and file capabilities cannot raise the
+  // command's privileges. Off by default, as in docker (sudo after USER keeps working).
+  bool no_new_privileges = false;
+
+  // docker run -t: the command gets a terminal (a pty of the container's own /dev/pts) as stdin,
+  // stdout and stderr, and is the leader of its session. Run() relays between stdin_fd and the
+  // terminal, and from the terminal to stdout_fd; when stdin_fd is a terminal it is put in raw
+  // mode for the duration and its window size is passed on (also on SIGWINCH).
+  bool tty = false;
 };
 
 struct ExitStatus {

@@ -15,13 +15,16 @@ namespace cairn::runtime {
 // SETUID, SETFCAP, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL, AUDIT_WRITE) as a bit mask.
 unsigned long long DefaultCapabilityMask();
 
-// A BPF program close to Docker's default seccomp profile: system calls that manage the host
-// (mount, kexec, modules, reboot, swap, clock, keyrings, bpf, namespaces...) fail with EPERM.
-// Throws cairn::Error if libseccomp cannot build it.
+// A BPF program equivalent to Docker's default seccomp profile (runtime/seccomp_profile.cc): an
+// allowlist; everything else (mount, kexec, modules, reboot, swap, clock, keyrings, bpf,
+// namespaces...) fails with EPERM. Throws cairn::Error if libseccomp cannot build it.
 std::vector<sock_filter> DefaultSeccompProgram();
 
 // Child side. Each returns 0 or the errno of the failed call; *what names the step.
 int InstallSeccomp(const std::vector<sock_filter>& program, const char** what);
+// Sets no_new_privs (--security-opt no-new-privileges): setuid bits and file capabilities no
+// longer raise privileges across execve. Off by default, as in docker, so sudo works.
+int SetNoNewPrivileges(const char** what);
 // Drops every capability outside the default set from the bounding set (before changing ids).
 int DropBoundingSet(const char** what);
 // After the ids are set: effective = permitted = the default set for uid 0, nothing otherwise;

@@ -30,6 +30,13 @@ class ContainerTest : public ::testing::Test {
   // Runs spec with stdout and stderr captured (in memory files, so output size is not bounded
   // by a pipe buffer).
   Result RunCaptured(ContainerSpec spec) const;
+  // Runs the static probe (tests/runtime/syscall_probe.c) in the container: "NAME=ok|ERRNO" lines.
+  Result Probe(std::vector<std::string> calls) const {
+    ContainerSpec spec = Spec({"/probe"});
+    spec.binds.push_back({CAIRN_SYSCALL_PROBE, "/probe", true});
+    spec.argv.insert(spec.argv.end(), calls.begin(), calls.end());
+    return RunCaptured(spec);
+  }
   Result Sh(const std::string& script) const { return RunCaptured(Spec({"/bin/sh", "-c", script})); }
 
   static std::string rootfs_;

@@ -1,7 +1,10 @@
 // What the container is cut off from: host processes, network, hostname, mounts.
 #include <dirent.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "base/error.h"
 #include "base/fs.h"
@@ -82,6 +85,35 @@ TEST_F(ContainerTest, NoMountOrScratchDirOutlivesTheContainer) {
   EXPECT_THROW(RunCaptured(failing), Error);
   EXPECT_EQ(ReadFile("/proc/self/mountinfo"), before);
   EXPECT_EQ(ListDir(dir_), (std::vector<std::string>{"upper", "work"}));
+}
+
+// The host's first block device, "MAJOR MINOR" from /proc/partitions, or "" when it has none.
+std::string HostDisk() {
+  std::string table = ReadFile("/proc/partitions");
+  size_t line = table.find('\n', table.find('\n') + 1);  // past the header and the blank line
+  unsigned major = 0, minor = 0;
+  if (line == std::string::npos || std::sscanf(table.c_str() + line, "%u %u", &major, &minor) != 2) return "";
+  return std::to_string(major) + " " + std::to_string(minor);
+}
+
+TEST_F(ContainerTest, DeviceNodesMadeInsideCannotReachTheHostsDisk) {
+  std::string disk = HostDisk();
+  if (disk.empty()) GTEST_SKIP() << "no block device on this host";
+  // CAP_MKNOD is in docker's default set, so the node can be made (and would enter a layer); it
+  // must not open, in the root or in /dev.
+  Result r = Sh("mknod /disk b " + disk + " && mknod /dev/disk b " + disk + " && ls -l /disk >/dev/null; "
+                "head -c 512 /disk | wc -c; head -c 512 /dev/disk | wc -c");
+  EXPECT_EQ(r.out, "0\n0\n") << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Permission denied"));
+}
+
+TEST_F(ContainerTest, HostFilesAreNotVisible) {
+  std::string marker = "cairn-host-marker-" + std::to_string(::getpid());
+  WriteFileAtomic("/tmp/" + marker, "secret");
+  Result r = Sh("ls /tmp; cat /tmp/" + marker + "; find / -xdev -name '" + marker + "*' 2>/dev/null");
+  ::unlink(("/tmp/" + marker).c_str());
+  EXPECT_THAT(r.out, ::testing::Not(HasSubstr(marker)));
+  EXPECT_THAT(r.err, HasSubstr("No such file"));
 }
 
 TEST_F(ContainerTest, BackgroundProcessesDieWithTheCommand) {

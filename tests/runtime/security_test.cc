@@ -63,6 +63,54 @@ TEST_F(ContainerTest, NamespacesCannotBeCreatedInside) {
   EXPECT_NE(r.status.exit_code, 0);
 }
 
+TEST_F(ContainerTest, SeccompRefusesWhatDockersDefaultProfileRefuses) {
+  // None of these needs a capability the container lacks: the filter alone refuses them.
+  Result r = Probe({"keyctl", "add_key", "io_uring_setup", "userfaultfd", "unshare_user",
+                                     "clone_newuser", "socket_vsock", "personality_exec"});
+  ASSERT_TRUE(r.status.ok()) << r.err;
+  EXPECT_EQ(r.out,
+            "keyctl=EPERM\nadd_key=EPERM\nio_uring_setup=EPERM\nuserfaultfd=EPERM\nunshare_user=EPERM\n"
+            "clone_newuser=EPERM\nsocket_vsock=EPERM\npersonality_exec=EPERM\n");
+}
+
+TEST_F(ContainerTest, SeccompAllowsWhatDockersDefaultProfileAllows) {
+  // clone3 fails with ENOSYS so that libc falls back to clone(), which the filter can inspect.
+  Result r = Probe({"clone_plain", "clone3", "socket_unix", "personality_linux32", "chroot",
+                                     "ptrace_traceme"});
+  ASSERT_TRUE(r.status.ok()) << r.err;
+  EXPECT_EQ(r.out,
+            "clone_plain=ok\nclone3=ENOSYS\nsocket_unix=ok\npersonality_linux32=ok\nchroot=ok\n"
+            "ptrace_traceme=ok\n");
+}
+
+TEST_F(ContainerTest, HostManagementCommandsFailWithEperm) {
+  // busybox mount says EPERM as "permission denied (are you root?)".
+  for (std::string cmd : {"mkdir -p /mnt && mount -t tmpfs x /mnt", "swapoff /bin/sh", "reboot -f", "unshare -U true",
+                          "hostname other"}) {
+    Result r = Sh(cmd);
+    EXPECT_NE(r.status.exit_code, 0) << cmd;
+    EXPECT_THAT(r.err, ::testing::AnyOf(HasSubstr("not permitted"), HasSubstr("permission denied")))
+        << cmd << ": " << r.err;
+  }
+}
+
+TEST_F(ContainerTest, OrdinaryCommandsWorkUnderTheFilter) {
+  Result r = Sh("mkdir -p /a/b && echo hi > /a/b/f && ln -s f /a/b/l && cat /a/b/l && chown 1:1 /a/b/f && "
+                "chmod 600 /a/b/f && mknod /a/p p && tar -cf /a.tar /a 2>/dev/null && sort /etc/passwd | head -1 && "
+                "(sleep 0.01 &) && wait && wget -q -O /dev/null http://127.0.0.1:1/ 2>/dev/null; "
+                "nc -l -p 5555 -e true & sleep 0.1; echo ok");
+  EXPECT_TRUE(r.status.ok()) << r.err;
+  EXPECT_THAT(r.out, ::testing::StartsWith("hi\n"));
+  EXPECT_THAT(r.out, ::testing::EndsWith("ok\n"));
+}
+
+TEST_F(ContainerTest, NoNewPrivilegesIsOffByDefaultAndOnWhenAsked) {
+  EXPECT_THAT(Sh("grep NoNewPrivs /proc/self/status").out, HasSubstr("NoNewPrivs:\t0\n"));
+  ContainerSpec spec = Spec({"grep", "NoNewPrivs", "/proc/self/status"});
+  spec.no_new_privileges = true;
+  EXPECT_THAT(RunCaptured(spec).out, HasSubstr("NoNewPrivs:\t1\n"));
+}
+
 TEST_F(ContainerTest, OpenFileLimitIs1024) { EXPECT_EQ(Sh("ulimit -n").out, "1024\n"); }
 
 }  // namespace

@@ -1,0 +1,182 @@
+// Rootless cairn (runtime/userns.h), through the real binary run as an unprivileged user: the
+// same Dockerfile gives the same image digests as a root build, and a user without subordinate
+// ids is told what to add. Runs as root (scripts/test): it creates the test users itself.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "base/fs.h"
+#include "tests/support/harness.h"
+
+namespace cairn::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kUser = "cairn-rootless";     // has /etc/subuid and /etc/subgid entries
+constexpr const char* kNoSubids = "cairn-nosubids";  // has none
+
+// A Dockerfile that exercises what differs in a user namespace: RUN, chown to a non-zero id, a
+// file deleted from the base (whiteout), a directory replaced (opaque).
+constexpr const char* kDockerfile =
+    "FROM busybox:latest\n"
+    "RUN rm /bin/ls && mkdir -p /opt/d && echo a > /opt/d/a\n"
+    "COPY --chown=1000:1000 hello.txt /hello.txt\n"
+    "RUN rm -rf /opt/d && mkdir /opt/d && echo b > /opt/d/b && chown 1000:1000 /opt/d/b\n";
+
+bool HasLine(const char* file, const std::string& prefix) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// A system user: useradd gives subordinate ids to regular users only.
+void EnsureUser(const char* name) {
+  if (::getpwnam(name)) return;
+  auto r = RunCommand({"useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name});
+  if (r.exit_code != 0) throw std::runtime_error(std::string("useradd ") + name + ": " + r.err);
+}
+
+// Appends "name:start:65536" unless the user already has a line (idempotent).
+void EnsureSubids(const char* name, const char* start) {
+  for (const char* file : {"/etc/subuid", "/etc/subgid"}) {
+    if (HasLine(file, std::string(name) + ":")) continue;
+    std::ofstream(file, std::ios::app) << name << ":" << start << ":65536\n";
+  }
+}
+
+// Drops the user's lines (only ever called for the test's own user).
+void RemoveSubids(const char* name) {
+  for (const char* file : {"/etc/subuid", "/etc/subgid"}) {
+    if (!HasLine(file, std::string(name) + ":")) continue;
+    std::ifstream in(file);
+    std::string kept;
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(std::string(name) + ":", 0) != 0) kept += line + "\n";
+    in.close();
+    std::ofstream(file, std::ios::trunc) << kept;
+  }
+}
+
+void Own(const std::string& path, const char* user) {
+  const passwd* pw = ::getpwnam(user);
+  if (!pw || ::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown " + path);
+}
+
+// `cairn args...` as `user`, with HOME=home and no CAIRN_ROOT from the test's environment.
+CommandResult CairnAs(const char* user, const std::string& home, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"setpriv", std::string("--reuid=") + user, std::string("--regid=") + user,
+                                   "--init-groups", "env", "-u", "CAIRN_ROOT", "-u", "XDG_DATA_HOME",
+                                   "HOME=" + home, "SOURCE_DATE_EPOCH=0", CAIRN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+class RootlessTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (::geteuid() != 0) return;
+    EnsureUser(kUser);
+    EnsureUser(kNoSubids);
+    EnsureSubids(kUser, "300000");
+    RemoveSubids(kNoSubids);
+    dir_ = new TempDir();
+    ::chmod(dir_->path().c_str(), 0755);
+    WriteTextFile(*dir_ / "ctx/Dockerfile", kDockerfile);
+    WriteTextFile(*dir_ / "ctx/hello.txt", "hello\n");
+    MakeDirs(*dir_ / "home");
+    Own(*dir_ / "home", kUser);
+    // The rootless store is the user's default one: $HOME/.local/share/cairn.
+    TempDir busybox;
+    auto made = RunCommand({std::string(CAIRN_SOURCE_DIR) + "/tests/support/busybox-rootfs", busybox / "rootfs",
+                            *dir_ / "busybox.tar"});
+    if (made.exit_code != 0) throw std::runtime_error("busybox-rootfs failed: " + made.err);
+    ::chmod((*dir_ / "busybox.tar").c_str(), 0644);
+    imported_ = CairnAs(kUser, *dir_ / "home", {"import", *dir_ / "busybox.tar", "busybox:latest"});
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create the test users";
+    ASSERT_EQ(imported_.exit_code, 0) << imported_.err;
+  }
+
+  static std::string Home() { return *dir_ / "home"; }
+  static std::string UserStore() { return *dir_ / "home/.local/share/cairn"; }
+
+  static TempDir* dir_;
+  static CommandResult imported_;
+};
+
+TempDir* RootlessTest::dir_ = nullptr;
+CommandResult RootlessTest::imported_;
+
+TEST_F(RootlessTest, BuildGivesTheSameDigestsAsRoot) {
+  TempDir root_store;
+  ImportBusybox(root_store.path());
+  auto as_root = Cairn(root_store.path(), {"build", "--metadata-file", root_store / "meta.json", "-t", "t:1",
+                                           *dir_ / "ctx"}, {"SOURCE_DATE_EPOCH=0"});
+  ASSERT_EQ(as_root.exit_code, 0) << as_root.err;
+
+  auto rootless = CairnAs(kUser, Home(), {"build", "--metadata-file", Home() + "/meta.json", "-t", "t:1", *dir_ / "ctx"});
+  ASSERT_EQ(rootless.exit_code, 0) << rootless.err;
+  // The store is the user's own default one, owned by the user on the host.
+  struct stat st;
+  ASSERT_EQ(::stat((UserStore() + "/index.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, ::getpwnam(kUser)->pw_uid);
+
+  // Config digest and manifest digest alike.
+  std::string expected = ReadFile(root_store / "meta.json");
+  EXPECT_THAT(expected, HasSubstr("containerimage.digest"));
+  EXPECT_EQ(ReadFile(Home() + "/meta.json"), expected);
+}
+
+TEST_F(RootlessTest, RunSeesImageOwnersInsideAUserNamespace) {
+  auto built = CairnAs(kUser, Home(), {"build", "-t", "t:run", *dir_ / "ctx"});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  auto r = CairnAs(kUser, Home(), {"run", "--rm", "t:run", "sh", "-c",
+                                   "stat -c %u:%g /hello.txt /opt/d/b; cat /hello.txt; ls /opt/d; "
+                                   "test -e /bin/ls || echo no-ls; id -u; cat /proc/self/uid_map"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream out(r.out);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(out, l);) lines.push_back(l);
+  ASSERT_GE(lines.size(), 7u) << r.out;
+  EXPECT_EQ(lines[0], "1000:1000");
+  EXPECT_EQ(lines[1], "1000:1000");
+  EXPECT_EQ(lines[2], "hello");
+  EXPECT_EQ(lines[3], "b");  // the opaque directory hides the base's /opt/d/a
+  EXPECT_EQ(lines[4], "no-ls");
+  EXPECT_EQ(lines[5], "0");
+  // Root in the container is the user on the host, not the host's root.
+  EXPECT_THAT(lines[6], ::testing::Not(::testing::MatchesRegex(" *0 +0 +4294967295")));
+}
+
+TEST_F(RootlessTest, HostNetworkStillGetsAReadOnlySys) {
+  // sysfs cannot be mounted in a network namespace the user namespace does not own: a read-only
+  // bind of the host's /sys stands in.
+  auto r = CairnAs(kUser, Home(), {"run", "--rm", "--network", "host", "busybox:latest", "sh", "-c",
+                                   "test -d /sys/class && ! touch /sys/x 2>/dev/null && echo ro-sys"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ro-sys"));
+}
+
+TEST_F(RootlessTest, UserWithoutSubordinateIdsIsToldWhatToAdd) {
+  if (HasLine("/etc/subuid", std::string(kNoSubids) + ":")) GTEST_SKIP() << kNoSubids << " has subuids here";
+  auto r = CairnAs(kNoSubids, *dir_ / "nohome", {"images"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("has no subordinate ids in /etc/subuid"));
+  EXPECT_THAT(r.err, HasSubstr("to /etc/subuid and /etc/subgid"));
+  EXPECT_THAT(r.err, HasSubstr(kNoSubids));
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "builder/add_archive.h"
+#include "builder/context_index.h"
 #include "builder/path_in_root.h"
 #include "frontend/dockerignore.h"
 
@@ -72,38 +73,57 @@ std::vector<std::string> MatchSources(const std::string& src_root, const std::ve
 
 // --- digest ---
 
-static void HashEntry(Sha256& h, const std::string& root, const std::string& rel, const frontend::IgnoreMatcher* ignore) {
-  std::string path = rel == "." ? root : JoinPath(root, rel);
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) throw SysError("stat", path);
-  std::string header = rel + '\0' + std::to_string(st.st_mode) + '\0' + std::to_string(st.st_size) + '\0';
-  h.Update(header);
-  if (S_ISREG(st.st_mode)) {
-    h.Update(DigestOfFile(path));
-  } else if (S_ISLNK(st.st_mode)) {
-    char buf[4096];
-    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
-    if (n > 0) h.Update(buf, static_cast<size_t>(n));
-  } else if (S_ISDIR(st.st_mode)) {
-    for (auto& name : ListDir(path)) {
-      std::string child = rel == "." ? name : rel + "/" + name;
-      if (!Ignored(ignore, child)) HashEntry(h, root, child, ignore);
+namespace {
+
+// Walks matched sources in sorted order, feeding one hasher (the cache key's input) and, when
+// asked, a per-entry list (only for explaining cache misses).
+struct SourceHasher {
+  const std::string& root;
+  const frontend::IgnoreMatcher* ignore;
+  ContextIndex* index;
+  std::map<std::string, std::string>* entries;
+  Sha256 h;
+
+  void Entry(const std::string& rel) {
+    std::string path = rel == "." ? root : JoinPath(root, rel);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) throw SysError("stat", path);
+    std::string header = rel + '\0' + std::to_string(st.st_mode) + '\0' + std::to_string(st.st_size) + '\0';
+    h.Update(header);
+    std::string content;
+    if (S_ISREG(st.st_mode)) {
+      content = index ? index->FileDigest(path, st) : DigestOfFile(path);
+    } else if (S_ISLNK(st.st_mode)) {
+      char buf[4096];
+      ssize_t n = ::readlink(path.c_str(), buf, sizeof buf);
+      if (n > 0) content.assign(buf, static_cast<size_t>(n));
     }
+    h.Update(content);
+    if (entries) (*entries)[rel] = std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " + content;
+    if (S_ISDIR(st.st_mode)) {
+      for (auto& name : ListDir(path)) {
+        std::string child = rel == "." ? name : rel + "/" + name;
+        if (!Ignored(ignore, child)) Entry(child);
+      }
+    }
+    h.Update("\n", 1);
   }
-  h.Update("\n", 1);
-}
+};
+
+}  // namespace
 
 std::string DigestSources(const std::string& src_root, const std::vector<std::string>& matched,
-                          const frontend::IgnoreMatcher* ignore) {
-  Sha256 h;
+                          const frontend::IgnoreMatcher* ignore, ContextIndex* index,
+                          std::map<std::string, std::string>* entries) {
+  SourceHasher hasher{src_root, ignore, index, entries, {}};
   for (auto& rel : matched) {
     // The source path itself is followed when it is a symlink, but only inside the root.
     std::string resolved = ResolveInRoot(src_root, rel);
     std::string resolved_rel = resolved.size() > src_root.size() ? resolved.substr(src_root.size() + 1) : ".";
-    h.Update(rel + "\n");
-    HashEntry(h, src_root, resolved_rel, ignore);
+    hasher.h.Update(rel + "\n");
+    hasher.Entry(resolved_rel);
   }
-  return h.Finish();
+  return hasher.h.Finish();
 }
 
 // --- copying ---
@@ -151,7 +171,9 @@ struct Copier {
     if (::utimensat(AT_FDCWD, dst.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("set times on", dst);
   }
 
-  mode_t Mode(const struct stat& src) { return req.chmod ? *req.chmod : (src.st_mode & 07777); }
+  mode_t Mode(const struct stat& src) {
+    return req.chmod ? req.chmod->Apply(src.st_mode, S_ISDIR(src.st_mode)) : (src.st_mode & 07777);
+  }
 
   void CopyFile(const std::string& src, const std::string& dst, const struct stat& st) {
     auto key = std::make_pair(st.st_dev, st.st_ino);
@@ -241,15 +263,26 @@ static void WriteInlineFile(const CopyRequest& req, const std::string& path, con
   MakeParents(req, path.substr(0, path.rfind('/')));
   WriteFileAtomic(path, content, 0644);
   if (::lchown(path.c_str(), req.uid.value_or(0), req.gid.value_or(0)) != 0) throw SysError("chown", path);
-  if (req.chmod && ::chmod(path.c_str(), *req.chmod) != 0) throw SysError("chmod", path);
+  if (req.chmod && ::chmod(path.c_str(), req.chmod->Apply(0644, false)) != 0) throw SysError("chmod", path);
 }
 
 void ExecuteCopy(const CopyRequest& req) {
   Copier copier{req, {}};
   std::string dest = ResolveInRoot(req.dst_root, req.dest);
-  size_t count = req.sources.size() + req.inline_files.size();
+  size_t count = req.sources.size() + req.inline_files.size() + req.fetched_files.size();
   bool into_dir = req.dest_is_dir || count > 1 || IsDirectory(dest);
   for (auto& [name, content] : req.inline_files) WriteInlineFile(req, into_dir ? JoinPath(dest, name) : dest, content);
+  for (auto& [name, path] : req.fetched_files) {
+    if (into_dir && name.empty())
+      throw Error("the URL's path names no file; name the file in the destination (no trailing '/')");
+    std::string target = into_dir ? JoinPath(dest, name) : dest;
+    MakeParents(req, target.substr(0, target.rfind('/')));
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) throw SysError("stat", path);
+    st.st_mode = S_IFREG | 0600;  // docker's mode for a downloaded file; --chmod applies to it
+    st.st_nlink = 1;
+    Copier{req, {}}.CopyFile(path, target, st);
+  }
   for (auto& rel : req.sources) {
     if (Ignored(req.exclude, rel)) continue;
     std::string src = ResolveInRoot(req.src_root, rel);
@@ -291,12 +324,6 @@ void ExecuteCopy(const CopyRequest& req) {
 
 void MakeDirInRoot(const std::string& root, const std::string& path, uint32_t uid, uint32_t gid) {
   MakeResolvedDirs(root, ResolveInRoot(root, path), uid, gid);
-}
-
-mode_t ParseChmod(const std::string& text) {
-  if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos)
-    throw Error("--chmod=" + text + ": invalid mode (use octal such as 0755)");
-  return static_cast<mode_t>(std::stoul(text, nullptr, 8));
 }
 
 }  // namespace cairn::builder

@@ -2,16 +2,21 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
+
+#include "builder/chmod_spec.h"
 
 namespace cairn::frontend {
 class IgnoreMatcher;
 }
 
 namespace cairn::builder {
+
+class ContextIndex;
 
 // Matches COPY source patterns against src_root. A pattern is a path relative to src_root
 // (a leading '/' and "../" never leave it) with Go filepath.Match wildcards in any component.
@@ -22,9 +27,12 @@ std::vector<std::string> MatchSources(const std::string& src_root, const std::ve
 
 // The content digest of matched sources for the step cache: every entry below them (path,
 // type, mode, size, content or link target; never mtime, uid/gid of the context nor inode),
-// in sorted order. Ignored paths do not count.
+// in sorted order. Ignored paths do not count. With an index, regular files whose stat is
+// unchanged are not read again (same digest either way). With entries, every entry's
+// "mode size content-digest-or-link-target" is also listed by path (to explain cache misses).
 std::string DigestSources(const std::string& src_root, const std::vector<std::string>& matched,
-                          const frontend::IgnoreMatcher* ignore);
+                          const frontend::IgnoreMatcher* ignore, ContextIndex* index = nullptr,
+                          std::map<std::string, std::string>* entries = nullptr);
 
 struct CopyRequest {
   std::string src_root;              // where sources live (context dir, or another stage's root)
@@ -33,7 +41,7 @@ struct CopyRequest {
   std::string dest;                  // absolute path in dst_root
   bool dest_is_dir = false;          // the Dockerfile wrote a trailing '/'
   std::optional<uint32_t> uid, gid;  // --chown; files are root-owned otherwise
-  std::optional<mode_t> chmod;       // --chmod
+  std::optional<ChmodSpec> chmod;    // --chmod (octal, or symbolic relative to each source)
   const frontend::IgnoreMatcher* ignore = nullptr;
   bool preserve_owner = false;       // COPY --from keeps the source's uid/gid (as BuildKit does)
   const frontend::IgnoreMatcher* exclude = nullptr;  // --exclude patterns, relative to src_root
@@ -45,6 +53,10 @@ struct CopyRequest {
   std::optional<int64_t> fixed_mtime;
   // Heredoc sources (COPY <<EOF dest): name -> content, written as files with mode 0644.
   std::vector<std::pair<std::string, std::string>> inline_files;
+  // ADD <url> sources, already downloaded: file name (from the URL; empty: dest must name the
+  // file) -> downloaded host file. As
+  // docker writes them: mode 0600 unless --chmod, owner 0:0 unless --chown, never unpacked.
+  std::vector<std::pair<std::string, std::string>> fetched_files;
 };
 
 // Copies per docker's rules: a directory source copies its contents; a file goes to dest, or
@@ -56,8 +68,5 @@ void ExecuteCopy(const CopyRequest& request);
 // mkdir -p of an absolute path inside root (symlinks resolved within root); directories it
 // creates are 0755 and owned by uid:gid, as WORKDIR and COPY create them.
 void MakeDirInRoot(const std::string& root, const std::string& path, uint32_t uid, uint32_t gid);
-
-// Parses --chmod: octal ("755") only for now. Throws Error for anything else.
-mode_t ParseChmod(const std::string& text);
 
 }  // namespace cairn::builder

@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "runtime/userns.h"
 
 namespace cairn::builder {
 
@@ -34,7 +35,8 @@ std::string OverlayOptions(const OverlayDirs& dirs, std::string* chdir_to) {
   if (chdir_to) *chdir_to = relative ? parent : "";
   std::string opts = "lowerdir=" + lower;
   if (!dirs.upperdir.empty()) opts += ",upperdir=" + dirs.upperdir + ",workdir=" + dirs.workdir;
-  opts += ",index=off,redirect_dir=off,metacopy=off";
+  opts += std::string(",index=off,redirect_dir=") + runtime::OverlayRedirectDir() + ",metacopy=off";
+  opts += runtime::OverlayUserxattr();  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
   return opts;
 }
 

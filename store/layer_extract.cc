@@ -126,7 +126,11 @@ class Extractor {
 
   void Whiteout(int parent, const std::string& base, const Components& c) {
     if (base == ".wh..wh..opq") {
-      if (::fsetxattr(parent, "trusted.overlay.opaque", "y", 1, 0) != 0) throw SysError("setxattr opaque", Join(c, c.size() - 1));
+      // In a user namespace (rootless, runtime/userns.h) trusted.* cannot be set (EPERM) and
+      // overlay is mounted with userxattr, which reads user.overlay.opaque instead.
+      if (::fsetxattr(parent, "trusted.overlay.opaque", "y", 1, 0) != 0 &&
+          (errno != EPERM || ::fsetxattr(parent, "user.overlay.opaque", "y", 1, 0) != 0))
+        throw SysError("setxattr opaque", Join(c, c.size() - 1));
       return;
     }
     if (base.rfind(".wh..wh.", 0) == 0) return;  // aufs bookkeeping (.wh..wh.plnk etc.): meaningless here

@@ -1,22 +1,29 @@
 #include "builder/builder.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/context_index.h"
 #include "builder/copy.h"
+#include "builder/fetch_url.h"
 #include "builder/image_config.h"
 #include "builder/layer_stack.h"
 #include "builder/overlay_child.h"
 #include "builder/run_mounts.h"
 #include "builder/run_step.h"
+#include "builder/stage_scheduler.h"
 #include "builder/step_cache.h"
 #include "builder/users.h"
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
+#include "runtime/cancel.h"
 #include "store/image.h"
 #include "store/layer.h"
 
@@ -32,6 +39,7 @@ struct StageState {
   std::vector<store::Descriptor> layers;
   std::vector<std::string> diff_ids;
   std::string cache_key;  // key of the last step (or the base's identity)
+  StageCacheScope cache_scope;  // set per stage by BuildStage
 };
 
 // COPY runs in a child that changes directory to mount overlays: every path must be absolute.
@@ -50,6 +58,10 @@ class BuildRun {
  public:
   BuildRun(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run)
       : store_(store), progress_(progress), options_(WithAbsolutePaths(options)), run_(run), cache_(store) {}
+  // Downloads a cache hit made unnecessary.
+  ~BuildRun() {
+    for (auto& [step, fetched] : fetched_) RemoveFetched(fetched);
+  }
 
   BuildResult Run() {
     std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
@@ -72,7 +84,7 @@ class BuildRun {
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
     states_.resize(plan_.stages.size());
-    for (int index : plan_.build_order) BuildStage(plan_.stages[static_cast<size_t>(index)]);
+    BuildStages();
     return Finish(states_[static_cast<size_t>(plan_.target)], plan_.stages[static_cast<size_t>(plan_.target)]);
   }
 
@@ -119,6 +131,16 @@ class BuildRun {
     return "[" + name + std::to_string(number) + "/" + std::to_string(stage.steps.size() + 1) + "] " + text;
   }
 
+  // Stages that do not read each other build at the same time (--jobs). Their results land in
+  // states_ slots fixed before any starts, so the image never depends on which finished first.
+  void BuildStages() {
+    std::vector<std::vector<int>> deps;
+    for (auto& stage : plan_.stages) deps.push_back(StageDependencies(stage));
+    int jobs = options_.jobs > 0 ? options_.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    RunStages(plan_.build_order, deps, jobs,
+              [this](int index) { BuildStage(plan_.stages[static_cast<size_t>(index)]); }, stop_);
+  }
+
   void BuildStage(const plan::Stage& stage) {
     int id = ++next_id_;
     auto start = std::chrono::steady_clock::now();
@@ -127,6 +149,7 @@ class BuildRun {
                            : stage.base;
     progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
     StageState state = BaseState(stage);
+    state.cache_scope = CacheScopeFor(stage, base, state.cache_key);
     progress_.Done(id, Seconds(start));
     for (size_t i = 0; i < stage.steps.size(); i++)
       RunOneStep(stage.steps[i], StepLabel(stage, i + 2, stage.steps[i].display), state);
@@ -138,8 +161,19 @@ class BuildRun {
     return "epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::ToString(options_.compression);
   }
 
-  // Digest of what a COPY/ADD reads, for its cache key.
-  std::string SourcesDigest(const plan::Step& step) {
+  // How the step cache treats this stage's steps; see StageCacheScope.
+  StageCacheScope CacheScopeFor(const plan::Stage& stage, const std::string& base, const std::string& base_key) const {
+    std::string name = stage.name.empty() ? std::to_string(stage.index) : stage.name;
+    std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
+                                                              : options_.dockerfile_path;
+    bool from_stage = stage.base.rfind("stage:", 0) == 0;
+    return {dockerfile + "\n" + name, (from_stage ? "stage " : "image ") + base, base_key,
+            options_.no_cache || options_.no_cache_filter.count(name) > 0};
+  }
+
+  // Digest of what a COPY/ADD reads, for its cache key; files: per-entry digests of context
+  // sources (only to explain a miss).
+  std::string SourcesDigest(const plan::Step& step, std::map<std::string, std::string>* files) {
     const auto* copy = std::get_if<plan::CopyAction>(&step.action);
     if (const auto* run = std::get_if<plan::RunAction>(&step.action))
       return ContextMountsDigest(run->mounts, options_.context_dir);  // RUN --mount=type=bind from the context
@@ -147,11 +181,17 @@ class BuildRun {
     if (copy->from.rfind("stage:", 0) == 0) return states_.at(std::stoul(copy->from.substr(6))).cache_key;
     if (!copy->from.empty()) return LoadOrPull(copy->from).manifest_descriptor.digest;
     if (copy->sources.empty()) return "";
+    if (HasUrlSource(*copy)) return UrlSourcesDigest(step, *copy);
+    std::lock_guard lock(context_mu_);  // the context index is shared by parallel stages
     auto matched = MatchSources(options_.context_dir, copy->sources, ignore_ ? &*ignore_ : nullptr);
-    return DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr);
+    std::string digest = DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files);
+    context_index_.Save();
+    return digest;
   }
 
   void RunOneStep(const plan::Step& step, const std::string& label, StageState& state) {
+    runtime::ThrowIfCancelled();  // Ctrl-C between steps (runtime/cancel.h): start nothing more
+    if (stop_) throw Error("stopped: another stage failed");  // that stage's error is the one reported
     int id = ++next_id_;
     auto start = std::chrono::steady_clock::now();
     progress_.Started(id, label);
@@ -161,17 +201,27 @@ class BuildRun {
       if (makes_layer) {
         // Rule: a cached layer is reused only if it would come out byte-identical, so the key
         // includes what shapes the blob beyond the step: the clamp epoch and the compression.
-        std::string key = StepCacheKey(state.cache_key, step, SourcesDigest(step), LayerFormatKey());
-        auto hit = options_.no_cache ? std::nullopt : cache_.Lookup(key);
+        std::map<std::string, std::string> files;
+        std::string sources = SourcesDigest(step, &files);
+        // Rule (COPY --link): the layer is made on an empty tree, so its key leaves out the
+        // parent and the layer is reused when an earlier step changes; the stage's chain key
+        // (for the steps after it) still covers the parent.
+        const auto* copy_action = std::get_if<plan::CopyAction>(&step.action);
+        bool linked = copy_action && copy_action->link;
+        std::string key = StepCacheKey(linked ? "link" : state.cache_key, step, sources, LayerFormatKey());
+        StepInputs inputs = StepInputsOf(key, step, sources, std::move(files), LayerFormatKey());
+        auto hit = state.cache_scope.skip_lookup ? std::nullopt : cache_.Lookup(key);
         if (hit) {
           progress_.Cached(id);
           layer = hit->layer;
         } else {
+          if (auto why = cache_.ExplainFirstMiss(state.cache_scope, state.cache_key, inputs)) progress_.CacheMiss(id, *why);
           layer = Execute(step, state, id);
           cache_.Record(key, CacheRecord{layer});
           progress_.Done(id, Seconds(start));
         }
-        state.cache_key = key;
+        cache_.RememberInputs(state.cache_scope, state.cache_key, inputs);  // explains a later miss
+        state.cache_key = linked ? DigestOf(state.cache_key + "\n" + key) : key;
       } else {
         progress_.Done(id, Seconds(start));
       }
@@ -233,18 +283,99 @@ class BuildRun {
     }
   }
 
+  static bool HasUrlSource(const plan::CopyAction& copy) {
+    for (auto& s : copy.sources)
+      if (IsUrlSource(s)) return true;
+    return false;
+  }
+
+  // ADD <url>: one download per source, each in its own scratch dir. Errors name the line.
+  std::vector<FetchedUrl> FetchAll(const plan::Step& step, const plan::CopyAction& copy) {
+    std::vector<FetchedUrl> out;
+    try {
+      if (!copy.is_add) throw Error("COPY does not download URLs; use ADD");
+      for (auto& s : copy.sources)
+        if (!IsUrlSource(s)) throw Error("ADD of a URL cannot be mixed with local sources (" + s + "); use one ADD for each");
+      if (!copy.checksum.empty()) CheckChecksumForm(copy.checksum);
+      if (!copy.checksum.empty() && copy.sources.size() > 1) throw Error("--checksum needs a single source");
+      for (auto& url : copy.sources) {
+        std::string dir = store_.NewScratchDir("fetch-");
+        out.push_back({url, JoinPath(dir, "download"), ""});  // so that a failed download is removed too
+        out.back() = FetchUrl(options_.fetch_url, url, dir, copy.checksum);
+      }
+    } catch (const std::exception& e) {
+      RemoveFetched(out);
+      throw Error(Where(step) + e.what());
+    }
+    return out;
+  }
+
+  static void RemoveFetched(const std::vector<FetchedUrl>& fetched) {
+    for (auto& f : fetched) {
+      try {
+        RemoveAll(f.path.substr(0, f.path.rfind('/')));
+      } catch (...) {
+      }
+    }
+  }
+
+  // Rule (ADD <url>): keyed by --checksum when given, so a hit downloads nothing; otherwise by
+  // the downloaded content's digest, so a changed remote file misses. That download is kept for
+  // Execute.
+  std::string UrlSourcesDigest(const plan::Step& step, const plan::CopyAction& copy) {
+    if (!copy.checksum.empty()) {
+      CheckChecksumForm(copy.checksum);
+      return "url " + copy.checksum;
+    }
+    std::vector<FetchedUrl> fetched = FetchAll(step, copy);
+    std::string key = "url";
+    for (auto& f : fetched) key += " " + f.digest;
+    std::lock_guard lock(fetched_mu_);
+    RemoveFetched(fetched_[&step]);
+    fetched_[&step] = std::move(fetched);
+    return key;
+  }
+
+  // The downloads UrlSourcesDigest made for this step, or new ones.
+  std::vector<FetchedUrl> TakeFetched(const plan::Step& step, const plan::CopyAction& copy) {
+    {
+      std::lock_guard lock(fetched_mu_);
+      auto it = fetched_.find(&step);
+      if (it != fetched_.end()) {
+        std::vector<FetchedUrl> out = std::move(it->second);
+        fetched_.erase(it);
+        return out;
+      }
+    }
+    return FetchAll(step, copy);
+  }
+
   void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const OverlayDirs& target,
                        const std::string& scratch) {
     for (auto& s : copy.sources)
-      if (s.find("://") != std::string::npos)
-        throw Error(Where(step) + "ADD of a URL is not supported yet: " + s);
-    std::vector<OverlayDirs> stacks = {target};
+      if (s.find("://") != std::string::npos && !IsUrlSource(s))
+        throw Error(Where(step) + "ADD of this URL is not supported (only http:// and https://): " + s);
+    std::vector<FetchedUrl> fetched = HasUrlSource(copy) ? TakeFetched(step, copy) : std::vector<FetchedUrl>{};
+    struct Cleanup {
+      const std::vector<FetchedUrl>& f;
+      ~Cleanup() { RemoveFetched(f); }
+    } cleanup{fetched};
+    // COPY --link writes onto an empty tree (its layer must not depend on the parent); the
+    // parent is mounted read-only only to resolve --chown names.
+    OverlayDirs dst = target;
+    if (copy.link) dst.lowerdirs.clear();
+    std::vector<OverlayDirs> stacks = {dst};
     std::string src_root = options_.context_dir;
     bool from_image = !copy.from.empty();
     if (from_image) {
       StageState src = copy.from.rfind("stage:", 0) == 0 ? states_.at(std::stoul(copy.from.substr(6)))
                                                           : ImageState(copy.from);
       stacks.push_back({LowerDirs(src), "", ""});
+    }
+    size_t users_root = 0;
+    if (copy.link && !copy.chown.empty()) {
+      stacks.push_back({target.lowerdirs, "", ""});
+      users_root = stacks.size() - 1;
     }
     const frontend::IgnoreMatcher* ignore = from_image || !ignore_ ? nullptr : &*ignore_;
     std::optional<frontend::IgnoreMatcher> exclude;
@@ -253,13 +384,19 @@ class BuildRun {
       for (auto& p : copy.excludes) patterns += p + "\n";
       exclude = frontend::IgnoreMatcher::Parse(patterns);
     }
-    std::optional<mode_t> chmod;
-    if (!copy.chmod.empty()) chmod = ParseChmod(copy.chmod);
+    std::optional<ChmodSpec> chmod;
+    try {
+      if (!copy.chmod.empty()) chmod = ChmodSpec::Parse(copy.chmod);
+    } catch (const Error& e) {
+      throw Error(Where(step) + e.what());
+    }
     try {
       WithMountedStacks(scratch, stacks, [&](const std::vector<std::string>& roots) {
         CopyRequest req;
         req.src_root = from_image ? roots[1] : src_root;
-        req.sources = copy.sources.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, copy.sources, ignore);
+        req.sources = copy.sources.empty() || !fetched.empty() ? std::vector<std::string>{}
+                                                               : MatchSources(req.src_root, copy.sources, ignore);
+        for (auto& f : fetched) req.fetched_files.emplace_back(UrlFileName(f.url), f.path);
         req.dst_root = roots[0];
         req.dest = copy.dest;
         req.dest_is_dir = copy.dest_is_dir;
@@ -272,7 +409,7 @@ class BuildRun {
         req.extract_archives = copy.is_add && copy.unpack.value_or(true);
         for (auto& f : copy.inline_sources) req.inline_files.emplace_back(f.name, f.content);
         if (!copy.chown.empty()) {
-          UserIds ids = ResolveUser(copy.chown, ReaderInRoot(roots[0]));
+          UserIds ids = ResolveUser(copy.chown, ReaderInRoot(roots[users_root]));
           req.uid = ids.uid;
           req.gid = ids.gid;
         }
@@ -297,6 +434,7 @@ class BuildRun {
 
   // An image by name or digest; pulled through options_.pull_image when the store lacks it.
   store::Image LoadOrPull(const std::string& ref) {
+    std::lock_guard lock(pull_mu_);  // parallel stages may name the same image: pull it once
     bool local = ref.rfind("sha256:", 0) == 0 ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
     if (!local && options_.pull_image) options_.pull_image(ref);
     return store::LoadImage(store_, ref);
@@ -304,7 +442,7 @@ class BuildRun {
 
   StageState ImageState(const std::string& ref) {
     store::Image image = LoadOrPull(ref);
-    return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest};
+    return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest, {}};
   }
 
   static std::string Where(const plan::Step& step) {
@@ -343,10 +481,16 @@ class BuildRun {
   const BuildOptions options_;
   const ContainerRunner& run_;
   StepCache cache_;
+  ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
   std::vector<StageState> states_;
   std::optional<frontend::IgnoreMatcher> ignore_;
-  int next_id_ = 0;
+  std::atomic<int> next_id_{0};  // progress ids: unique across parallel stages
+  std::atomic<bool> stop_{false};  // set when a stage failed: the others start no more steps
+  std::mutex context_mu_;
+  std::mutex fetched_mu_;
+  std::map<const plan::Step*, std::vector<FetchedUrl>> fetched_;  // ADD <url> downloads awaiting Execute
+  std::mutex pull_mu_;
 };
 
 }  // namespace

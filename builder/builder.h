@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "builder/fetch_url.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
 #include "runtime/container.h"
@@ -28,6 +30,7 @@ struct BuildOptions {
   std::map<std::string, std::string> labels;  // --label
   std::string target;
   bool no_cache = false;
+  std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache
   int64_t source_date_epoch = 0;
   std::string network = "default";  // default (= none) | none | host: for every RUN
   std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
@@ -36,6 +39,12 @@ struct BuildOptions {
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies
   // the registry client, so the builder never talks to the network itself.
   std::function<void(const std::string& ref)> pull_image;
+  // ADD <http(s) url>: downloads a URL to a file (see UrlFetcher). Unset: such an ADD is an error.
+  // The CLI supplies a libcurl download, for the same reason as pull_image.
+  UrlFetcher fetch_url;
+  // How many stages may build at once (--jobs); 0 = the number of cores. The image does not
+  // depend on it.
+  int jobs = 0;
 };
 
 struct BuildResult {

@@ -1,5 +1,6 @@
 // cairn build: docker build's flags, buildx's --metadata-file.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <cstdlib>
@@ -10,7 +11,10 @@
 #include "base/fs.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
+#include "cli/http_download.h"
+#include "cli/security_opt.h"
 #include "cli/verbs.h"
+#include "runtime/cancel.h"
 #include "store/archive.h"
 
 namespace cairn::cli {
@@ -25,7 +29,10 @@ struct BuildFlags {
   std::string compression = "gzip";
   std::optional<std::string> source_date_epoch;
   bool no_cache = false;
+  std::vector<std::string> no_cache_filter;  // stage names (repeatable, comma lists as docker)
   bool push = false;  // --push: every -t name after the build
+  int jobs = 0;       // --jobs: stages built at once; 0 = number of cores
+  std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
 };
 
@@ -64,9 +71,17 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   for (auto& kv : f.labels) opts.labels.insert(SplitKeyValue(kv, "--label"));
   opts.target = f.target;
   opts.no_cache = f.no_cache;
+  for (auto& stage : f.no_cache_filter) {
+    std::string name = stage;  // stage names are case-insensitive, as FROM ... AS writes them
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!name.empty()) opts.no_cache_filter.insert(name);
+  }
   opts.network = f.network;
+  if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
+  opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
+  opts.fetch_url = DownloadUrl;
   opts.compression = store::ParseCompression(f.compression);
   auto epoch = builder::ResolveSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"), opts.context_dir);
   opts.source_date_epoch = epoch.seconds;
@@ -75,7 +90,14 @@ void RunBuild(Globals& g, const BuildFlags& f) {
 
   auto progress = builder::MakeProgress(f.progress, stderr);
   progress->Note("source date epoch: " + std::to_string(epoch.seconds) + " (from " + epoch.from + ")");
-  builder::BuildResult result = builder::Build(g.Store(), *progress, opts);
+  SecurityOpts security = ParseSecurityOpts(f.security_opts);
+  // Ctrl-C / SIGTERM: the running step's container is killed, the build unwinds ("cancelled").
+  runtime::HandleSignals(runtime::SignalPolicy::kCancel);
+  builder::BuildResult result = builder::Build(g.Store(), *progress, opts, [&](const runtime::ContainerSpec& spec) {
+    runtime::ContainerSpec s = spec;
+    s.no_new_privileges = security.no_new_privileges;
+    return runtime::Run(s);
+  });
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
   bool push = f.push;
@@ -124,9 +146,15 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (none), none or host");
+  cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");
   cmd->add_option("--source-date-epoch", flags->source_date_epoch, "the build's timestamp, in seconds since 1970");
   cmd->add_flag("--no-cache", flags->no_cache, "do not use the step cache");
+  cmd->add_option("--no-cache-filter", flags->no_cache_filter, "do not use the step cache for these stages (repeatable, comma list)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--jobs", flags->jobs, "stages built at the same time (default: number of cores)");
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
   cmd->add_option("-o,--output", flags->outputs, "type=registry | type=oci,dest=FILE | type=docker,dest=FILE (repeatable)")->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");

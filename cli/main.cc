@@ -3,10 +3,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 #include <unistd.h>
 
 #include "base/error.h"
 #include "cli/verbs.h"
+#include "runtime/userns.h"
 
 namespace cairn::cli {
 
@@ -21,7 +23,8 @@ static const struct {
 
 static std::string DefaultRoot() {
   if (const char* env = std::getenv("CAIRN_ROOT"); env && *env) return env;
-  if (::geteuid() == 0) return "/var/lib/cairn";
+  // Rootless cairn runs as uid 0 of its user namespace, yet its store is the user's own.
+  if (::geteuid() == 0 && !std::getenv(runtime::kRootlessEnv)) return "/var/lib/cairn";
   if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/cairn";
   const char* home = std::getenv("HOME");
   return std::string(home ? home : ".") + "/.local/share/cairn";
@@ -52,6 +55,11 @@ static int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    // Before anything touches the store: a non-root user continues inside a user namespace.
+    // (--help needs neither: it works for a user without subordinate ids.)
+    bool help = false;
+    for (int i = 1; i < argc; ++i) help = help || std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h";
+    if (auto code = help ? std::nullopt : cairn::runtime::EnterRootless()) return *code;
     return cairn::cli::Main(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cairn: %s\n", e.what());

@@ -40,9 +40,9 @@ static std::vector<std::vector<std::string>> Entries(const std::optional<std::st
 
 UserIds ResolveUser(const std::string& spec, const ImageFileReader& read) {
   UserIds ids;
-  if (spec.empty()) return ids;
+  // No USER is uid 0, looked up like any other: HOME and groups come from root's passwd entry.
   auto colon = spec.find(':');
-  std::string user = spec.substr(0, colon);
+  std::string user = spec.empty() ? "0" : spec.substr(0, colon);
   std::string group = colon == std::string::npos ? "" : spec.substr(colon + 1);
   auto passwd = Entries(read("/etc/passwd"));
   bool found = false;

@@ -43,10 +43,17 @@ TEST(ResolveUser, UnknownNameSaysWhereItLooked) {
   }
 }
 
-TEST(ResolveUser, EmptyIsRoot) {
+TEST(ResolveUser, EmptyIsRootWithRootsHome) {
   UserIds ids = ResolveUser("", Files());
   EXPECT_EQ(ids.uid, 0u);
   EXPECT_EQ(ids.gid, 0u);
+  EXPECT_EQ(ids.home, "/root");
+}
+
+TEST(ResolveUser, EmptyWithoutPasswdIsRootWithHomeSlash) {
+  UserIds ids = ResolveUser("", [](const std::string&) { return std::optional<std::string>(); });
+  EXPECT_EQ(ids.uid, 0u);
+  EXPECT_EQ(ids.home, "/");
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ struct StageState {
   std::vector<std::string> diff_ids;
   std::string cache_key;  // key of the last step (or the base's identity)
   StageCacheScope cache_scope;  // set per stage by BuildStage
+  std::vector<store::CacheEntry> records;  // of every step that made this state, base stages' too
 };
 
 // COPY runs in a child that changes directory to mount overlays: every path must be absolute.
@@ -85,7 +86,19 @@ class BuildRun {
     for (auto& w : plan_.warnings) progress_.Note(w);
     states_.resize(plan_.stages.size());
     BuildStages();
-    return Finish(states_[static_cast<size_t>(plan_.target)], plan_.stages[static_cast<size_t>(plan_.target)]);
+    BuildResult result = Finish(states_[static_cast<size_t>(plan_.target)], plan_.stages[static_cast<size_t>(plan_.target)]);
+    result.image_cache = states_[static_cast<size_t>(plan_.target)].records;
+    for (auto& state : states_) result.all_cache.insert(result.all_cache.end(), state.records.begin(), state.records.end());
+    if (options_.fetch_cached_layers)
+      for (auto& entry : result.all_cache)
+        if (entry.layer) EnsureLocal({entry.layer->descriptor});
+    return result;
+  }
+
+  // Why an imported cache failed this build (a layer it promised could not be fetched), or "".
+  std::string RemoteFailure() const {
+    std::lock_guard lock(remote_mu_);
+    return remote_failure_;
   }
 
  private:
@@ -122,7 +135,49 @@ class BuildRun {
     return s;
   }
 
-  std::vector<std::string> LowerDirs(const StageState& s) { return LowerDirsFor(store_, s.layers, s.diff_ids); }
+  std::vector<std::string> LowerDirs(const StageState& s) {
+    EnsureLocal(s.layers);
+    return LowerDirsFor(store_, s.layers, s.diff_ids);
+  }
+
+  // A record of an imported cache (--cache-from) for key, or nullopt. Its layer's blob is only
+  // noted as owed (fetched by EnsureLocal when some step or the image needs it); the store's own
+  // cache records it once the blob is here, so a store never holds a record without its layer.
+  std::optional<CacheRecord> RemoteLookup(const std::string& key) {
+    for (auto& cache : options_.cache_from) {
+      auto it = cache.records.find(key);
+      if (it == cache.records.end()) continue;
+      const auto& layer = it->second.layer;
+      if (layer && !store_.HasBlob(layer->descriptor.digest)) {
+        std::lock_guard lock(remote_mu_);
+        Owed& owed = owed_[layer->descriptor.digest];
+        owed.from = &cache;
+        owed.keys.push_back(key);
+      } else {
+        cache_.Record(key, it->second);
+      }
+      return it->second;
+    }
+    return std::nullopt;
+  }
+
+  // Fetches the owed blobs among layers (one at a time: parallel stages may owe the same one).
+  // A failure is remembered (RemoteFailure), so Build can start over without the imported caches.
+  void EnsureLocal(const std::vector<store::Descriptor>& layers) {
+    std::lock_guard lock(remote_mu_);
+    for (auto& layer : layers) {
+      auto it = owed_.find(layer.digest);
+      if (it == owed_.end()) continue;
+      try {
+        it->second.from->fetch_blob(layer);
+      } catch (const std::exception& e) {
+        remote_failure_ = "--cache-from " + it->second.from->name + ": " + e.what();
+        throw Error(remote_failure_);
+      }
+      for (auto& key : it->second.keys) cache_.Record(key, it->second.from->records.at(key));
+      owed_.erase(it);
+    }
+  }
 
   // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage.
   std::string StepLabel(const plan::Stage& stage, size_t number, const std::string& text) const {
@@ -211,6 +266,7 @@ class BuildRun {
         std::string key = StepCacheKey(linked ? "link" : state.cache_key, step, sources, LayerFormatKey());
         StepInputs inputs = StepInputsOf(key, step, sources, std::move(files), LayerFormatKey());
         auto hit = state.cache_scope.skip_lookup ? std::nullopt : cache_.Lookup(key);
+        if (!hit && !state.cache_scope.skip_lookup) hit = RemoteLookup(key);
         if (hit) {
           progress_.Cached(id);
           layer = hit->layer;
@@ -221,6 +277,7 @@ class BuildRun {
           progress_.Done(id, Seconds(start));
         }
         cache_.RememberInputs(state.cache_scope, state.cache_key, inputs);  // explains a later miss
+        state.records.push_back({key, layer});
         state.cache_key = linked ? DigestOf(state.cache_key + "\n" + key) : key;
       } else {
         progress_.Done(id, Seconds(start));
@@ -470,6 +527,7 @@ class BuildRun {
     for (auto& [k, v] : options_.labels) config["config"]["Labels"][k] = v;
     config["created"] = Rfc3339(options_.source_date_epoch);
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", state.diff_ids}};
+    EnsureLocal(state.layers);  // an image's blobs are all in the store
     store::Descriptor manifest = store::WriteImage(store_, config, state.layers);
     for (auto& tag : options_.tags) store_.SetTag(tag, manifest);
     store::Image image = store::LoadImage(store_, manifest.digest);
@@ -491,12 +549,32 @@ class BuildRun {
   std::mutex fetched_mu_;
   std::map<const plan::Step*, std::vector<FetchedUrl>> fetched_;  // ADD <url> downloads awaiting Execute
   std::mutex pull_mu_;
+  mutable std::mutex remote_mu_;
+  struct Owed {
+    const ImportedCache* from = nullptr;  // the cache that supplies the blob
+    std::vector<std::string> keys;         // the hits that named it, recorded once it is here
+  };
+  std::map<std::string, Owed> owed_;  // layer digest -> what is owed
+  std::string remote_failure_;
 };
 
 }  // namespace
 
 BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run) {
-  return BuildRun(store, progress, options, run).Run();
+  BuildOptions opts = options;
+  for (;;) {
+    BuildRun attempt(store, progress, opts, run);
+    try {
+      return attempt.Run();
+    } catch (...) {
+      // Rule: a stale or corrupt imported cache never fails a build. Steps already done are in
+      // the store's own cache now, so the second attempt redoes only what the import promised.
+      std::string why = attempt.RemoteFailure();
+      if (why.empty() || opts.cache_from.empty()) throw;
+      progress.Note("warning: " + why + "; building again without the imported cache");
+      opts.cache_from.clear();
+    }
+  }
 }
 
 }  // namespace cairn::builder

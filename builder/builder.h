@@ -17,10 +17,21 @@
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
 #include "runtime/container.h"
+#include "store/cache_manifest.h"
+#include "store/cache_records.h"
 #include "store/compressor.h"
 #include "store/store.h"
 
 namespace cairn::builder {
+
+// A step cache imported with --cache-from: its records, read before the build, and the way to
+// get a layer's blob when a later step or the image needs its files (fetched then, not before).
+struct ImportedCache {
+  std::string name;                                   // "type=registry,ref=R", for messages
+  std::map<std::string, store::CacheRecord> records;  // step cache key -> record
+  // Puts the blob into the store, verified against its digest. Throws Error when it cannot.
+  std::function<void(const store::Descriptor& blob)> fetch_blob;
+};
 
 struct BuildOptions {
   std::string context_dir;
@@ -45,11 +56,22 @@ struct BuildOptions {
   // How many stages may build at once (--jobs); 0 = the number of cores. The image does not
   // depend on it.
   int jobs = 0;
+  // Looked up, in order, after the store's own step cache misses. A layer that cannot be fetched
+  // (gone, corrupt) makes the build start again without these caches, with a warning.
+  std::vector<ImportedCache> cache_from;
+  // Fetch every cached layer the build used, also those no step needed (--cache-to mode=max
+  // exports them all).
+  bool fetch_cached_layers = false;
 };
 
 struct BuildResult {
   store::Descriptor manifest;
   std::string config_digest;  // the image ID
+  // Step cache records of this build, to export (--cache-to): image_cache for the steps whose
+  // layers the image holds (the target stage and the stages it is FROM; mode=min), all_cache for
+  // every step of every stage built (mode=max). Each layer's blob is in the store, except, in
+  // all_cache, layers of cache hits nothing needed unless fetch_cached_layers was set.
+  std::vector<store::CacheEntry> image_cache, all_cache;
 };
 
 // Runs one container; the real one is runtime::Run. Tests pass a fake.

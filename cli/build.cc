@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
+#include "cli/cache_transfer.h"
 #include "cli/http_download.h"
 #include "cli/security_opt.h"
 #include "cli/verbs.h"
@@ -34,7 +35,24 @@ struct BuildFlags {
   int jobs = 0;       // --jobs: stages built at once; 0 = number of cores
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
+  std::vector<std::string> cache_to, cache_from;  // see cli/cache_transfer.h
 };
+
+// --cache-to values, checked before the build starts. Rule: cached layers are the image's own
+// bytes, never recompressed (another compression would be another layer, another image), so a
+// compression= option must agree with --compression.
+std::vector<CacheSpec> CacheExports(const BuildFlags& f, builder::BuildOptions& opts) {
+  std::vector<CacheSpec> specs;
+  for (auto& text : f.cache_to) {
+    CacheSpec spec = ParseCacheSpec(text, /*exporting=*/true);
+    if (spec.compression && *spec.compression != opts.compression.codec)
+      throw Error("--cache-to " + text + ": the layers are " + store::ToString(opts.compression) +
+                  "; pass the same compression with --compression so the cached layers are the image's own");
+    opts.fetch_cached_layers = opts.fetch_cached_layers || spec.max;
+    specs.push_back(spec);
+  }
+  return specs;
+}
 
 // "K=V" -> (K, V); a bare "K" takes the value from the environment, as docker does.
 std::pair<std::string, std::string> SplitKeyValue(const std::string& kv, const char* flag) {
@@ -88,8 +106,18 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   // The Dockerfile sees the epoch as the SOURCE_DATE_EPOCH build arg, as with BuildKit.
   opts.build_args.emplace("SOURCE_DATE_EPOCH", std::to_string(epoch.seconds));
 
+  std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
+  std::vector<CacheSpec> cache_imports;
+  for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
+
   auto progress = builder::MakeProgress(f.progress, stderr);
   progress->Note("source date epoch: " + std::to_string(epoch.seconds) + " (from " + epoch.from + ")");
+  for (auto& spec : cache_imports) {
+    auto imported = ImportCache(g.Store(), spec, [&](const std::string& warning) { progress->Note(warning); });
+    if (!imported) continue;
+    progress->Note("importing cache " + spec.text + ": " + std::to_string(imported->records.size()) + " records");
+    opts.cache_from.push_back(std::move(*imported));
+  }
   SecurityOpts security = ParseSecurityOpts(f.security_opts);
   // Ctrl-C / SIGTERM: the running step's container is killed, the build unwinds ("cancelled").
   runtime::HandleSignals(runtime::SignalPolicy::kCancel);
@@ -100,6 +128,11 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   });
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
+  for (auto& spec : cache_exports) {
+    auto& entries = spec.max ? result.all_cache : result.image_cache;
+    store::Descriptor d = ExportCache(g.Store(), spec, entries);
+    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size()) + " records, " + d.digest);
+  }
   bool push = f.push;
   for (auto& o : f.outputs) {
     std::map<std::string, std::string> kv;
@@ -157,6 +190,11 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--jobs", flags->jobs, "stages built at the same time (default: number of cores)");
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
   cmd->add_option("-o,--output", flags->outputs, "type=registry | type=oci,dest=FILE | type=docker,dest=FILE (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--cache-to", flags->cache_to,
+                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd] or type=local,dest=DIR (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
   cmd->add_option("context", flags->context, "the build context directory")->required();
   cmd->callback([&g, flags] { RunBuild(g, *flags); });

@@ -121,7 +121,41 @@ Descriptor PullFrom(Session& s, Store& store, const Reference& ref, const Report
   return d;
 }
 
+// Tries each pull endpoint of ref's registry in turn (a mirror first); the last failure is thrown.
+template <typename Fn>
+auto FromEndpoints(const RegistryConfig& config, const Reference& ref, const std::string& what, Fn fn) {
+  std::vector<std::string> endpoints = PullEndpoints(config, ref.registry);
+  std::string failures;
+  for (auto& endpoint : endpoints) {
+    Session s(config, ref.registry, endpoint, ref.repository);
+    try {
+      return fn(s);
+    } catch (const std::exception& e) {
+      failures += (failures.empty() ? "" : "; ") + endpoint + ": " + e.what();
+    }
+  }
+  throw Error(what + " failed: " + failures);
+}
+
 }  // namespace
+
+Descriptor Client::PullManifestAndConfig(Store& store, const Reference& ref) {
+  return FromEndpoints(config_, ref, "fetching " + ref.String(), [&](Session& s) {
+    Manifest m = FetchManifest(s, ref.ManifestRef());
+    if (IsIndexType(m.media_type)) throw Error("manifest " + m.digest + " is an index, not a single manifest");
+    json j = json::parse(m.bytes, nullptr, false);
+    if (!j.is_object() || !j.contains("config")) throw Error("manifest " + m.digest + " has no config");
+    FetchIfMissing(s, store, DescriptorFromJson(j["config"]), [](TransferEvent::Kind, const Descriptor&) {});
+    return store.PutBlob(m.bytes, m.media_type);
+  });
+}
+
+void Client::PullBlob(Store& store, const Reference& ref, const Descriptor& blob) {
+  FromEndpoints(config_, ref, "fetching blob " + blob.digest + " of " + ref.String(), [&](Session& s) {
+    FetchIfMissing(s, store, blob, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+    return 0;
+  });
+}
 
 Descriptor Client::Pull(Store& store, const Reference& ref) {
   std::vector<std::string> endpoints = PullEndpoints(config_, ref.registry);

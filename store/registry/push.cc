@@ -1,6 +1,7 @@
 // Client::Push: blobs the registry lacks (mounted or uploaded), then the manifest.
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "base/digest.h"
 #include "base/error.h"
@@ -144,7 +145,7 @@ std::map<std::string, std::string> MountSources(const Store& store, const Refere
   return sources;
 }
 
-void PushManifest(Session& s, const Reference& ref, const std::string& bytes, const Descriptor& d) {
+void UploadManifest(Session& s, const Reference& ref, const std::string& bytes, const Descriptor& d) {
   HttpRequest req;
   req.method = "PUT";
   req.url = s.RepoUrl("/manifests/" + (ref.tag.empty() ? d.digest : ref.tag));
@@ -157,19 +158,52 @@ void PushManifest(Session& s, const Reference& ref, const std::string& bytes, co
     throw Error("the registry stored the manifest under digest \"" + echoed + "\", not " + d.digest);
 }
 
-void PushBlobs(Session& s, const Store& store, const Image& img, const Reference& ref, const Reporter& report) {
+void PushBlobs(Session& s, const Store& store, const std::vector<Descriptor>& blobs, const Reference& ref,
+               const Reporter& report) {
   std::map<std::string, std::string> sources = MountSources(store, ref);
   // Every scope up front, so one token covers the whole push.
   for (auto& [digest, from] : sources) s.AddScope("repository:" + from + ":pull");
-  std::vector<Descriptor> blobs = img.layers;
-  blobs.push_back(img.config_descriptor);
   ParallelFor(blobs.size(), kTransferThreads, [&](size_t i) {
     auto from = sources.find(blobs[i].digest);
     PushBlob(s, store, blobs[i], from == sources.end() ? "" : from->second, report);
   });
 }
 
+// The config and layers a manifest's JSON names, each once.
+std::vector<Descriptor> BlobsNamedBy(const std::string& manifest_bytes, const std::string& digest) {
+  nlohmann::json j = nlohmann::json::parse(manifest_bytes, nullptr, false);
+  if (!j.is_object() || !j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
+    throw Error("manifest " + digest + " has no config and layers");
+  std::vector<Descriptor> blobs;
+  for (auto& l : j["layers"]) blobs.push_back(DescriptorFromJson(l));
+  blobs.push_back(DescriptorFromJson(j["config"]));
+  std::sort(blobs.begin(), blobs.end(), [](const Descriptor& a, const Descriptor& b) { return a.digest < b.digest; });
+  blobs.erase(std::unique(blobs.begin(), blobs.end(),
+                          [](const Descriptor& a, const Descriptor& b) { return a.digest == b.digest; }),
+              blobs.end());
+  return blobs;
+}
+
 }  // namespace
+
+Descriptor Client::PushManifest(Store& store, const std::string& manifest_digest, const Reference& ref) {
+  std::string endpoint = OriginEndpoint(config_, ref.registry);
+  try {
+    std::string bytes = store.ReadBlob(manifest_digest);
+    nlohmann::json j = nlohmann::json::parse(bytes, nullptr, false);
+    std::string media_type = j.is_object() && j.value("mediaType", "").size() ? j.value("mediaType", "") : media::kOciManifest;
+    Descriptor manifest{media_type, manifest_digest, static_cast<int64_t>(bytes.size()), {}};
+    Session s(config_, ref.registry, endpoint, ref.repository);
+    s.AddScope("repository:" + ref.repository + ":pull,push");
+    PushBlobs(s, store, BlobsNamedBy(bytes, manifest_digest), ref,
+              [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+    UploadManifest(s, ref, bytes, manifest);
+    Report(TransferEvent::kManifestDone, manifest);
+    return manifest;
+  } catch (const std::exception& e) {
+    throw Error("push " + manifest_digest + " to " + ref.String() + " (" + endpoint + "): " + e.what());
+  }
+}
 
 Descriptor Client::Push(Store& store, const std::string& local_name, const Reference& ref) {
   std::string endpoint = OriginEndpoint(config_, ref.registry);
@@ -182,9 +216,11 @@ Descriptor Client::Push(Store& store, const std::string& local_name, const Refer
       throw Error("the image's manifest is " + manifest.digest + ", not the digest the reference names");
     Session s(config_, ref.registry, endpoint, ref.repository);
     s.AddScope("repository:" + ref.repository + ":pull,push");
-    PushBlobs(s, store, img, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+    std::vector<Descriptor> blobs = img.layers;
+    blobs.push_back(img.config_descriptor);
+    PushBlobs(s, store, blobs, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
     // The manifest goes last: a registry rejects one whose blobs it does not have.
-    PushManifest(s, ref, bytes, manifest);
+    UploadManifest(s, ref, bytes, manifest);
     Report(TransferEvent::kManifestDone, manifest);
     return manifest;
   } catch (const std::exception& e) {

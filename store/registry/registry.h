@@ -107,6 +107,17 @@ class Client {
   // Docker-Content-Digest. Returns the manifest descriptor. Throws Error naming the reference.
   Descriptor Push(Store& store, const std::string& local_name, const Reference& ref);
 
+  // For artifacts that are not images (the exported step cache, store/cache_manifest.h):
+  // the manifest `ref` names (an index is an error) and its config blob, both verified, into the
+  // store; not its layers, and no tag. Returns the manifest descriptor. Throws Error naming ref.
+  Descriptor PullManifestAndConfig(Store& store, const Reference& ref);
+  // One blob of ref's repository into the store, verified against blob.digest (resumed and
+  // retried as in Pull). Throws Error naming the blob and ref.
+  void PullBlob(Store& store, const Reference& ref, const Descriptor& blob);
+  // Pushes the manifest stored under manifest_digest, with the config and layers its JSON names,
+  // as Push pushes an image (HEAD, cross-repository mount, upload; the manifest last).
+  Descriptor PushManifest(Store& store, const std::string& manifest_digest, const Reference& ref);
+
  private:
   void Report(TransferEvent::Kind kind, const Descriptor& d);
 

@@ -107,4 +107,9 @@ int RunCommand(const std::vector<std::string>& argv, std::string* out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::string TestRegistry::BlobDataPath(const std::string& digest) const {
+  std::string hex = digest.substr(digest.find(':') + 1);
+  return JoinPath(dir_, "data/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data");
+}
+
 }  // namespace cairn::store::registry::testing

@@ -24,6 +24,8 @@ class TestRegistry {
   int port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string log() const;  // what the registry printed, for failure messages
+  // Where the registry keeps a blob's bytes (filesystem driver), for tests that damage one.
+  std::string BlobDataPath(const std::string& digest) const;
 
  private:
   std::string dir_;

@@ -1,0 +1,47 @@
+// --cache-to and --cache-from: the exported step cache (store/cache_manifest.h) in a registry or
+// in a directory that several machines share.
+//
+//   type=registry,ref=R[,mode=min|max][,compression=gzip|zstd]   an OCI manifest pushed to R
+//   type=local,dest=DIR / type=local,src=DIR                      an OCI image layout in DIR
+//
+// mode=min (the default, as in BuildKit) exports the records of the steps whose layers the image
+// holds; mode=max those of every stage built. Importing reads the records only: a layer is
+// fetched when a step or the image needs its files.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder/builder.h"
+#include "store/cache_manifest.h"
+#include "store/compressor.h"
+#include "store/store.h"
+
+namespace cairn::cli {
+
+struct CacheSpec {
+  std::string text;  // as the user wrote it, for messages
+  std::string type;  // "registry" or "local"
+  std::string ref;   // type=registry
+  std::string dir;   // type=local: dest (export) or src (import)
+  bool max = false;  // mode=max
+  std::optional<store::Compression::Codec> compression;  // compression= (export)
+};
+
+// Parses a --cache-to (exporting) or --cache-from value. Throws Error naming the flag and what
+// to write instead.
+CacheSpec ParseCacheSpec(const std::string& text, bool exporting);
+
+// The records of the cache spec names, with the way to fetch its layers later. A cache that is
+// missing, unreachable or malformed is not an error: `warn` hears why and nullopt comes back,
+// and the build goes on without it.
+std::optional<builder::ImportedCache> ImportCache(store::Store& store, const CacheSpec& spec,
+                                                  const std::function<void(const std::string&)>& warn);
+
+// Writes `entries` (their layer blobs are in the store) where spec says. Throws Error naming it.
+// Returns the manifest descriptor written.
+store::Descriptor ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries);
+
+}  // namespace cairn::cli

@@ -1,0 +1,82 @@
+#include "store/cache_manifest.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "base/digest.h"
+#include "base/error.h"
+
+namespace cairn::store {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+json RecordJson(const CacheEntry& e) {
+  json j = {{"key", e.key}, {"layer", nullptr}};
+  if (e.layer) j["layer"] = {{"descriptor", ToJson(e.layer->descriptor)}, {"diffID", e.layer->diff_id}};
+  return j;
+}
+
+CacheEntry RecordFromJson(const json& j) {
+  if (!j.is_object() || !j.contains("key") || !j["key"].is_string() || !IsValidDigest(j["key"].get<std::string>()))
+    throw Error("a record without a valid \"key\"");
+  CacheEntry e{j["key"].get<std::string>(), std::nullopt};
+  if (!j.contains("layer") || j["layer"].is_null()) return e;
+  const json& l = j["layer"];
+  if (!l.is_object() || !l.contains("descriptor") || !l.contains("diffID") || !l["diffID"].is_string() ||
+      !IsValidDigest(l["diffID"].get<std::string>()))
+    throw Error("record " + e.key + ": malformed layer");
+  e.layer = Layer{DescriptorFromJson(l["descriptor"]), l["diffID"].get<std::string>()};
+  return e;
+}
+
+}  // namespace
+
+Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const CacheEntry& a, const CacheEntry& b) { return a.key < b.key; });
+  entries.erase(std::unique(entries.begin(), entries.end(),
+                            [](const CacheEntry& a, const CacheEntry& b) { return a.key == b.key; }),
+                entries.end());
+  json records = json::array();
+  std::map<std::string, Descriptor> layers;  // by digest: sorted, each once
+  for (auto& e : entries) {
+    records.push_back(RecordJson(e));
+    if (e.layer) layers.emplace(e.layer->descriptor.digest, e.layer->descriptor);
+  }
+  json config = {{"version", kFormatVersion}, {"records", records}};
+  Descriptor config_desc = store.PutBlob(config.dump(), kCacheConfigMediaType);
+  json manifest = {{"schemaVersion", 2},
+                   {"mediaType", media::kOciManifest},
+                   {"config", ToJson(config_desc)},
+                   {"layers", json::array()}};
+  for (auto& [digest, d] : layers) manifest["layers"].push_back(ToJson(d));
+  return store.PutBlob(manifest.dump(), media::kOciManifest);
+}
+
+Descriptor CacheConfigDescriptor(const std::string& manifest_bytes) {
+  json m = json::parse(manifest_bytes, nullptr, false);
+  if (!m.is_object() || !m.contains("config")) throw Error("not a manifest");
+  Descriptor config = DescriptorFromJson(m["config"]);
+  if (config.media_type != kCacheConfigMediaType)
+    throw Error("not a cairn cache: its config is \"" + config.media_type + "\", not " + kCacheConfigMediaType);
+  return config;
+}
+
+std::vector<CacheEntry> ParseCacheConfig(const std::string& config_bytes) {
+  json c = json::parse(config_bytes, nullptr, false);
+  if (!c.is_object()) throw Error("the cache config is not JSON");
+  if (!c.contains("version") || c["version"] != kFormatVersion)
+    throw Error("cache format version " + (c.contains("version") ? c["version"].dump() : std::string("missing")) +
+                " (this cairn reads version " + std::to_string(kFormatVersion) + ")");
+  if (!c.contains("records") || !c["records"].is_array()) throw Error("the cache config has no \"records\"");
+  std::vector<CacheEntry> out;
+  for (auto& r : c["records"]) out.push_back(RecordFromJson(r));
+  std::sort(out.begin(), out.end(), [](const CacheEntry& a, const CacheEntry& b) { return a.key < b.key; });
+  return out;
+}
+
+}  // namespace cairn::store

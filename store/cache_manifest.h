@@ -1,0 +1,41 @@
+// The exported step cache (--cache-to / --cache-from): an OCI manifest whose config maps step
+// cache keys to layers. docs/cache-format.md is the reference for other tools.
+//
+//   manifest  application/vnd.oci.image.manifest.v1+json
+//     config  application/vnd.cairn.cache.config.v1+json   {"version":1,"records":[{key, layer}]}
+//     layers  every distinct layer the records name, sorted by digest: ordinary layer blobs, so a
+//             registry stores them once for the cache and for the images that hold them
+//
+// The same records give the same bytes (records sorted by key, layers by digest, JSON without
+// whitespace), so exporting an unchanged cache uploads nothing new.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/layer.h"
+#include "store/store.h"
+
+namespace cairn::store {
+
+inline constexpr const char* kCacheConfigMediaType = "application/vnd.cairn.cache.config.v1+json";
+
+struct CacheEntry {
+  std::string key;             // "sha256:<hex>": a step cache key
+  std::optional<Layer> layer;  // nullopt: the step changed nothing
+};
+
+// Writes the config and manifest blobs for `entries` (duplicates by key dropped) into the store.
+// Returns the manifest's descriptor. The layer blobs themselves are not touched.
+Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries);
+
+// The config descriptor of a cache manifest's bytes. Throws Error saying what is wrong when the
+// bytes are not a cairn cache manifest (another image, garbage).
+Descriptor CacheConfigDescriptor(const std::string& manifest_bytes);
+
+// The records of a cache config's bytes, sorted by key. Throws Error on anything malformed: a
+// cache that cannot be read entirely is not used at all.
+std::vector<CacheEntry> ParseCacheConfig(const std::string& config_bytes);
+
+}  // namespace cairn::store

@@ -261,8 +261,10 @@ class BuildRun {
         // Rule (COPY --link): the layer is made on an empty tree, so its key leaves out the
         // parent and the layer is reused when an earlier step changes; the stage's chain key
         // (for the steps after it) still covers the parent.
+        // A --chown by name is resolved in the parent's /etc/passwd, so that layer does depend
+        // on the parent: it keeps the parent in its key (numeric ids do not need it).
         const auto* copy_action = std::get_if<plan::CopyAction>(&step.action);
-        bool linked = copy_action && copy_action->link;
+        bool linked = copy_action && copy_action->link && IsNumericChown(copy_action->chown);
         std::string key = StepCacheKey(linked ? "link" : state.cache_key, step, sources, LayerFormatKey());
         StepInputs inputs = StepInputsOf(key, step, sources, std::move(files), LayerFormatKey());
         auto hit = state.cache_scope.skip_lookup ? std::nullopt : cache_.Lookup(key);
@@ -338,6 +340,11 @@ class BuildRun {
       }
       throw;
     }
+  }
+
+  // "", "1000", "1000:1000": ids that need no /etc/passwd or /etc/group to resolve.
+  static bool IsNumericChown(const std::string& chown) {
+    return chown.find_first_not_of("0123456789:") == std::string::npos;
   }
 
   static bool HasUrlSource(const plan::CopyAction& copy) {

@@ -105,6 +105,21 @@ TEST_F(BuildExec, CopyLinkLayerIsReusedWhenAnEarlierStepChanges) {
   EXPECT_EQ(RunIn("link:2", "cat /after"), "two\napp\n");
 }
 
+TEST_F(BuildExec, CopyLinkChownByNameFollowsTheParentsPasswd) {
+  WriteTextFile(ctx_ / "app.txt", "app\n");
+  auto df = [](const std::string& uid) {
+    return "FROM busybox\nRUN echo svc:x:" + uid + ":" + uid + "::/:/bin/sh >> /etc/passwd\n"
+           "COPY --link --chown=svc app.txt /app.txt\n";
+  };
+  auto r = Build(df("1234"), "linkown:1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Build(df("4321"), "linkown:2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Another uid for "svc" must not reuse the first build's layer.
+  EXPECT_EQ(RunIn("linkown:1", "stat -c %u:%g /app.txt"), "1234:1234\n");
+  EXPECT_EQ(RunIn("linkown:2", "stat -c %u:%g /app.txt"), "4321:4321\n");
+}
+
 TEST_F(BuildExec, CopyLinkLayerKeepsWhatTheParentHad) {
   WriteTextFile(ctx_ / "app.txt", "app\n");
   auto r = Build("FROM busybox\nRUN mkdir -p /opt && echo base > /opt/base\nCOPY --link app.txt /opt/\n", "link:only");

@@ -41,16 +41,26 @@ static json ActionJson(const plan::Action& action) {
   return std::visit(Visitor{}, action);
 }
 
+// Rule: only RUN reads the environment, the shell and the build args while it executes; every
+// other step had them expanded into its action when the Dockerfile was planned. So they are
+// inputs of RUN's key only, and changing a build arg COPY does not use keeps COPY cached (as in
+// BuildKit). The steps after it still see the change through their own keys.
+static bool ReadsEnvironment(const plan::Step& step) { return std::holds_alternative<plan::RunAction>(step.action); }
+
+static const std::vector<std::string> kNone;
+static const std::map<std::string, std::string> kNoArgs;
+
 std::string StepCacheKey(const std::string& parent_key, const plan::Step& step, const std::string& sources_digest,
                          const std::string& layer_format) {
+  bool env = ReadsEnvironment(step);
   json k = {{"v", 1},
             {"parent", parent_key},
             {"action", ActionJson(step.action)},
-            {"env", step.config.env},
+            {"env", env ? step.config.env : kNone},
             {"workdir", step.config.workdir},
             {"user", step.config.user},
-            {"shell", step.config.shell},
-            {"args", step.args_in_scope},
+            {"shell", env ? step.config.shell : kNone},
+            {"args", env ? step.args_in_scope : kNoArgs},
             {"sources", sources_digest},
             {"layer_format", layer_format}};
   return DigestOf(store::CanonicalJson(k));
@@ -62,14 +72,14 @@ StepInputs StepInputsOf(const std::string& key, const plan::Step& step, const st
   in.key = key;
   in.instruction = step.display;
   in.action = DigestOf(store::CanonicalJson(ActionJson(step.action)));
-  in.args = step.args_in_scope;
-  for (auto& kv : step.config.env) {
+  if (ReadsEnvironment(step)) in.args = step.args_in_scope;
+  for (auto& kv : ReadsEnvironment(step) ? step.config.env : kNone) {
     size_t eq = kv.find('=');
     in.env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
   }
   in.workdir = step.config.workdir;
   in.user = step.config.user;
-  for (auto& word : step.config.shell) in.shell += (in.shell.empty() ? "" : " ") + word;
+  for (auto& word : ReadsEnvironment(step) ? step.config.shell : kNone) in.shell += (in.shell.empty() ? "" : " ") + word;
   // Paths and short digests: enough to say which file changed, a fraction of the listing's size.
   constexpr size_t kMaxFiles = 100000;
   if (files.size() <= kMaxFiles)

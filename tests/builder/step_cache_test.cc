@@ -43,6 +43,21 @@ TEST(StepCacheKey, EveryInputChangesTheKey) {
   EXPECT_NE(StepCacheKey("sha256:base", RunStepOf("make"), "", "epoch=1|gzip level 1"), key);
 }
 
+TEST(StepCacheKey, BuildArgsEnvAndShellAreInputsOfRunOnly) {
+  plan::Step copy;
+  copy.action = plan::CopyAction{};
+  std::get<plan::CopyAction>(copy.action).sources = {"app.c"};
+  std::get<plan::CopyAction>(copy.action).dest = "/src/";
+  std::string key = StepCacheKey("sha256:base", copy, "sha256:src");
+  plan::Step changed = copy;
+  changed.args_in_scope["VERSION"] = "2";
+  changed.config.env.push_back("A=1");
+  changed.config.shell = {"/bin/bash", "-c"};
+  EXPECT_EQ(StepCacheKey("sha256:base", changed, "sha256:src"), key);  // COPY reads none of them
+  changed.config.user = "app";
+  EXPECT_NE(StepCacheKey("sha256:base", changed, "sha256:src"), key);  // WORKDIR-made dirs are the user's
+}
+
 class StepCacheExplain : public ::testing::Test {
  protected:
   StepCacheExplain() : store_(dir_.path()), cache_(store_) {}

@@ -88,6 +88,17 @@ TEST_F(CacheTest, MissNamesTheInstructionOrTheBuildArg) {
       << text.err;
 }
 
+TEST_F(CacheTest, ABuildArgCopyDoesNotUseKeepsCopyCachedAndRerunsTheRunThatDoes) {
+  WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nARG V=1\nCOPY f /f\nRUN echo $V > /v\n");
+  WriteTextFile(ctx_ / "f", "data\n");
+  Build("arg:copy");
+  auto changed = Build("arg:copy", {"--build-arg", "V=2"});
+  EXPECT_TRUE(Cached(changed, "COPY f /f"));
+  EXPECT_FALSE(Cached(changed, "RUN echo $V > /v"));
+  EXPECT_NE(changed.err.find("cache miss: build arg V changed"), std::string::npos) << changed.err;
+  EXPECT_EQ(RunIn("arg:copy", "cat /v"), "2\n");
+}
+
 TEST_F(CacheTest, MissNamesTheNewBaseImageAndJsonCarriesIt) {
   ASSERT_EQ(Cairn(Root(), {"tag", "busybox:latest", "moving-base:1"}).exit_code, 0);
   WriteTextFile(ctx_ / "Dockerfile", "FROM moving-base:1\nRUN echo app > /app\n");

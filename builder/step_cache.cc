@@ -143,6 +143,36 @@ void TrimParents(const std::string& explain) {
   for (size_t i = kParentsKept; i < parents.size(); i++) RemoveAll(JoinPath(explain, parents[i].second));
 }
 
+std::string FirstWord(const std::string& s) { return s.substr(0, s.find(' ')); }
+
+// Of the children remembered for a parent, the one this step most likely is a new version of:
+// the same instruction text (its sources or args changed), else the same instruction keyword,
+// else the most recent. Sibling stages share a parent, so the most recent child alone would
+// often be another stage's step ("was RUN x, now COPY y").
+std::optional<StepInputs> ClosestEarlierChild(const std::string& dir, const StepInputs& now) {
+  std::string latest = ReadSmall(JoinPath(dir, "latest"));
+  std::optional<StepInputs> best;
+  int best_score = -1;
+  for (auto& name : IsDirectory(dir) ? ListDir(dir) : std::vector<std::string>{}) {
+    if (!name.ends_with(".json")) continue;
+    std::optional<StepInputs> child;
+    try {
+      child = StepInputsFromJson(json::parse(ReadSmall(JoinPath(dir, name))));
+    } catch (const json::exception&) {
+    }
+    if (!child) continue;
+    int score = (child->instruction == now.instruction)                        ? 4
+                : (FirstWord(child->instruction) == FirstWord(now.instruction)) ? 2
+                                                                                : 0;
+    if (IsValidDigest(latest) && child->key == latest) score += 1;
+    if (score > best_score) {
+      best_score = score;
+      best = std::move(child);
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 std::string StepCache::ExplainDir(const std::string& parent_key) const {
@@ -160,14 +190,7 @@ std::optional<std::string> StepCache::ExplainFirstMiss(StageCacheScope& scope, c
   scope.miss_explained = true;
   MissFacts facts;
   facts.now = inputs;
-  std::string dir = ExplainDir(parent_key);
-  std::string latest = ReadSmall(JoinPath(dir, "latest"));
-  if (IsValidDigest(latest)) {
-    try {
-      facts.before = StepInputsFromJson(json::parse(ReadSmall(JoinPath(dir, DigestHex(latest) + ".json"))));
-    } catch (const json::exception&) {
-    }
-  }
+  facts.before = ClosestEarlierChild(ExplainDir(parent_key), inputs);
   facts.first_step = parent_key == scope.base_key;
   facts.base_name = scope.base_name;
   facts.base_now = scope.base_key;

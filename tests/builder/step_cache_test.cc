@@ -96,6 +96,22 @@ TEST_F(StepCacheExplain, TheLatestChildIsTheOneComparedWith) {
             "instruction changed: was \"RUN one\", now \"RUN three\"");
 }
 
+TEST_F(StepCacheExplain, ASiblingStagesStepOnTheSameParentIsNotTheOneComparedWith) {
+  StageCacheScope scope = Scope(kBase1);
+  StepInputs run = Inputs("make", kBase1);
+  run.env["V"] = "1";
+  cache_.RememberInputs(scope, kBase1, run);
+  StepInputs copy = Inputs("unused", kBase1);
+  copy.instruction = "COPY --from=other /x /x";
+  copy.key = "sha256:" + std::string(64, 'e');
+  cache_.RememberInputs(scope, kBase1, copy);  // another stage's step, built last
+  StageCacheScope next = Scope(kBase1);
+  StepInputs again = Inputs("make", kBase1);
+  again.env["V"] = "2";
+  again.key = "sha256:" + std::string(64, 'f');
+  EXPECT_EQ(cache_.ExplainFirstMiss(next, kBase1, again), "environment variable V changed: was \"1\", now \"2\"");
+}
+
 TEST_F(StepCacheExplain, ANewBaseIsNamed) {
   StageCacheScope scope = Scope(kBase1);
   cache_.RememberInputs(scope, kBase1, Inputs("make", kBase1));

@@ -230,8 +230,12 @@ class BuildRun {
   // sources (only to explain a miss).
   std::string SourcesDigest(const plan::Step& step, std::map<std::string, std::string>* files) {
     const auto* copy = std::get_if<plan::CopyAction>(&step.action);
-    if (const auto* run = std::get_if<plan::RunAction>(&step.action))
-      return ContextMountsDigest(run->mounts, options_.context_dir);  // RUN --mount=type=bind from the context
+    if (const auto* run = std::get_if<plan::RunAction>(&step.action)) {  // RUN --mount=type=bind from the context
+      std::lock_guard lock(context_mu_);
+      std::string digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
+      context_index_.Save();
+      return digest;
+    }
     if (!copy) return "";
     if (copy->from.rfind("stage:", 0) == 0) return states_.at(std::stoul(copy->from.substr(6))).cache_key;
     if (!copy->from.empty()) return LoadOrPull(copy->from).manifest_descriptor.digest;

@@ -235,13 +235,14 @@ PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const Mo
   return out;
 }
 
-std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir) {
+std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir,
+                                ContextIndex* index) {
   std::string all;
   for (const auto& m : mounts) {
     if (m.type != "bind" || m.options.count("from")) continue;
     std::string sub = Subpath(Opt(m, "source"));
     auto matched = MatchSources(context_dir, {sub.empty() ? "." : sub}, nullptr);
-    all += DigestSources(context_dir, matched, nullptr) + "\n";
+    all += DigestSources(context_dir, matched, nullptr, index) + "\n";
   }
   return all.empty() ? "" : DigestOf(all);
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/fs.h"
+#include "builder/context_index.h"
 #include "builder/plan.h"
 #include "runtime/container.h"
 
@@ -56,7 +57,9 @@ struct PreparedMounts {
 // Throws Error naming the mount (e.g. "secret id=token is required but was not given with --secret").
 PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const MountInputs& in);
 
-// Digest of what bind mounts from the context read, for the step's cache key ("" = none).
-std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir);
+// Digest of what bind mounts from the context read, for the step's cache key ("" = none). With
+// an index, unchanged files are not read again (see DigestSources).
+std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir,
+                                ContextIndex* index = nullptr);
 
 }  // namespace cairn::builder

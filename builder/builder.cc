@@ -192,8 +192,18 @@ class BuildRun {
     std::vector<std::vector<int>> deps;
     for (auto& stage : plan_.stages) deps.push_back(StageDependencies(stage));
     int jobs = options_.jobs > 0 ? options_.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    RunStages(plan_.build_order, deps, jobs,
-              [this](int index) { BuildStage(plan_.stages[static_cast<size_t>(index)]); }, stop_);
+    RunStages(plan_.build_order, deps, jobs, [this](int index) {
+      try {
+        BuildStage(plan_.stages[static_cast<size_t>(index)]);
+      } catch (...) {
+        // The first failure ends the build: the RUN steps other stages are in the middle of are
+        // killed rather than waited for, and what that does to them is not reported (only the
+        // first failure is the build's error).
+        if (stop_.exchange(true)) return;
+        runtime::KillRunningContainers();
+        throw;
+      }
+    }, stop_);
   }
 
   void BuildStage(const plan::Stage& stage) {

@@ -68,6 +68,8 @@ void ThrowIfCancelled() {
   if (Cancelled()) throw Error("cancelled");
 }
 
+void KillRunningContainers() { SignalAll(SIGKILL); }
+
 int RegisterContainer(pid_t init) {
   for (int i = 0; i < kSlots; ++i) {
     pid_t empty = 0;

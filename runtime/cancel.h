@@ -22,6 +22,10 @@ bool Cancelled();
 // Throws cairn::Error("cancelled") when Cancelled().
 void ThrowIfCancelled();
 
+// Kills every running container (SIGKILL to its init) without marking the process cancelled: how
+// a build stops the steps of sibling stages once one stage has failed.
+void KillRunningContainers();
+
 // Run()'s bookkeeping: the inits of the running containers, which a signal reaches. Register
 // returns a slot for Unregister (-1 when the table is full: the container then only dies with
 // cairn, through PR_SET_PDEATHSIG). Unregister before the init is reaped, so that a signal never

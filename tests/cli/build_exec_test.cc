@@ -189,6 +189,24 @@ TEST_F(BuildExec, FirstFailureIsTheErrorReported) {
   EXPECT_EQ(r.err.rfind("stopped: another stage failed"), std::string::npos) << "the sibling's stop is not the reported error:\n" << r.err;
 }
 
+TEST_F(BuildExec, AFailingStageKillsTheStepASiblingStageIsRunning) {
+  std::string id = Unique("kill");
+  // "slow" starts its RUN, then "bad" fails; slow's RUN must not be waited for (60 s).
+  std::string df =
+      "FROM busybox AS slow\nRUN --mount=type=cache,id=" + id + ",sharing=shared,target=/rv "
+      "touch /rv/started; sleep 60; echo done > /slow\n"
+      "FROM busybox AS bad\nRUN --mount=type=cache,id=" + id + ",sharing=shared,target=/rv "
+      "i=0; while [ ! -e /rv/started ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; exit 3\n"
+      "FROM busybox\nCOPY --from=slow /slow /slow\nCOPY --from=bad /etc/passwd /p\n";
+  auto start = std::chrono::steady_clock::now();
+  auto r = Build(df, "fail:kill", {"--jobs", "2"});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("cairn: Dockerfile:4: RUN"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("exit code 3"), std::string::npos) << r.err;
+  EXPECT_LT(seconds, 40) << "the sibling's sleep 60 was waited for:\n" << r.err;
+}
+
 // `busybox httpd` serving a directory on a free loopback port, for the test's lifetime.
 class HttpServer {
  public:

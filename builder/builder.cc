@@ -250,12 +250,15 @@ class BuildRun {
     if (copy->from.rfind("stage:", 0) == 0) return states_.at(std::stoul(copy->from.substr(6))).cache_key;
     if (!copy->from.empty()) return LoadOrPull(copy->from).manifest_descriptor.digest;
     if (copy->sources.empty()) return "";
-    if (HasUrlSource(*copy)) return UrlSourcesDigest(step, *copy);
+    // ADD may mix URLs and context files: each part is digested its own way.
+    std::string urls = HasUrlSource(*copy) ? UrlSourcesDigest(step, *copy) : "";
+    std::vector<std::string> local = LocalSources(*copy);
+    if (local.empty()) return urls;
     std::lock_guard lock(context_mu_);  // the context index is shared by parallel stages
-    auto matched = MatchSources(options_.context_dir, copy->sources, ignore_ ? &*ignore_ : nullptr);
+    auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr);
     std::string digest = DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files);
     context_index_.Save();
-    return digest;
+    return urls.empty() ? digest : urls + "\n" + digest;
   }
 
   void RunOneStep(const plan::Step& step, const std::string& label, StageState& state) {
@@ -367,16 +370,23 @@ class BuildRun {
     return false;
   }
 
+  // The sources that are not URLs: paths in the context (or in --from's tree).
+  static std::vector<std::string> LocalSources(const plan::CopyAction& copy) {
+    std::vector<std::string> out;
+    for (auto& s : copy.sources)
+      if (!IsUrlSource(s)) out.push_back(s);
+    return out;
+  }
+
   // ADD <url>: one download per source, each in its own scratch dir. Errors name the line.
   std::vector<FetchedUrl> FetchAll(const plan::Step& step, const plan::CopyAction& copy) {
     std::vector<FetchedUrl> out;
     try {
       if (!copy.is_add) throw Error("COPY does not download URLs; use ADD");
-      for (auto& s : copy.sources)
-        if (!IsUrlSource(s)) throw Error("ADD of a URL cannot be mixed with local sources (" + s + "); use one ADD for each");
       if (!copy.checksum.empty()) CheckChecksumForm(copy.checksum);
       if (!copy.checksum.empty() && copy.sources.size() > 1) throw Error("--checksum needs a single source");
       for (auto& url : copy.sources) {
+        if (!IsUrlSource(url)) continue;
         std::string dir = store_.NewScratchDir("fetch-");
         out.push_back({url, JoinPath(dir, "download"), ""});  // so that a failed download is removed too
         out.back() = FetchUrl(options_.fetch_url, url, dir, copy.checksum);
@@ -472,8 +482,8 @@ class BuildRun {
       WithMountedStacks(scratch, stacks, [&](const std::vector<std::string>& roots) {
         CopyRequest req;
         req.src_root = from_image ? roots[1] : src_root;
-        req.sources = copy.sources.empty() || !fetched.empty() ? std::vector<std::string>{}
-                                                               : MatchSources(req.src_root, copy.sources, ignore);
+        std::vector<std::string> local = LocalSources(copy);
+        req.sources = local.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, local, ignore);
         for (auto& f : fetched) req.fetched_files.emplace_back(UrlFileName(f.url), f.path);
         req.dst_root = roots[0];
         req.dest = copy.dest;

@@ -303,6 +303,25 @@ TEST_F(BuildExec, AddUrlChecksumMismatchNamesLineUrlAndDigests) {
   EXPECT_NE(r.err.find("got " + DigestOfFile(http / "f.bin")), std::string::npos) << r.err;
 }
 
+TEST_F(BuildExec, AddMixesAUrlAndContextFilesAndMissesWhenEitherChanges) {
+  HttpServer http;
+  WriteTextFile(http / "remote.txt", "remote\n");
+  WriteTextFile(ctx_ / "local.txt", "local\n");
+  std::string df = "FROM busybox\nADD " + http.Url("remote.txt") + " local.txt /both/\n";
+  auto r = Build(df, "mix:1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(RunIn("mix:1", "stat -c '%n %a' /both/*; cat /both/local.txt /both/remote.txt"),
+            "/both/local.txt 644\n/both/remote.txt 600\nlocal\nremote\n");
+  EXPECT_NE(Build(df, "mix:1").err.find("#2 CACHED"), std::string::npos);
+  WriteTextFile(ctx_ / "local.txt", "local 2\n");
+  r = Build(df, "mix:2");
+  EXPECT_EQ(r.err.find("#2 CACHED"), std::string::npos) << r.err;
+  WriteTextFile(http / "remote.txt", "remote 2\n");
+  r = Build(df, "mix:3");
+  EXPECT_EQ(r.err.find("#2 CACHED"), std::string::npos) << r.err;
+  EXPECT_EQ(RunIn("mix:3", "cat /both/local.txt /both/remote.txt"), "local 2\nremote 2\n");
+}
+
 TEST_F(BuildExec, AddUrlHttpErrorNamesUrlAndStatus) {
   HttpServer http;
   auto r = Build("FROM busybox\nADD " + http.Url("missing.txt") + " /m\n", "url:404");

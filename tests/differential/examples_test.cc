@@ -1,6 +1,7 @@
 // Builds examples/c-multistage with the real cairn when the Debian base image exists.
-// The base is made by scripts/examples-base (debootstrap, minutes), which scripts/test never
-// runs, so without it the test skips and says how to make it. The store is $CAIRN_EXAMPLES_ROOT,
+// The base is made by scripts/examples-base (debootstrap, about a minute), which scripts/test
+// runs first into build/examples-root; without it (no Debian archive) the test skips and says
+// how to make it. The store is $CAIRN_EXAMPLES_ROOT,
 // else $CAIRN_ROOT, else /var/lib/cairn: where scripts/examples-base imported the base.
 #include <gtest/gtest.h>
 

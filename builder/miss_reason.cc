@@ -57,6 +57,9 @@ std::string Join(const std::vector<std::string>& changes) {
 std::vector<std::string> Changes(const StepInputs& before, const StepInputs& now) {
   std::vector<std::string> out;
   DiffField("instruction", before.instruction, now.instruction, out);
+  // Another kind of instruction (RUN then, COPY now) reads other inputs: comparing them says nothing.
+  auto keyword = [](const std::string& s) { return s.substr(0, s.find(' ')); };
+  if (keyword(before.instruction) != keyword(now.instruction)) return out;
   DiffMaps("build arg", before.args, now.args, /*show_values=*/true, out);
   DiffMaps("context file", before.files, now.files, /*show_values=*/false, out);
   DiffMaps("environment variable", before.env, now.env, /*show_values=*/true, out);

@@ -34,6 +34,14 @@ TEST(ExplainMiss, NamesTheChangedInstructionWithBothTexts) {
   EXPECT_EQ(Explain(Inputs(), now), "instruction changed: was \"RUN make\", now \"RUN make all\"");
 }
 
+TEST(ExplainMiss, AnotherKindOfInstructionIsNamedAloneNotItsInputs) {
+  StepInputs now = Inputs();
+  now.instruction = "COPY a /a";
+  now.env.clear();  // COPY reads no environment
+  now.args.clear();
+  EXPECT_EQ(Explain(Inputs(), now), "instruction changed: was \"RUN make\", now \"COPY a /a\"");
+}
+
 TEST(ExplainMiss, NamesABuildArgByNameWithItsValues) {
   StepInputs now = Inputs();
   now.args["VERSION"] = "2";

@@ -130,8 +130,10 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   progress->Note("writing image " + result.config_digest + " done");
   for (auto& spec : cache_exports) {
     auto& entries = spec.max ? result.all_cache : result.image_cache;
-    store::Descriptor d = ExportCache(g.Store(), spec, entries);
-    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size()) + " records, " + d.digest);
+    CacheExport done = ExportCache(g.Store(), spec, entries);
+    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size()) + " records, " +
+                   done.manifest.digest + " (blobs: " + std::to_string(done.uploaded) + " uploaded, " +
+                   std::to_string(done.mounted) + " mounted, " + std::to_string(done.present) + " already there)");
   }
   bool push = f.push;
   for (auto& o : f.outputs) {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "base/digest.h"
@@ -54,9 +55,10 @@ void ForEachBlock(const std::string& path, const std::function<void(const char*,
 }
 
 // Copies a store blob into DIR/blobs/sha256/ unless it is there (temp file, fsync, rename).
-void CopyBlobOut(const store::Store& store, const std::string& digest, const std::string& dir) {
+// Returns whether it copied.
+bool CopyBlobOut(const store::Store& store, const std::string& digest, const std::string& dir) {
   std::string dst = BlobPathIn(dir, digest);
-  if (PathExists(dst)) return;
+  if (PathExists(dst)) return false;
   std::string tmp = dst + ".tmp-" + std::to_string(::getpid());
   UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (out.get() < 0) throw SysError("create", tmp);
@@ -64,6 +66,7 @@ void CopyBlobOut(const store::Store& store, const std::string& digest, const std
   if (::fsync(out.get()) != 0) throw SysError("fsync", tmp);
   out.Reset();
   if (::rename(tmp.c_str(), dst.c_str()) != 0) throw SysError("rename", tmp);
+  return true;
 }
 
 // A blob of a local cache directory, read whole (manifests and configs) and checked.
@@ -73,19 +76,21 @@ std::string ReadVerifiedBlob(const std::string& dir, const std::string& digest) 
   return bytes;
 }
 
-store::Descriptor ExportLocal(store::Store& store, const std::string& dir, const store::Descriptor& manifest,
-                              const std::vector<store::CacheEntry>& entries) {
+CacheExport ExportLocal(store::Store& store, const std::string& dir, const store::Descriptor& manifest,
+                        const std::vector<store::CacheEntry>& entries) {
   MakeDirs(JoinPath(dir, "blobs/sha256"));
+  CacheExport out{manifest};
+  std::set<std::string> blobs = {store::CacheConfigDescriptor(store.ReadBlob(manifest.digest)).digest};
   for (auto& e : entries)
-    if (e.layer) CopyBlobOut(store, e.layer->descriptor.digest, dir);
-  CopyBlobOut(store, store::CacheConfigDescriptor(store.ReadBlob(manifest.digest)).digest, dir);
+    if (e.layer) blobs.insert(e.layer->descriptor.digest);
+  for (auto& digest : blobs) (CopyBlobOut(store, digest, dir) ? out.uploaded : out.present)++;
   CopyBlobOut(store, manifest.digest, dir);
   WriteFileAtomic(JoinPath(dir, "oci-layout"), R"({"imageLayoutVersion":"1.0.0"})");
   store::Descriptor named = manifest;
   named.annotations["org.opencontainers.image.ref.name"] = kLocalRefName;
   json index = {{"schemaVersion", 2}, {"mediaType", store::media::kOciIndex}, {"manifests", {store::ToJson(named)}}};
   WriteFileAtomic(JoinPath(dir, "index.json"), index.dump());  // last: readers see the old cache or the new one
-  return manifest;
+  return out;
 }
 
 // The manifest bytes index.json of a local cache directory names "cache".
@@ -183,12 +188,18 @@ std::optional<builder::ImportedCache> ImportCache(store::Store& store, const Cac
   }
 }
 
-store::Descriptor ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries) {
+CacheExport ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries) {
   try {
     store::Descriptor manifest = store::WriteCacheManifest(store, entries);
     if (spec.type == "local") return ExportLocal(store, spec.dir, manifest, entries);
-    reg::Client client(reg::LoadRegistryConfig());
-    return client.PushManifest(store, manifest.digest, reg::ParseReference(spec.ref));
+    CacheExport out{manifest};
+    reg::Client client(reg::LoadRegistryConfig(), [&out](const reg::TransferEvent& e) {
+      if (e.kind == reg::TransferEvent::kBlobDone) out.uploaded++;
+      if (e.kind == reg::TransferEvent::kBlobMounted) out.mounted++;
+      if (e.kind == reg::TransferEvent::kBlobPresent) out.present++;
+    });
+    client.PushManifest(store, manifest.digest, reg::ParseReference(spec.ref));
+    return out;
   } catch (const std::exception& e) {
     throw Error("--cache-to " + spec.text + ": " + e.what());
   }

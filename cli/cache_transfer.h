@@ -40,8 +40,14 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting);
 std::optional<builder::ImportedCache> ImportCache(store::Store& store, const CacheSpec& spec,
                                                   const std::function<void(const std::string&)>& warn);
 
+struct CacheExport {
+  store::Descriptor manifest;
+  int uploaded = 0;  // blobs (layers, config) sent or copied
+  int mounted = 0;   // linked by the registry from another repository (cross-repository mount)
+  int present = 0;   // already there (HEAD said so, or the file existed)
+};
+
 // Writes `entries` (their layer blobs are in the store) where spec says. Throws Error naming it.
-// Returns the manifest descriptor written.
-store::Descriptor ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries);
+CacheExport ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries);
 
 }  // namespace cairn::cli

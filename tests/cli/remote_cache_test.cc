@@ -98,10 +98,24 @@ TEST_F(RemoteCacheTest, AFreshStoreBuildsNothingFromARegistryCacheAndGetsTheSame
   auto check = Cairn(Store("b"), {"check"});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 
-  // Exporting an unchanged cache again names the very same manifest.
+  // Exporting an unchanged cache again names the very same manifest and uploads nothing.
   auto again = Build("a", {"--cache-to", "type=registry,ref=" + cache + ",mode=max"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(again.err.substr(again.err.rfind("records, sha256:")), a.err.substr(a.err.rfind("records, sha256:")));
+  auto digest_of = [](const std::string& err) { return err.substr(err.rfind("records, sha256:"), 80); };
+  EXPECT_EQ(digest_of(again.err), digest_of(a.err));
+  EXPECT_NE(again.err.find("(blobs: 0 uploaded, 0 mounted, 5 already there)"), std::string::npos) << again.err;
+}
+
+TEST_F(RemoteCacheTest, CacheLayersTheRegistryHasInAnotherRepositoryAreMountedNotUploaded) {
+  treg::TestRegistry registry;
+  std::string image = registry.host() + "/team/app:1";
+  auto pushed = Cairn(Store("a"), {"build", "-t", image, "--push", ctx_.path()}, Env());
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err << registry.log();
+  auto a = Cairn(Store("a"), {"build", "--progress", "plain", "-t", image, "--cache-to",
+                              "type=registry,ref=" + registry.host() + "/cache/app:c", ctx_.path()}, Env());
+  ASSERT_EQ(a.exit_code, 0) << a.err << registry.log();
+  // The image's three step layers come from team/app; only the cache config is new.
+  EXPECT_NE(a.err.find("(blobs: 1 uploaded, 3 mounted, 0 already there)"), std::string::npos) << a.err;
 }
 
 TEST_F(RemoteCacheTest, ADirectoryCacheInMinModeHoldsTheImageStepsOnly) {

@@ -131,8 +131,11 @@ std::string Store::UnpackedLayer(const Descriptor& layer, const std::string& dif
     ExtractLayer(BlobPath(layer.digest), tree);
     if (::chmod(tree.c_str(), 0755) != 0) throw SysError("chmod", tree);
     // The record `cairn check` verifies the tree against (see tree_sum.h); it goes in first so
-    // a tree is never without one.
-    WriteFileAtomic(TreeSumPath(dir), TreeDigest(tree));
+    // a tree is never without one. Written in the scratch dir and renamed: a kill leaves no
+    // half-written file in layers/, only scratch the next open sweeps.
+    std::string sum = JoinPath(scratch, "sum");
+    WriteFileAtomic(sum, TreeDigest(tree));
+    if (::rename(sum.c_str(), TreeSumPath(dir).c_str()) != 0) throw SysError("rename to", TreeSumPath(dir));
     if (::rename(tree.c_str(), dir.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
       throw SysError("rename to", dir);
     // EEXIST/ENOTEMPTY: another process unpacked the same layer first; theirs is identical.
@@ -157,15 +160,14 @@ std::string Store::ShortLayerPath(const std::string& diff_id) {
   char buf[256];
   ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
   if (n > 0 && std::string(buf, static_cast<size_t>(n)) == target) return link;
-  // Create under a temp name and rename over: concurrent callers both end with the right link.
-  std::string tmp = link + ".tmp-" + std::to_string(::getpid());
-  ::unlink(tmp.c_str());
-  if (::symlink(target.c_str(), tmp.c_str()) != 0) throw SysError("symlink", tmp);
-  if (::rename(tmp.c_str(), link.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw SysError("rename to", link, err);
-  }
+  // Create in a scratch dir and rename over: concurrent callers both end with the right link,
+  // and a kill leaves nothing in l/ (the next open sweeps the scratch).
+  std::string scratch = NewScratchDir("link-");
+  std::string tmp = JoinPath(scratch, "link");
+  int err = 0;
+  if (::symlink(target.c_str(), tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0) err = errno;
+  RemoveAll(scratch);
+  if (err) throw SysError("link " + link + " ->", target, err);
   return link;
 }
 

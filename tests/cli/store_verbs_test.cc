@@ -206,11 +206,14 @@ TEST_F(StoreVerbsTest, FourBuildsAtOnceInOneStoreAllSucceed) {
     std::string ctx = dir_ / ("c" + std::to_string(i));
     WriteTextFile(ctx + "/Dockerfile", "FROM busybox\nRUN echo " + std::to_string(i) + " > /n\nCOPY . /ctx\n");
     script += Bin() + " --root " + root() + " build --progress plain -t b" + std::to_string(i) + " " + ctx +
-              " > " + ctx + ".log 2>&1 & ";
+              " > " + ctx + ".log 2>&1 & pids=\"$pids $!\"; ";
   }
-  script += "fail=0; for j in 1 2 3 4; do wait -n || fail=1; done; exit $fail";
+  // Each pid waited for by name: `wait -n` can miss a job that ended before it was called (127).
+  script += "fail=0; for p in $pids; do wait $p || { echo \"a build exited $?\" >&2; fail=1; }; done; exit $fail";
   auto r = RunCommand({"bash", "-c", script});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string logs;
+  for (int i = 0; i < 4; i++) logs += ReadFile(dir_ / ("c" + std::to_string(i) + ".log"));
+  ASSERT_EQ(r.exit_code, 0) << r.err << logs;
   for (int i = 0; i < 4; i++)
     EXPECT_EQ(C({"run", "--rm", "b" + std::to_string(i), "cat", "/n"}).out, std::to_string(i) + "\n");
   auto c = C({"check"});

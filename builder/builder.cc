@@ -24,6 +24,7 @@
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
 #include "runtime/cancel.h"
+#include "runtime/snapshotter.h"
 #include "store/image.h"
 #include "store/layer.h"
 
@@ -321,8 +322,20 @@ class BuildRun {
     return in;
   }
 
+  // Said once, before the first step runs: a user who finds steps slow learns why. The probe is
+  // the runtime's own (runtime/snapshotter.h), so it still runs at most once per process.
+  void NoteCopyingSnapshotter(const std::string& scratch) {
+    std::call_once(snapshotter_noted_, [&] {
+      if (runtime::ChooseSnapshotter(scratch) == runtime::Snapshotter::kCopy && !runtime::SnapshotterForced())
+        progress_.Note("note: overlay cannot be mounted in the store " + store_.root() +
+                       " (its file system, or this kernel without rootless overlay); each step works on a copy of "
+                       "its parent's files instead, which is slower. A store on ext4 or xfs avoids this.");
+    });
+  }
+
   std::optional<store::Layer> Execute(const plan::Step& step, const StageState& state, int id) {
     std::string scratch = store_.NewScratchDir("step-");
+    NoteCopyingSnapshotter(scratch);
     std::string upper = JoinPath(scratch, "upper"), work = JoinPath(scratch, "work");
     MakeDirs(upper);
     MakeDirs(work);
@@ -581,6 +594,7 @@ class BuildRun {
   std::map<const plan::Step*, std::vector<FetchedUrl>> fetched_;  // ADD <url> downloads awaiting Execute
   std::mutex pull_mu_;
   mutable std::mutex remote_mu_;
+  std::once_flag snapshotter_noted_;
   struct Owed {
     const ImportedCache* from = nullptr;  // the cache that supplies the blob
     std::vector<std::string> keys;         // the hits that named it, recorded once it is here

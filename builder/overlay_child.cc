@@ -9,9 +9,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "runtime/merged_tree.h"
+#include "runtime/snapshotter.h"
+#include "runtime/upper_diff.h"
 #include "runtime/userns.h"
 
 namespace cairn::builder {
@@ -60,7 +64,22 @@ static void MountStack(const OverlayDirs& dirs, const std::string& target, const
     throw SysError("mount overlay (" + opts + ") on", target);
 }
 
-static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+// The copying snapshotter (runtime/snapshotter.h): a writable stack becomes a copy of its merged
+// lowers, whose change is written into its upper dir after fn; a read-only one of several layers
+// becomes links to the layers' files, bound read-only; one layer alone is bound as with overlay.
+static void MakeCopiedStack(const OverlayDirs& dirs, const std::string& target, const std::string& empty,
+                            std::optional<runtime::MergedRecord>* made) {
+  if (!dirs.upperdir.empty()) {
+    *made = runtime::MaterialiseMerged(dirs.lowerdirs, target, runtime::FileCopies::kCopy);
+    return;
+  }
+  if (dirs.lowerdirs.size() <= 1) return MountStack(dirs, target, empty);
+  std::string links = target + "-links";
+  runtime::MaterialiseMerged(dirs.lowerdirs, links, runtime::FileCopies::kHardLink);
+  MountStack({{links}, "", ""}, target, empty);
+}
+
+static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks, runtime::Snapshotter how,
                       const std::function<void(const std::vector<std::string>&)>& fn) {
   // Files the builder creates get the modes it asks for, never the caller's umask (reproducibility).
   ::umask(0);
@@ -70,17 +89,25 @@ static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>
   std::string empty = JoinPath(scratch, "empty");
   MakeDirs(empty);
   std::vector<std::string> roots;
+  std::vector<std::optional<runtime::MergedRecord>> made(stacks.size());
   for (size_t i = 0; i < stacks.size(); i++) {
     std::string target = JoinPath(scratch, "root" + std::to_string(i));
     MakeDirs(target);
-    MountStack(stacks[i], target, empty);
+    if (how == runtime::Snapshotter::kCopy)
+      MakeCopiedStack(stacks[i], target, empty, &made[i]);
+    else
+      MountStack(stacks[i], target, empty);
     roots.push_back(target);
   }
   fn(roots);
+  for (size_t i = 0; i < stacks.size(); i++)
+    if (made[i]) runtime::WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
 }
 
 void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
                        const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  // Chosen here, in the builder's process, so that the probe runs once and not in every child.
+  runtime::Snapshotter how = runtime::ChooseSnapshotter(scratch);
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SysError("pipe", "");
   pid_t pid = ::fork();
@@ -89,7 +116,7 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
     ::close(pipefd[0]);
     std::string message;
     try {
-      ChildMain(scratch, stacks, fn);
+      ChildMain(scratch, stacks, how, fn);
     } catch (const std::exception& e) {
       message = e.what();
     } catch (...) {

@@ -4,6 +4,8 @@
 // copy-up, existing directories, symlinks in the destination and whiteouts behave exactly as
 // they do for RUN. The mounts live in a forked child's private mount namespace: when the child
 // exits they are gone, whatever happened, and the builder process itself never mounts anything.
+// With the copying snapshotter (runtime/snapshotter.h) a writable stack is a copy of its merged
+// lowers instead, and its change reaches upperdir, in overlay's form, when fn has returned.
 #pragma once
 
 #include <functional>

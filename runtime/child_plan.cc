@@ -103,7 +103,7 @@ size_t Depth(const std::string& path) {
   return n;
 }
 
-void AddTmpfsAndLayered(const ContainerSpec& spec, ChildPlan& plan) {
+void AddTmpfsAndLayered(const ContainerSpec& spec, ChildPlan& plan, const CopiedTrees* copied) {
   for (const auto& t : spec.tmpfs) {
     char mode[16];
     std::snprintf(mode, sizeof mode, "%o", t.mode & 07777);
@@ -116,18 +116,22 @@ void AddTmpfsAndLayered(const ContainerSpec& spec, ChildPlan& plan) {
     if (m.lowerdirs.empty()) throw Error("container: layered mount on " + m.target + " has no lower directories");
     if (!m.subpath.empty() && m.subpath[0] == '/') throw Error("container: layered mount subpath " + m.subpath + " must be relative");
     PlannedLayered p;
-    p.dir = JoinPath(plan.scratch, "layered-" + std::to_string(i));
-    p.merged = JoinPath(p.dir, "merged");
-    p.upper = JoinPath(p.dir, "upper");
-    p.work = JoinPath(p.dir, "work");
-    std::vector<std::string> lowers;
-    for (const auto& l : m.lowerdirs) {
-      lowers.push_back(AbsoluteHostPath(l));
-      CheckOverlayPath("layered mount lowerdir", lowers.back());
+    if (copied) {
+      p.merged = AbsoluteHostPath(copied->layered.at(i));
+    } else {
+      p.dir = JoinPath(plan.scratch, "layered-" + std::to_string(i));
+      p.merged = JoinPath(p.dir, "merged");
+      p.upper = JoinPath(p.dir, "upper");
+      p.work = JoinPath(p.dir, "work");
+      std::vector<std::string> lowers;
+      for (const auto& l : m.lowerdirs) {
+        lowers.push_back(AbsoluteHostPath(l));
+        CheckOverlayPath("layered mount lowerdir", lowers.back());
+      }
+      p.options = Options(lowers, p.upper, p.work);
+      if (p.options.size() > kMountOptionsLimit)
+        throw Error("container: layered mount on " + m.target + " has too many layers for one overlay mount");
     }
-    p.options = Options(lowers, p.upper, p.work);
-    if (p.options.size() > kMountOptionsLimit)
-      throw Error("container: layered mount on " + m.target + " has too many layers for one overlay mount");
     p.subpath = m.subpath.empty() ? "." : m.subpath;
     p.target = AbsoluteInContainer("layered mount target", m.target);
     p.writable = m.writable;
@@ -156,6 +160,25 @@ void AddExec(const ContainerSpec& spec, ChildPlan& plan) {
   for (auto& e : plan.env_storage) plan.envp.push_back(e.data());
   plan.envp.push_back(nullptr);
   plan.path = PathOf(spec.env);
+}
+
+// The overlay root: its options, or the layers one by one when one page cannot hold them.
+void PlanOverlay(const ContainerSpec& spec, ChildPlan& plan) {
+  std::vector<std::string> lowers;
+  for (const auto& l : spec.lowerdirs) lowers.push_back(AbsoluteHostPath(l));
+  if (lowers.empty()) {
+    // overlay needs at least one lower layer; FROM scratch gets an empty one.
+    plan.empty_lower = JoinPath(plan.scratch, "empty");
+    lowers.push_back(plan.empty_lower);
+  }
+  std::string upper = AbsoluteHostPath(spec.upperdir), work = AbsoluteHostPath(spec.workdir);
+  if (auto options = OverlayOptions(lowers, upper, work, &plan.overlay_cwd)) {
+    plan.overlay_options = *options;
+  } else {
+    plan.overlay_lowers = lowers;
+    plan.overlay_upper = upper;
+    plan.overlay_work = work;
+  }
 }
 
 }  // namespace
@@ -194,7 +217,7 @@ std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerd
   return options;
 }
 
-ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch) {
+ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied) {
   ChildPlan plan;
   plan.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
   if (!spec.host_network) plan.clone_flags |= CLONE_NEWNET;
@@ -202,20 +225,10 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch) {
 
   plan.scratch = scratch;
   plan.root = JoinPath(scratch, "root");
-  std::vector<std::string> lowers;
-  for (const auto& l : spec.lowerdirs) lowers.push_back(AbsoluteHostPath(l));
-  if (lowers.empty()) {
-    // overlay needs at least one lower layer; FROM scratch gets an empty one.
-    plan.empty_lower = JoinPath(scratch, "empty");
-    lowers.push_back(plan.empty_lower);
-  }
-  std::string upper = AbsoluteHostPath(spec.upperdir), work = AbsoluteHostPath(spec.workdir);
-  if (auto options = OverlayOptions(lowers, upper, work, &plan.overlay_cwd)) {
-    plan.overlay_options = *options;
+  if (copied) {
+    plan.copy_root = AbsoluteHostPath(copied->root);
   } else {
-    plan.overlay_lowers = lowers;
-    plan.overlay_upper = upper;
-    plan.overlay_work = work;
+    PlanOverlay(spec, plan);
   }
   plan.overlay_dirs = " (upperdir " + spec.upperdir + ", workdir " + spec.workdir + ")";
 
@@ -227,7 +240,7 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch) {
   };
   AddBinds(spec, plan);
   plan.bind_fds.assign(plan.binds.size(), -1);
-  AddTmpfsAndLayered(spec, plan);
+  AddTmpfsAndLayered(spec, plan, copied);
 
   plan.cwd = AbsoluteInContainer("working directory", spec.cwd.empty() ? "/" : spec.cwd);
   plan.uid = spec.uid;

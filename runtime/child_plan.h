@@ -40,10 +40,11 @@ struct PlannedTmpfs {
 
 // A LayeredMount: an overlay mounted on `merged` in the private scratch tmpfs before pivot_root
 // (upper and work there too, so writes vanish), then `subpath` of it opened with RESOLVE_IN_ROOT
-// and attached at target.
+// and attached at target. With the copying snapshotter, `merged` is a host directory the parent
+// made (CopiedTrees) and options is empty: nothing is mounted for it.
 struct PlannedLayered {
   std::string dir, merged, upper, work;  // host paths under the scratch tmpfs
-  std::string options;                   // overlay mount options (absolute paths)
+  std::string options;                   // overlay mount options (absolute paths); "" = merged is ready
   std::string subpath;                   // "." for the root
   std::string target;
   bool writable = false;
@@ -53,6 +54,13 @@ struct PlannedLayered {
 struct PlannedAttach {
   enum Kind { kBind, kTmpfs, kLayered } kind = kBind;
   size_t index = 0;  // into binds, tmpfs or layered
+};
+
+// The copying snapshotter (runtime/snapshotter.h): trees Run() materialised on the host before
+// clone(), used instead of overlay mounts.
+struct CopiedTrees {
+  std::string root;                  // the merged lowers, copied: bound as the container's root
+  std::vector<std::string> layered;  // one per ContainerSpec::layered: the tree to attach
 };
 
 struct ChildPlan {
@@ -68,6 +76,7 @@ struct ChildPlan {
   std::vector<std::string> overlay_lowers;  // ...mounted layer by layer with fsconfig(lowerdir+)
   std::string overlay_upper, overlay_work;
   std::string overlay_dirs;  // " (upperdir U, workdir W)" for messages
+  std::string copy_root;     // copying snapshotter: bound on root instead of the overlay ("" = overlay)
 
   std::vector<GeneratedFile> files;
   std::vector<PlannedBind> binds;
@@ -104,9 +113,10 @@ struct ChildPlan {
   std::vector<char> layered_is_dir;  // filled by the child once the subpath is opened
 };
 
-// Builds the plan. scratch must be an existing empty directory. Throws cairn::Error naming the
-// offending field when the spec cannot be run.
-ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch);
+// Builds the plan. scratch must be an existing empty directory. copied: the copying snapshotter's
+// trees (then no overlay is planned), or null. Throws cairn::Error naming the offending field when
+// the spec cannot be run.
+ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied = nullptr);
 
 // path made absolute against the current directory (the child changes directory while mounting).
 std::string AbsoluteHostPath(const std::string& path);

@@ -78,6 +78,7 @@ void PrepareScratch(const ChildPlan& plan) {
     if (int err = WriteWholeFile(f.scratch.c_str(), f.content.data(), f.content.size(), 0644))
       Fail(err, "write ", f.scratch.c_str());
   for (const auto& l : plan.layered) {
+    if (l.options.empty()) continue;  // the copying snapshotter made it on the host
     for (const std::string* d : {&l.dir, &l.merged, &l.upper, &l.work}) Must(::mkdir(d->c_str(), 0755), "mkdir ", d->c_str());
     Must(::mount("overlay", l.merged.c_str(), "overlay", 0, l.options.c_str()), "mount overlay for ", l.target.c_str());
   }
@@ -103,7 +104,21 @@ void MountOverlayByLayer(const ChildPlan& plan) {
   Attach(mnt, plan.root.c_str());
 }
 
+// The copying snapshotter (runtime/snapshotter.h): the merged tree Run() copied is the root, and
+// the container writes into it directly. A bind mount, nodev as the overlay root is.
+void BindCopiedRoot(const ChildPlan& plan) {
+  int tree = OpenTree(plan.copy_root.c_str(), false);
+  mount_attr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.attr_set = MOUNT_ATTR_NODEV;  // as kRootFlags
+  Must(::mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr), "make nodev ", plan.copy_root.c_str());
+  Must(::move_mount(tree, "", AT_FDCWD, plan.root.c_str(), MOVE_MOUNT_F_EMPTY_PATH), "bind mount the copied root ",
+       plan.copy_root.c_str());
+  ::close(tree);
+}
+
 void MountOverlay(const ChildPlan& plan) {
+  if (!plan.copy_root.empty()) return BindCopiedRoot(plan);
   if (plan.overlay_options.empty()) return MountOverlayByLayer(plan);
   if (!plan.overlay_cwd.empty()) Must(::chdir(plan.overlay_cwd.c_str()), "chdir ", plan.overlay_cwd.c_str());
   Must(::mount("overlay", plan.root.c_str(), "overlay", kRootFlags, plan.overlay_options.c_str()),

@@ -16,7 +16,9 @@
 #include "runtime/cancel.h"
 #include "runtime/child.h"
 #include "runtime/child_plan.h"
+#include "runtime/copied_root.h"
 #include "runtime/report.h"
+#include "runtime/snapshotter.h"
 #include "runtime/terminal.h"
 
 namespace cairn::runtime {
@@ -75,8 +77,8 @@ ExitStatus Conclude(const std::vector<ChildReport>& reports, int init_status) {
               " without reporting the command's status");
 }
 
-ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch) {
-  ChildPlan plan = MakeChildPlan(spec, scratch);
+ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied) {
+  ChildPlan plan = MakeChildPlan(spec, scratch, copied);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");
   UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -128,9 +130,17 @@ std::string ExitStatus::Describe() const {
 
 ExitStatus Run(const ContainerSpec& spec) {
   ThrowIfCancelled();
-  std::string scratch = MakeTempDir(ScratchParent(spec), "cairn-root-");
+  std::string parent = ScratchParent(spec);
+  std::string scratch = MakeTempDir(parent, "cairn-root-");
   try {
-    ExitStatus status = RunWithScratch(spec, scratch);
+    ExitStatus status;
+    if (ChooseSnapshotter(parent) == Snapshotter::kCopy) {
+      CopiedRoot copied(spec);
+      status = RunWithScratch(spec, scratch, &copied.trees());
+      copied.WriteUpper();
+    } else {
+      status = RunWithScratch(spec, scratch, nullptr);
+    }
     ::rmdir(scratch.c_str());
     return status;
   } catch (...) {

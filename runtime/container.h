@@ -1,7 +1,9 @@
 // Runs one process isolated in a container. The spec is plain data; Run() does the rest.
 //
 // The container: new mount, PID, UTS, IPC, network and cgroup namespaces; an overlay root
-// (lowerdirs read-only, upperdir receives every change); pivot_root; fresh /proc; a minimal /dev
+// (lowerdirs read-only, upperdir receives every change; where overlay cannot be mounted, a copy
+// of the merged lowers whose change is written into upperdir afterwards: runtime/snapshotter.h);
+// pivot_root; fresh /proc; a minimal /dev
 // (tmpfs with null, zero, full, random, urandom, tty, pts, shm); /sys read-only; a generated
 // /etc/hosts, /etc/hostname and /etc/resolv.conf bind-mounted over the image's (their stubs never
 // need to enter a layer: see MountPointStubs()); loopback only unless host_network. The whole tree

@@ -14,6 +14,8 @@
 // The differences a user namespace makes elsewhere, each at its one place:
 //   - overlay mounts take "userxattr" (OverlayUserxattr()): trusted.* xattrs cannot be set in a
 //     user namespace, so overlay keeps opaque markers in user.overlay.* (kernel >= 5.11);
+//     where that mount fails, steps run on copies instead (runtime/snapshotter.h), whose upper
+//     dirs carry opaque markers in user.overlay.* and whiteouts as char 0/0 (allowed since 5.8);
 //   - the layer extractor writes user.overlay.opaque, the layer committer reads it;
 //   - the container bind-mounts the host's /dev nodes (mknod is not allowed) and mounts /proc and
 //     /sys while the host's are still visible (runtime/child_root.cc).

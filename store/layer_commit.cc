@@ -15,6 +15,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/overlay_marks.h"
 #include "store/compressor.h"
 #include "store/layer.h"
 #include "store/tar_rules.h"
@@ -27,20 +28,10 @@ struct Node {
   std::string tar_name;
   std::string path;  // absolute, on disk
   struct stat st {};
-  bool whiteout = false;  // overlay whiteout (char 0/0): written as ".wh.<name>"
+  bool whiteout = false;  // overlay whiteout (base/overlay_marks.h): written as ".wh.<name>"
   bool opaque = false;    // overlay opaque dir: followed by "<dir>/.wh..wh..opq"
   bool stub_parent = false;  // an excluded path lives below it
 };
-
-bool IsOpaqueDir(const std::string& path) {
-  // Root uses trusted.overlay.*; a rootless (userxattr) mount uses user.overlay.*.
-  for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"}) {
-    char v[4];
-    ssize_t n = ::lgetxattr(path.c_str(), name, v, sizeof v);
-    if (n == 1 && v[0] == 'y') return true;
-  }
-  return false;
-}
 
 Xattrs ReadXattrs(const std::string& path) {
   Xattrs out;
@@ -90,7 +81,7 @@ class Walker {
       if (::lstat(child.c_str(), &n.st) != 0) throw SysError("lstat", child);
       // Rule: sockets cannot be archived (tar has no type for them); docker skips them too.
       if (S_ISSOCK(n.st.st_mode)) continue;
-      if (o_.overlay_upper && S_ISCHR(n.st.st_mode) && n.st.st_rdev == 0) {
+      if (o_.overlay_upper && IsWhiteout(child, n.st)) {
         n.whiteout = true;
         n.tar_name = TarName(rel.empty() ? ".wh." + name : rel + "/.wh." + name, false);
         nodes_.push_back(std::move(n));

@@ -15,6 +15,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/overlay_marks.h"
 #include "store/layer.h"
 #include "store/tar_rules.h"
 
@@ -126,18 +127,14 @@ class Extractor {
 
   void Whiteout(int parent, const std::string& base, const Components& c) {
     if (base == ".wh..wh..opq") {
-      // In a user namespace (rootless, runtime/userns.h) trusted.* cannot be set (EPERM) and
-      // overlay is mounted with userxattr, which reads user.overlay.opaque instead.
-      if (::fsetxattr(parent, "trusted.overlay.opaque", "y", 1, 0) != 0 &&
-          (errno != EPERM || ::fsetxattr(parent, "user.overlay.opaque", "y", 1, 0) != 0))
-        throw SysError("setxattr opaque", Join(c, c.size() - 1));
+      MarkOpaqueFd(parent, Join(c, c.size() - 1));
       return;
     }
     if (base.rfind(".wh..wh.", 0) == 0) return;  // aufs bookkeeping (.wh..wh.plnk etc.): meaningless here
     std::string name = base.substr(4);
     if (name.empty() || name == "." || name == "..") throw Error("malformed whiteout");
     ClearWay(parent, name, false);
-    if (::mknodat(parent, name.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0) throw SysError("mknod whiteout", name);
+    MakeWhiteoutAt(parent, name);
   }
 
   void HardLink(int parent, const std::string& base, const std::string& target) {

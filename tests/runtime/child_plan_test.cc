@@ -76,6 +76,24 @@ TEST(ChildPlanTest, ScratchImageGetsAnEmptyLowerdir) {
   EXPECT_THAT(plan.overlay_options, ::testing::StartsWith("lowerdir=/tmp/s/empty,"));
 }
 
+// The copying snapshotter (runtime/snapshotter.h): trees made on the host replace every overlay,
+// so not even a path overlay's option syntax cannot carry stops the container.
+TEST(ChildPlanTest, CopiedTreesReplaceTheOverlays) {
+  ContainerSpec spec = BasicSpec();
+  spec.lowerdirs = {"/store/l/with,comma"};
+  spec.layered = {{{"/store/l/a", "/store/l/b"}, "sub", "/mnt", false}};
+  CopiedTrees copied{"/store/tmp/x/work/root", {"/store/tmp/x/work/layered-0"}};
+  ChildPlan plan = MakeChildPlan(spec, "/tmp/s", &copied);
+  EXPECT_EQ(plan.copy_root, "/store/tmp/x/work/root");
+  EXPECT_EQ(plan.overlay_options, "");
+  EXPECT_TRUE(plan.overlay_lowers.empty());
+  ASSERT_EQ(plan.layered.size(), 1u);
+  EXPECT_EQ(plan.layered[0].merged, "/store/tmp/x/work/layered-0");
+  EXPECT_EQ(plan.layered[0].options, "");  // nothing to mount in the child
+  EXPECT_EQ(plan.layered[0].subpath, "sub");
+  EXPECT_EQ(MakeChildPlan(BasicSpec(), "/tmp/s").copy_root, "");  // overlay otherwise
+}
+
 TEST(ChildPlanTest, ArgvEnvAndPathArePreparedForExecve) {
   ChildPlan plan = MakeChildPlan(BasicSpec(), "/tmp/s");
   ASSERT_EQ(plan.argv.size(), 4u);

@@ -4,9 +4,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -28,6 +32,25 @@ constexpr const char* kDockerfile =
     "RUN rm /bin/ls && mkdir -p /opt/d && echo a > /opt/d/a\n"
     "COPY --chown=1000:1000 hello.txt /hello.txt\n"
     "RUN rm -rf /opt/d && mkdir /opt/d && echo b > /opt/d/b && chown 1000:1000 /opt/d/b\n";
+
+// For the copying snapshotter (runtime/snapshotter.h): a RUN that creates, changes and deletes
+// files and directories of the base, COPY and WORKDIR writing over the base, and read-only views
+// of a stage of several layers (COPY --from, RUN --mount=type=bind,from=).
+constexpr const char* kCopyDockerfile =
+    "FROM busybox:latest AS src\n"
+    "RUN mkdir /made && echo made > /made/file && ln /made/file /made/link\n"
+    "RUN echo more > /made/more\n"
+    "FROM busybox:latest\n"
+    "RUN mkdir -p /opt/keep /opt/gone /opt/again/old && echo k > /opt/keep/k && echo g > /opt/gone/g && "
+    "echo o > /opt/again/old/o && echo 1 > /opt/again/one\n"
+    "RUN rm /bin/ls && rm -rf /opt/gone && rm -rf /opt/again && mkdir -p /opt/again/new && echo n > /opt/again/new/n && "
+    "echo changed >> /opt/keep/k && touch /etc/passwd && chmod 600 /etc/group && echo t > /tmp/t && rm /tmp/t && "
+    "ln -s ../keep/k /opt/again/link && chown -R 1000:1000 /opt/again\n"
+    "COPY --chown=1000:1000 hello.txt /opt/keep/k\n"
+    "COPY hello.txt /etc/\n"
+    "WORKDIR /srv/app\n"
+    "COPY --from=src /made /from-src\n"
+    "RUN --mount=type=bind,from=src,target=/mnt cat /mnt/made/file > made.txt && ls -l /mnt/made > /dev/null\n";
 
 bool HasLine(const char* file, const std::string& prefix) {
   std::ifstream in(file);
@@ -69,11 +92,15 @@ void Own(const std::string& path, const char* user) {
   if (!pw || ::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown " + path);
 }
 
-// `cairn args...` as `user`, with HOME=home and no CAIRN_ROOT from the test's environment.
-CommandResult CairnAs(const char* user, const std::string& home, const std::vector<std::string>& args) {
+// `cairn args...` as `user`, with HOME=home, the extra "K=V" env, and no CAIRN_ROOT from the
+// test's environment.
+CommandResult CairnAs(const char* user, const std::string& home, const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {}) {
   std::vector<std::string> argv = {"setpriv", std::string("--reuid=") + user, std::string("--regid=") + user,
                                    "--init-groups", "env", "-u", "CAIRN_ROOT", "-u", "XDG_DATA_HOME",
-                                   "HOME=" + home, "SOURCE_DATE_EPOCH=0", CAIRN_BINARY};
+                                   "HOME=" + home, "SOURCE_DATE_EPOCH=0"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(CAIRN_BINARY);
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv);
 }
@@ -90,6 +117,8 @@ class RootlessTest : public ::testing::Test {
     ::chmod(dir_->path().c_str(), 0755);
     WriteTextFile(*dir_ / "ctx/Dockerfile", kDockerfile);
     WriteTextFile(*dir_ / "ctx/hello.txt", "hello\n");
+    WriteTextFile(*dir_ / "ctx-copy/Dockerfile", kCopyDockerfile);
+    WriteTextFile(*dir_ / "ctx-copy/hello.txt", "hello\n");
     MakeDirs(*dir_ / "home");
     Own(*dir_ / "home", kUser);
     // The rootless store is the user's default one: $HOME/.local/share/cairn.
@@ -137,6 +166,72 @@ TEST_F(RootlessTest, BuildGivesTheSameDigestsAsRoot) {
   std::string expected = ReadFile(root_store / "meta.json");
   EXPECT_THAT(expected, HasSubstr("containerimage.digest"));
   EXPECT_EQ(ReadFile(Home() + "/meta.json"), expected);
+}
+
+// Where overlay cannot be mounted, steps run on copies of their parent's tree (CAIRN_SNAPSHOTTER=copy
+// forces that here): the image is the one the overlay build gives, as root and rootless.
+TEST_F(RootlessTest, CopyingSnapshotterGivesTheSameDigestsAsOverlay) {
+  TempDir root_store;
+  ImportBusybox(root_store.path());
+  auto build = [&](const std::string& meta, const std::string& snapshotter) {
+    return Cairn(root_store.path(), {"build", "--no-cache", "--metadata-file", meta, "-t", "c:1", *dir_ / "ctx-copy"},
+                 {"SOURCE_DATE_EPOCH=0", "CAIRN_SNAPSHOTTER=" + snapshotter});
+  };
+  auto overlay = build(root_store / "overlay.json", "overlay");
+  ASSERT_EQ(overlay.exit_code, 0) << overlay.err;
+  auto copy = build(root_store / "copy.json", "copy");
+  ASSERT_EQ(copy.exit_code, 0) << copy.err;
+  auto rootless = CairnAs(kUser, Home(), {"build", "--no-cache", "--metadata-file", Home() + "/copy.json", "-t", "c:1",
+                                          *dir_ / "ctx-copy"}, {"CAIRN_SNAPSHOTTER=copy"});
+  ASSERT_EQ(rootless.exit_code, 0) << rootless.err;
+
+  std::string expected = ReadFile(root_store / "overlay.json");
+  EXPECT_THAT(expected, HasSubstr("containerimage.digest"));
+  EXPECT_EQ(ReadFile(root_store / "copy.json"), expected);
+  EXPECT_EQ(ReadFile(Home() + "/copy.json"), expected);
+
+  // What the steps left, seen through `cairn run` on copies as well.
+  auto r = CairnAs(kUser, Home(), {"run", "--rm", "c:1", "sh", "-c",
+                                   "ls /opt; ls /opt/again; cat /opt/keep/k made.txt /from-src/more; stat -c %u /opt/again/new/n; "
+                                   "test -e /bin/ls || echo no-ls; pwd"}, {"CAIRN_SNAPSHOTTER=copy"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "again\nkeep\nlink\nnew\nhello\nmade\nmore\n1000\nno-ls\n/srv/app\n");
+  // The scratch space holds nothing afterwards: no copied tree is left behind.
+  EXPECT_TRUE(ListDir(UserStore() + "/tmp").empty());
+}
+
+// A store on a file system overlay cannot write to (an overlay itself: cairn in a container) with
+// no CAIRN_SNAPSHOTTER: the probe fails, the user is told once, steps run on copies, and the image
+// is the one a store on ext4 gives.
+TEST_F(RootlessTest, StoreOnOverlayFallsBackToCopies) {
+  TempDir plain;
+  ImportBusybox(plain.path());
+  auto expected = Cairn(plain.path(), {"build", "--metadata-file", plain / "meta.json", "-t", "c:1", *dir_ / "ctx-copy"},
+                        {"SOURCE_DATE_EPOCH=0"});
+  ASSERT_EQ(expected.exit_code, 0) << expected.err;
+
+  // This test process's own mount namespace (each test runs in a process of its own), so the
+  // overlay is gone when it exits, whatever happens; cairn, its child, sees it.
+  TempDir ov;
+  for (const char* d : {"l", "u", "w", "m"}) MakeDirs(ov / d);
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  std::string options = "lowerdir=" + (ov / "l") + ",upperdir=" + (ov / "u") + ",workdir=" + (ov / "w");
+  ASSERT_EQ(::mount("overlay", (ov / "m").c_str(), "overlay", 0, options.c_str()), 0) << std::strerror(errno);
+  std::string store = ov / "m/store";
+  ImportBusybox(store);
+  auto copied = Cairn(store, {"build", "--progress", "plain", "--metadata-file", ov / "meta.json", "-t", "c:1",
+                              *dir_ / "ctx-copy"}, {"SOURCE_DATE_EPOCH=0"});
+  // The layer deleting /bin/ls, unpacked in this store (its whiteout as the marked empty file of
+  // base/overlay_marks.h), still hides it from a container.
+  auto ran = Cairn(store, {"run", "--rm", "c:1", "sh", "-c", "test -e /bin/ls || echo no-ls; ls /opt"});
+  ::umount2((ov / "m").c_str(), MNT_DETACH);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_EQ(ran.out, "no-ls\nagain\nkeep\n") << ran.err;
+  std::string said = copied.out + copied.err;
+  EXPECT_THAT(said, HasSubstr("note: overlay cannot be mounted in the store " + store));
+  EXPECT_EQ(said.find("overlay cannot"), said.rfind("overlay cannot"));  // once, not per step
+  EXPECT_EQ(ReadFile(ov / "meta.json"), ReadFile(plain / "meta.json"));
 }
 
 TEST_F(RootlessTest, RunSeesImageOwnersInsideAUserNamespace) {

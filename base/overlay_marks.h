@@ -1,0 +1,33 @@
+// Overlay's two markers as cairn keeps them in unpacked layers and upper dirs: the one place that
+// writes and reads them (the layer extractor and committer in store/, the copying snapshotter in
+// runtime/). A kernel overlay reads the same markers when it mounts these directories.
+//
+// Opaque directory (nothing below it shows through): the xattr trusted.overlay.opaque = "y", or
+// user.overlay.opaque where trusted.* cannot be set: in a user namespace, whose overlay is mounted
+// with userxattr and reads that name (runtime/userns.h), and in a store on overlay itself.
+//
+// Whiteout (the name is deleted): overlay's character device 0/0. Where that node cannot be made
+// (a store on overlay, which never lets one be created through it; a user namespace before Linux
+// 5.8), an empty file with the xattr user.cairn.whiteout = "y" stands for it. Overlay would show
+// such a file, but no overlay is ever mounted on such a store: its probe fails there, and steps
+// run on copies, which read both forms (runtime/snapshotter.h).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <string>
+
+namespace cairn {
+
+// dirfd (AT_FDCWD for a path) + name -> a whiteout, in the first form the file system takes.
+// Throws cairn::Error naming the path when neither can be made.
+void MakeWhiteoutAt(int dirfd, const std::string& name);
+// st: path's lstat.
+bool IsWhiteout(const std::string& path, const struct stat& st);
+
+// fd: the directory, open; shown: its path, for errors.
+void MarkOpaqueFd(int fd, const std::string& shown);
+void MarkOpaque(const std::string& dir);
+bool IsOpaqueDir(const std::string& path);
+
+}  // namespace cairn

@@ -1,0 +1,53 @@
+#include "runtime/copied_root.h"
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "runtime/upper_diff.h"
+
+namespace cairn::runtime {
+
+CopiedRoot::CopiedRoot(const ContainerSpec& spec) : upper_(AbsoluteHostPath(spec.upperdir)) {
+  std::string work = AbsoluteHostPath(spec.workdir);
+  try {
+    trees_.root = JoinPath(work, "root");
+    owned_.push_back(trees_.root);
+    made_ = MaterialiseMerged(spec.lowerdirs, trees_.root, FileCopies::kCopy);
+    for (size_t i = 0; i < spec.layered.size(); ++i) {
+      const LayeredMount& m = spec.layered[i];
+      // One read-only directory (the build context) is mounted as it is, as overlay would show it.
+      if (m.lowerdirs.size() == 1 && !m.writable) {
+        trees_.layered.push_back(AbsoluteHostPath(m.lowerdirs[0]));
+        continue;
+      }
+      std::vector<std::string> lowers;
+      for (const auto& l : m.lowerdirs) lowers.push_back(AbsoluteHostPath(l));
+      std::string dir = JoinPath(work, "layered-" + std::to_string(i));
+      owned_.push_back(dir);
+      // Read-only (the runtime mounts it so): links to the layers' files cost no copy. Writable:
+      // copies, whose changes vanish with them as they would in overlay's throwaway upper dir.
+      MaterialiseMerged(lowers, dir, m.writable ? FileCopies::kCopy : FileCopies::kHardLink);
+      trees_.layered.push_back(dir);
+    }
+  } catch (...) {
+    for (const auto& d : owned_) {
+      try {
+        RemoveAll(d);
+      } catch (...) {
+      }
+    }
+    throw;
+  }
+}
+
+CopiedRoot::~CopiedRoot() {
+  for (const auto& d : owned_) {
+    try {
+      RemoveAll(d);
+    } catch (...) {
+    }
+  }
+}
+
+void CopiedRoot::WriteUpper() { WriteUpperDiff(trees_.root, made_, upper_); }
+
+}  // namespace cairn::runtime

@@ -1,0 +1,81 @@
+#include "runtime/snapshotter.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "base/error.h"
+#include "base/fs.h"
+#include "runtime/userns.h"
+
+namespace cairn::runtime {
+
+namespace {
+
+// In a forked child, so that the mount lives in a namespace of its own and vanishes with it.
+// Only system calls on strings made before fork(): the parent may have other threads.
+[[noreturn]] void Probe(const std::string& merged, const std::string& options) {
+  bool ok = ::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+            ::mount("overlay", merged.c_str(), "overlay", 0, options.c_str()) == 0;
+  // A whiteout (unlink of a lower file) and an opaque directory (a directory made again).
+  std::string f = merged + "/f", d = merged + "/d";
+  ok = ok && ::unlink(f.c_str()) == 0 && ::rmdir(d.c_str()) == 0 && ::mkdir(d.c_str(), 0755) == 0;
+  ::_exit(ok ? 0 : 1);
+}
+
+bool Decide(const std::string& scratch_dir) {
+  if (SnapshotterForced()) {
+    std::string v = std::getenv(kSnapshotterEnv);
+    if (v == "copy") return false;
+    if (v == "overlay") return true;
+    throw Error(std::string(kSnapshotterEnv) + "=" + v + " is not a snapshotter: use \"overlay\" or \"copy\" (or unset it)");
+  }
+  return OverlayWorksIn(scratch_dir);
+}
+
+}  // namespace
+
+bool SnapshotterForced() {
+  const char* forced = std::getenv(kSnapshotterEnv);
+  return forced && *forced;
+}
+
+bool OverlayWorksIn(const std::string& dir) {
+  std::string base = MakeTempDir(dir, "overlay-probe-");
+  std::string lower = JoinPath(base, "l"), upper = JoinPath(base, "u"), work = JoinPath(base, "w"),
+              merged = JoinPath(base, "m");
+  bool ok = false;
+  try {
+    for (const std::string& d : {lower, JoinPath(lower, "d"), upper, work, merged}) MakeDirs(d);
+    WriteFileAtomic(JoinPath(lower, "f"), "");
+    std::string options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work +
+                          ",index=off,redirect_dir=" + OverlayRedirectDir() + ",metacopy=off" + OverlayUserxattr();
+    pid_t pid = ::fork();
+    if (pid < 0) throw SysError("fork", "overlay probe");
+    if (pid == 0) Probe(merged, options);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+      if (errno != EINTR) throw SysError("waitpid", "overlay probe");
+    ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  } catch (...) {
+    RemoveAll(base);
+    throw;
+  }
+  RemoveAll(base);
+  return ok;
+}
+
+Snapshotter ChooseSnapshotter(const std::string& scratch_dir) {
+  static std::once_flag once;
+  static bool overlay = true;
+  std::call_once(once, [&] { overlay = Decide(scratch_dir); });
+  return overlay ? Snapshotter::kOverlay : Snapshotter::kCopy;
+}
+
+}  // namespace cairn::runtime

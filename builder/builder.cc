@@ -358,6 +358,10 @@ class BuildRun {
       snap.source_date_epoch = options_.source_date_epoch;
       snap.compression = options_.compression;
       snap.overlay_upper = true;
+      // What the step's overlay showed, so that copy-ups it left unchanged are left out; never
+      // for COPY --link, whose layer is made on an empty tree and must not depend on the parent.
+      auto* copy = std::get_if<plan::CopyAction>(&step.action);
+      if (!(copy && copy->link)) snap.lowerdirs = lowers;
       for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
       for (auto& p : mounts.stubs) snap.exclude.insert(p);  // RUN --mount targets made only as mount points
       auto layer = store::CommitLayerFromDir(store_, upper, snap);
@@ -543,7 +547,7 @@ class BuildRun {
 
   StageState ImageState(const std::string& ref) {
     store::Image image = LoadOrPull(ref);
-    return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest, {}};
+    return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest, {}, {}};
   }
 
   static std::string Where(const plan::Step& step) {
@@ -575,7 +579,7 @@ class BuildRun {
     store::Descriptor manifest = store::WriteImage(store_, config, state.layers);
     for (auto& tag : options_.tags) store_.SetTag(tag, manifest);
     store::Image image = store::LoadImage(store_, manifest.digest);
-    return {manifest, image.config_descriptor.digest};
+    return {manifest, image.config_descriptor.digest, {}, {}};
   }
 
   store::Store& store_;

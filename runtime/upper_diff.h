@@ -14,9 +14,11 @@
 //   - a directory is in the upper dir when anything below it is or its own ctime moved (an entry
 //     made and removed again, a chmod), with its current metadata, as overlay's copied-up
 //     directories are.
-// One difference remains: overlay also copies up a file that was only opened for writing, and
-// such an open leaves no trace in a copy. And where overlay breaks a lower hard link on copy-up,
-// here a write through one name shows through the others (both then are in the upper dir).
+// Overlay also copies up a file that was only opened for writing, and such an open leaves no
+// trace in a copy; the layer committer leaves such unchanged copy-ups out (store/layer.h,
+// SnapshotOptions::lowerdirs), so the layers agree. One difference remains: where overlay breaks
+// a lower hard link on copy-up, here a write through one name shows through the others (both
+// then are in the upper dir).
 #pragma once
 
 #include <string>

@@ -17,6 +17,10 @@ struct SnapshotOptions {
   // The tree is an overlay upper dir: char-device 0/0 is a whiteout, the opaque xattr marks an
   // opaque directory. When false, the tree is a plain root filesystem.
   bool overlay_upper = true;
+  // The overlay's lower dirs (top-most first, as lowerdir=): an upper entry identical to what
+  // they show at its path (type, mode, owner, mtime, xattrs, content) was copied up without a
+  // change and is left out. Empty: every entry is a change.
+  std::vector<std::string> lowerdirs;
   // Paths (absolute, e.g. "/etc/hosts") never written to the layer: mount-point stubs.
   std::set<std::string> exclude;
   // Codec and level of the blob (default: gzip, ISA-L level 1); see store/compressor.h.

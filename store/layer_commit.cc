@@ -8,9 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "base/digest.h"
 #include "base/error.h"
@@ -30,7 +34,13 @@ struct Node {
   struct stat st {};
   bool whiteout = false;  // overlay whiteout (base/overlay_marks.h): written as ".wh.<name>"
   bool opaque = false;    // overlay opaque dir: followed by "<dir>/.wh..wh..opq"
-  bool stub_parent = false;  // an excluded path lives below it
+  bool unchanged = false;  // copied up from a lower entry and still identical to it
+};
+
+// What a copied-up entry hides: the entry overlay showed at its path before the step.
+struct LowerEntry {
+  std::string path;
+  struct stat st {};
 };
 
 Xattrs ReadXattrs(const std::string& path) {
@@ -55,20 +65,102 @@ Xattrs ReadXattrs(const std::string& path) {
   return out;
 }
 
+Xattrs SortedXattrs(const std::string& path) {
+  Xattrs x = ReadXattrs(path);
+  std::sort(x.begin(), x.end());
+  return x;
+}
+
+// Reads until buf is full or the file ends: the byte count.
+ssize_t ReadFull(int fd, char* buf, size_t size, const std::string& path) {
+  size_t got = 0;
+  while (got < size) {
+    ssize_t r = ::read(fd, buf + got, size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw SysError("read", path);
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+bool SameContent(const std::string& a, const std::string& b) {
+  UniqueFd fa(::open(a.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fa) throw SysError("open", a);
+  if (!fb) throw SysError("open", b);
+  char ba[1 << 16], bb[1 << 16];
+  for (;;) {
+    ssize_t ra = ReadFull(fa.get(), ba, sizeof ba, a), rb = ReadFull(fb.get(), bb, sizeof bb, b);
+    if (ra != rb || std::memcmp(ba, bb, static_cast<size_t>(ra)) != 0) return false;
+    if (ra == 0) return true;
+  }
+}
+
+std::string ReadLinkAt(const std::string& path) {
+  std::string buf(4096, '\0');
+  ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+  if (n < 0) throw SysError("readlink", path);
+  buf.resize(static_cast<size_t>(n));
+  return buf;
+}
+
+// Everything a layer records of an entry (tar_rules.cc), compared exactly: the mtime to the
+// nanosecond, before any clamping, because the question is whether the container's view changed.
+bool SameEntry(const Node& n, const LowerEntry& l) {
+  const struct stat &a = n.st, &b = l.st;
+  if ((a.st_mode & (S_IFMT | 07777)) != (b.st_mode & (S_IFMT | 07777)) || a.st_uid != b.st_uid ||
+      a.st_gid != b.st_gid || a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec)
+    return false;
+  if ((S_ISCHR(a.st_mode) || S_ISBLK(a.st_mode)) && a.st_rdev != b.st_rdev) return false;
+  if (S_ISREG(a.st_mode) && a.st_size != b.st_size) return false;
+  if (SortedXattrs(n.path) != SortedXattrs(l.path)) return false;
+  if (S_ISLNK(a.st_mode)) return ReadLinkAt(n.path) == ReadLinkAt(l.path);
+  if (S_ISREG(a.st_mode)) return SameContent(n.path, l.path);
+  return true;
+}
+
+// The entry `name` of a directory merged from `lowers` (top-most first), found by overlay's rules
+// (base/overlay_marks.h): the top-most lower that has the name decides, a whiteout hides it. When
+// it is a directory, `dirs` gets the lower directories that merge into it: down to the first
+// opaque one or the first non-directory.
+std::optional<LowerEntry> FindBelow(const std::vector<std::string>& lowers, const std::string& name,
+                                    std::vector<std::string>* dirs) {
+  std::optional<LowerEntry> found;
+  for (const std::string& lower : lowers) {
+    std::string p = JoinPath(lower, name);
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;
+      throw SysError("lstat", p);
+    }
+    if (!found) {
+      if (IsWhiteout(p, st)) return std::nullopt;
+      found = LowerEntry{p, st};
+      if (!S_ISDIR(st.st_mode)) return found;
+    } else if (!S_ISDIR(st.st_mode)) {
+      break;
+    }
+    if (dirs) dirs->push_back(p);
+    if (IsOpaqueDir(p)) break;
+  }
+  return found;
+}
+
 class Walker {
  public:
   Walker(const std::string& root, const SnapshotOptions& o) : root_(root), o_(o) {}
 
   std::vector<Node> Run() {
-    Walk(root_, "");
+    Walk(root_, "", o_.overlay_upper ? o_.lowerdirs : std::vector<std::string>{});
     // Rule: entries in bytewise order of their tar names. A prefix sorts first, so parents come
     // before children; the order depends on names only, never on readdir or the file system.
     std::sort(nodes_.begin(), nodes_.end(), [](const Node& a, const Node& b) { return a.tar_name < b.tar_name; });
-    return DropStubParents(std::move(nodes_));
+    return DropNonChanges(std::move(nodes_));
   }
 
  private:
-  void Walk(const std::string& abs, const std::string& rel) {
+  // lowers: the lower directories merged at rel (empty when nothing of the lowers shows there).
+  void Walk(const std::string& abs, const std::string& rel, const std::vector<std::string>& lowers) {
     for (const std::string& name : ListDir(abs)) {
       std::string child_rel = rel.empty() ? name : rel + "/" + name;
       std::string child = JoinPath(abs, name);
@@ -90,8 +182,13 @@ class Walker {
       bool dir = S_ISDIR(n.st.st_mode);
       n.tar_name = TarName(child_rel, dir);
       if (dir && o_.overlay_upper) n.opaque = IsOpaqueDir(child);
+      std::vector<std::string> below_dirs;
+      if (!lowers.empty()) {
+        auto below = FindBelow(lowers, name, dir && !n.opaque ? &below_dirs : nullptr);
+        n.unchanged = below && !n.opaque && SameEntry(n, *below);
+      }
       nodes_.push_back(std::move(n));
-      if (dir) Walk(child, child_rel);
+      if (dir) Walk(child, child_rel, below_dirs);
     }
   }
 
@@ -101,15 +198,30 @@ class Walker {
     if (slash != std::string::npos) MarkStubParents(rel.substr(0, slash));
   }
 
-  // Rule: a directory that holds nothing but excluded mount-point stubs (e.g. "etc/" created
-  // only so /etc/hosts could be bind-mounted) is not a change of the step and is dropped, unless
-  // it is opaque (that IS a change).
-  std::vector<Node> DropStubParents(std::vector<Node> nodes) {
+  // Rules: what is in the upper dir but is no change of the step is left out.
+  //  - An entry overlay copied up and the step left as it was (a file opened for writing, a chmod
+  //    to the mode it had, a directory whose entries came and went): its type, mode, owner,
+  //    mtime, xattrs and content are the lower's. Were it kept, the layer would depend on how a
+  //    step opened files, which a copying snapshotter (runtime/snapshotter.h) cannot see.
+  //  - A directory that holds nothing but excluded mount-point stubs (e.g. "etc/" created only so
+  //    /etc/hosts could be bind-mounted).
+  // A directory goes only when nothing below it is kept, and never when it is opaque (that IS a
+  // change). A file stays when a kept name shares its inode: the step linked to it (`ln
+  // /bin/busybox /h/bb`), and the layer keeps the link as the container saw it.
+  std::vector<Node> DropNonChanges(std::vector<Node> nodes) {
+    std::set<std::pair<dev_t, ino_t>> linked_to_changes;
+    for (const Node& n : nodes)
+      if (!n.unchanged && !n.whiteout && !S_ISDIR(n.st.st_mode) && n.st.st_nlink > 1)
+        linked_to_changes.insert({n.st.st_dev, n.st.st_ino});
     std::vector<Node> kept;
     for (size_t i = nodes.size(); i-- > 0;) {
       Node& n = nodes[i];
       bool has_child = !kept.empty() && kept.back().tar_name.rfind(n.tar_name, 0) == 0;
-      if (S_ISDIR(n.st.st_mode) && !n.opaque && !has_child && stub_parents_.count(n.tar_name)) continue;
+      if (S_ISDIR(n.st.st_mode)) {
+        if (!n.opaque && !has_child && (n.unchanged || stub_parents_.count(n.tar_name))) continue;
+      } else if (n.unchanged && !linked_to_changes.count({n.st.st_dev, n.st.st_ino})) {
+        continue;
+      }
       kept.push_back(std::move(n));
     }
     std::reverse(kept.begin(), kept.end());
@@ -161,7 +273,7 @@ class TarWriter {
       return WriteHeader(n.tar_name);
     }
     std::string link;
-    if (S_ISLNK(n.st.st_mode)) link = ReadLink(n.path);
+    if (S_ISLNK(n.st.st_mode)) link = ReadLinkAt(n.path);
     FillHeader(e_, n.tar_name, n.st, link, ReadXattrs(n.path), hardlink_to, epoch);
     WriteHeader(n.tar_name);
     if (S_ISREG(n.st.st_mode) && hardlink_to.empty()) WriteData(n);
@@ -219,14 +331,6 @@ class TarWriter {
     }
     if (total != n.st.st_size)
       throw Error(n.path + " changed size while its layer was written (is a process still writing to it?)");
-  }
-
-  static std::string ReadLink(const std::string& path) {
-    std::string buf(4096, '\0');
-    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
-    if (n < 0) throw SysError("readlink", path);
-    buf.resize(static_cast<size_t>(n));
-    return buf;
   }
 
   CLocaleScope c_locale_;  // first member: alive before libarchive sees any name

@@ -109,6 +109,27 @@ TEST_F(BuildTest, FileDeletedByRunBecomesWhiteout) {
   EXPECT_EQ(listing.out.find("etc/hosts"), std::string::npos) << listing.out;
 }
 
+// A RUN that opens /etc/group for writing and chmods /etc/passwd to the mode it has changes
+// neither: overlay copies both up, and the layer leaves them out, so it holds what the step
+// changed, the same with the copying snapshotter, which never sees such an open.
+TEST_F(BuildTest, FilesARunOnlyOpenedForWritingAreNotInItsLayer) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile",
+                "FROM busybox\nRUN : >> /etc/group && chmod \"$(stat -c %a /etc/passwd)\" /etc/passwd && echo x > /x\n");
+  std::string layer;
+  for (const char* snapshotter : {"overlay", "copy"}) {
+    auto r = Cairn(root(), {"build", "--no-cache", "-t", "opened:latest", ctx.path()},
+                   {"SOURCE_DATE_EPOCH=0", std::string("CAIRN_SNAPSHOTTER=") + snapshotter});
+    ASSERT_EQ(r.exit_code, 0) << snapshotter << ": " << r.err;
+    json image = Inspect("opened:latest");
+    std::string digest = image["Manifest"]["layers"].back()["digest"];
+    auto listing = RunCommand({"tar", "-tzf", root() + "/blobs/sha256/" + digest.substr(7)});
+    EXPECT_EQ(listing.out, "x\n") << snapshotter;
+    if (layer.empty()) layer = digest;
+    EXPECT_EQ(digest, layer) << snapshotter;
+  }
+}
+
 TEST_F(BuildTest, RebuildsGiveTheSameDigestCachedOrNot) {
   TempDir files;
   auto first = Build(kHello, {"-t", "hello:a", "--iidfile", files / "iid1", "--metadata-file", files / "meta1.json"});

@@ -155,6 +155,47 @@ TEST_F(LayerCommitTest, OverlayWhiteoutsAndOpaqueDirs) {
   EXPECT_EQ(es[5].xattrs.at("user.note"), "hi");
 }
 
+// Overlay copies a file up when it is only opened for writing, chmod-ed to its own mode, or
+// linked; such copies are no change (DESIGN: "copied-up entries that did not change are dropped").
+TEST_F(LayerCommitTest, CopyUpsThatChangedNothingAreLeftOut) {
+  std::string low = Path("lower2"), high = Path("lower1");  // lowerdir=lower1:lower2
+  for (const char* f : {"etc/same", "etc/touched", "etc/mode", "etc/content", "etc/linked", "var/hidden"}) {
+    Write(low + "/" + f, "v1\n");
+    Write(U(f), "v1\n");
+  }
+  Write(high + "/etc/content", "v2\n");  // the top-most lower decides what the container saw
+  Write(U("etc/content"), "v2\n");
+  MakeDirs(high + "/var");
+  ASSERT_EQ(::setxattr((high + "/var").c_str(), "trusted.overlay.opaque", "y", 1, 0), 0);  // hides var/hidden
+  ::chmod(U("etc/mode").c_str(), 0600);
+  ASSERT_EQ(::link(U("etc/linked").c_str(), U("etc/new-link").c_str()), 0);  // the step linked to it
+  for (const std::string& d : {low + "/etc", low + "/var", high + "/etc", high + "/var", U("etc"), U("var")})
+    SetMtime(d, 100);
+  for (const char* f : {"etc/same", "etc/mode", "etc/linked", "var/hidden"}) SetMtime(low + "/" + f, 100), SetMtime(U(f), 100);
+  SetMtime(high + "/etc/content", 100);
+  SetMtime(U("etc/content"), 100);
+  SetMtime(low + "/etc/touched", 100);
+  SetMtime(U("etc/touched"), 200);
+
+  SnapshotOptions o;
+  o.source_date_epoch = kEpoch;
+  o.lowerdirs = {high, low};
+  auto l = CommitLayerFromDir(*store_, Path("upper"), o);
+  ASSERT_TRUE(l.has_value());
+  EXPECT_THAT(TarNames(store_->BlobPath(l->descriptor.digest)),
+              ElementsAre("etc/", "etc/linked", "etc/mode", "etc/new-link", "etc/touched", "var/", "var/hidden"));
+
+  // Nothing but unchanged copy-ups: no layer at all.
+  for (const char* f : {"etc/mode", "etc/linked", "etc/new-link", "etc/touched", "var/hidden"}) ::unlink(U(f).c_str());
+  SetMtime(U("etc"), 100);
+  ::rmdir(U("var").c_str());
+  EXPECT_FALSE(CommitLayerFromDir(*store_, Path("upper"), o).has_value());
+  // Without lowers every entry is a change.
+  o.lowerdirs.clear();
+  EXPECT_THAT(TarNames(store_->BlobPath(CommitLayerFromDir(*store_, Path("upper"), o)->descriptor.digest)),
+              ElementsAre("etc/", "etc/content", "etc/same"));
+}
+
 TEST_F(LayerCommitTest, PlainTreeKeepsCharDevicesAsDevices) {
   ASSERT_EQ(::mknod(U("null").c_str(), S_IFCHR | 0666, makedev(1, 3)), 0);
   ASSERT_EQ(::mknod(U("zero0").c_str(), S_IFCHR | 0600, makedev(0, 0)), 0);

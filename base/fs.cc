@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "base/error.h"
 
@@ -53,6 +54,35 @@ void WriteAll(int fd, const void* data, size_t size, std::string_view what) {
 static void FsyncDir(const std::string& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd) ::fsync(fd.get());
+}
+
+namespace {
+
+// Reads until buf is full or the file ends: the byte count.
+size_t ReadFull(int fd, char* buf, size_t size, const std::string& path) {
+  size_t got = 0;
+  while (got < size) {
+    ssize_t r = ::read(fd, buf + got, size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw SysError("read", path);
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return got;
+}
+
+}  // namespace
+
+bool SameFileBytes(const std::string& a, const std::string& b) {
+  UniqueFd fa(::open(a.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fa) throw SysError("open", a);
+  if (!fb) throw SysError("open", b);
+  std::vector<char> ba(1 << 16), bb(1 << 16);
+  for (;;) {
+    size_t ra = ReadFull(fa.get(), ba.data(), ba.size(), a), rb = ReadFull(fb.get(), bb.data(), bb.size(), b);
+    if (ra != rb || std::memcmp(ba.data(), bb.data(), ra) != 0) return false;
+    if (ra == 0) return true;
+  }
 }
 
 void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode) {

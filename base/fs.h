@@ -39,6 +39,9 @@ class UniqueFd {
 
 // Whole-file read. Throws if the file cannot be read.
 std::string ReadFile(const std::string& path);
+// Whether the regular files at a and b (never followed) hold the same bytes; read in blocks, so
+// any size. Throws Error naming the path that cannot be read.
+bool SameFileBytes(const std::string& a, const std::string& b);
 // Writes data to path atomically: a temp file beside it, fsync, rename, fsync of the directory.
 // On failure the temp file is removed and path is untouched.
 void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644);

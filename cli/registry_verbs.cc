@@ -164,14 +164,16 @@ void AddLogout(CLI::App& app, Globals&) {
     std::string path = DockerConfigPath(reg::LoadRegistryConfig());
     nlohmann::json j = ReadDockerConfig(path);
     bool removed = false;
-    if (j.contains("auths") && j["auths"].is_object())
-      for (auto it = j["auths"].begin(); it != j["auths"].end();)
+    if (j.contains("auths") && j["auths"].is_object()) {
+      for (auto it = j["auths"].begin(); it != j["auths"].end();) {
         if (RegistryOf(it.key()) == name) {
           it = j["auths"].erase(it);
           removed = true;
         } else {
           ++it;
         }
+      }
+    }
     if (removed) WriteDockerConfig(path, j);
     std::printf(removed ? "Removing login credentials for %s\n" : "Not logged in to %s\n", name.c_str());
   });

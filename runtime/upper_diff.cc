@@ -44,28 +44,6 @@ std::map<std::string, std::string> XattrsOf(const std::string& path) {
   return out;
 }
 
-bool SameBytes(const std::string& a, const std::string& b) {
-  UniqueFd fa(::open(a.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fa) throw SysError("open", a);
-  if (!fb) throw SysError("open", b);
-  std::vector<char> ba(1 << 16), bb(1 << 16);
-  for (;;) {
-    ssize_t na = ::read(fa.get(), ba.data(), ba.size());
-    if (na < 0 && errno == EINTR) continue;
-    if (na < 0) throw SysError("read", a);
-    size_t got = 0;
-    while (got < static_cast<size_t>(na)) {
-      ssize_t nb = ::read(fb.get(), bb.data() + got, static_cast<size_t>(na) - got);
-      if (nb < 0 && errno == EINTR) continue;
-      if (nb < 0) throw SysError("read", b);
-      if (nb == 0) return false;
-      got += static_cast<size_t>(nb);
-    }
-    if (na == 0) return ::read(fb.get(), bb.data(), 1) == 0;
-    if (std::memcmp(ba.data(), bb.data(), got) != 0) return false;
-  }
-}
-
 // Everything a layer records of a file, mtime included (a touched file is a change overlay keeps).
 bool SameAsSource(const std::string& path, const struct stat& st, const std::string& source) {
   struct stat src;
@@ -74,7 +52,7 @@ bool SameAsSource(const std::string& path, const struct stat& st, const std::str
       st.st_rdev != src.st_rdev || !Same(st.st_mtim, src.st_mtim))
     return false;
   if (XattrsOf(path) != XattrsOf(source)) return false;
-  if (S_ISREG(st.st_mode)) return SameBytes(path, source);
+  if (S_ISREG(st.st_mode)) return SameFileBytes(path, source);
   return true;  // links of a symlink or a node: their targets cannot change in place
 }
 

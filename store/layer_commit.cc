@@ -71,31 +71,6 @@ Xattrs SortedXattrs(const std::string& path) {
   return x;
 }
 
-// Reads until buf is full or the file ends: the byte count.
-ssize_t ReadFull(int fd, char* buf, size_t size, const std::string& path) {
-  size_t got = 0;
-  while (got < size) {
-    ssize_t r = ::read(fd, buf + got, size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw SysError("read", path);
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
-  }
-  return static_cast<ssize_t>(got);
-}
-
-bool SameContent(const std::string& a, const std::string& b) {
-  UniqueFd fa(::open(a.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fa) throw SysError("open", a);
-  if (!fb) throw SysError("open", b);
-  char ba[1 << 16], bb[1 << 16];
-  for (;;) {
-    ssize_t ra = ReadFull(fa.get(), ba, sizeof ba, a), rb = ReadFull(fb.get(), bb, sizeof bb, b);
-    if (ra != rb || std::memcmp(ba, bb, static_cast<size_t>(ra)) != 0) return false;
-    if (ra == 0) return true;
-  }
-}
-
 std::string ReadLinkAt(const std::string& path) {
   std::string buf(4096, '\0');
   ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
@@ -115,7 +90,7 @@ bool SameEntry(const Node& n, const LowerEntry& l) {
   if (S_ISREG(a.st_mode) && a.st_size != b.st_size) return false;
   if (SortedXattrs(n.path) != SortedXattrs(l.path)) return false;
   if (S_ISLNK(a.st_mode)) return ReadLinkAt(n.path) == ReadLinkAt(l.path);
-  if (S_ISREG(a.st_mode)) return SameContent(n.path, l.path);
+  if (S_ISREG(a.st_mode)) return SameFileBytes(n.path, l.path);
   return true;
 }
 

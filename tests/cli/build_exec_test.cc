@@ -168,7 +168,9 @@ TEST_F(BuildExec, ImageDoesNotDependOnJobs) {
   for (size_t at = 0; (at = four.err.find("\n#", at)) != std::string::npos; at++) {
     size_t sp = four.err.find(' ', at);
     std::string rest = four.err.substr(sp + 1, 1);
-    if (rest == "[") EXPECT_TRUE(started.insert(four.err.substr(at + 1, sp - at - 1)).second) << four.err;
+    if (rest == "[") {
+      EXPECT_TRUE(started.insert(four.err.substr(at + 1, sp - at - 1)).second) << four.err;
+    }
   }
   EXPECT_EQ(started.size(), 3u + 3u + 3u + 4u) << four.err;  // FROM + steps, per stage
 }

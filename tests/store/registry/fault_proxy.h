@@ -15,20 +15,20 @@ struct Faults {
   int drop_connections = 0;  // read the request, then close without a byte of answer
   int answer_500 = 0;        // answer "500 Internal Server Error" and close
   // The first request containing fail_marker is answered with a 500 and never reaches the registry.
-  std::string fail_marker;
+  std::string fail_marker{};
   // When a request containing cut_marker passes, close the connection after cut_after bytes of
   // the answer went back (once).
-  std::string cut_marker;
+  std::string cut_marker{};
   size_t cut_after = 0;
   // Removes Range headers from requests, as a registry or cache that ignores them would.
   bool strip_range = false;
   // When a request containing corrupt_marker passes, flips the byte at offset corrupt_at of its
   // answer (headers included; pick an offset inside the body), once.
-  std::string corrupt_marker;
+  std::string corrupt_marker{};
   size_t corrupt_at = 0;
   // Plays a token-authenticated registry: requests without "Authorization: Bearer <token>" get a
   // 401 Bearer challenge whose realm is this proxy's /token, which grants `token` to anyone.
-  std::string bearer_token;
+  std::string bearer_token{};
 };
 
 class FaultProxy {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,6 +73,29 @@ size_t ReadFull(int fd, char* buf, size_t size, const std::string& path) {
 }
 
 }  // namespace
+
+XattrList ListXattrs(const std::string& path, bool (*keep)(std::string_view name)) {
+  XattrList out;
+  ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
+  if (n <= 0) return out;  // none, or the file system has no xattrs
+  std::string names(static_cast<size_t>(n), '\0');
+  n = ::llistxattr(path.c_str(), names.data(), names.size());
+  if (n < 0) throw SysError("listxattr", path);
+  for (size_t i = 0; i < static_cast<size_t>(n);) {
+    std::string name(names.c_str() + i);
+    i += name.size() + 1;
+    if (!keep(name)) continue;
+    ssize_t len = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
+    if (len < 0) continue;
+    std::string value(static_cast<size_t>(len), '\0');
+    len = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
+    if (len < 0) throw SysError("getxattr " + name, path);
+    value.resize(static_cast<size_t>(len));
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 bool SameFileBytes(const std::string& a, const std::string& b) {
   UniqueFd fa(::open(a.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));

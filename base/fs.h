@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +40,11 @@ class UniqueFd {
 
 // Whole-file read. Throws if the file cannot be read.
 std::string ReadFile(const std::string& path);
+// The extended attributes of path (never followed) whose names keep() accepts, sorted by name.
+// One that cannot be read (trusted.* in a user namespace) or vanished meanwhile is skipped.
+using XattrList = std::vector<std::pair<std::string, std::string>>;  // name, value
+XattrList ListXattrs(const std::string& path, bool (*keep)(std::string_view name));
+
 // Whether the regular files at a and b (never followed) hold the same bytes; read in blocks, so
 // any size. Throws Error naming the path that cannot be read.
 bool SameFileBytes(const std::string& a, const std::string& b);

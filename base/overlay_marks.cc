@@ -58,6 +58,10 @@ void MarkOpaque(const std::string& dir) {
   ::close(fd);
 }
 
+bool IsOverlayXattr(std::string_view name) {
+  return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
+}
+
 bool IsOpaqueDir(const std::string& path) {
   return XattrIsY(path, "trusted.overlay.opaque") || XattrIsY(path, "user.overlay.opaque");
 }

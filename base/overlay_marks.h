@@ -16,8 +16,13 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <string_view>
 
 namespace cairn {
+
+// Overlay's own bookkeeping (trusted.overlay.*, user.overlay.*): it describes a layer directory,
+// never the file a container sees.
+bool IsOverlayXattr(std::string_view name);
 
 // dirfd (AT_FDCWD for a path) + name -> a whiteout, in the first form the file system takes.
 // Throws cairn::Error naming the path when neither can be made.

@@ -12,15 +12,12 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/overlay_marks.h"
 
 
 namespace cairn::runtime {
 
 namespace {
-
-bool IsOverlayXattr(std::string_view name) {
-  return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
-}
 
 // The xattrs a layer carries (store/tar_rules.cc's allow-list): losing one would change the
 // image, so failing to copy one is an error. Others (security labels, trusted.* in a user
@@ -30,23 +27,9 @@ bool MustCopyXattr(std::string_view name) {
 }
 
 void CopyXattrs(const std::string& src, const std::string& dst) {
-  ssize_t n = ::llistxattr(src.c_str(), nullptr, 0);
-  if (n <= 0) return;  // none, or no xattr support: nothing to carry
-  std::string names(static_cast<size_t>(n), '\0');
-  n = ::llistxattr(src.c_str(), names.data(), names.size());
-  if (n < 0) throw SysError("listxattr", src);
-  for (size_t i = 0; i < static_cast<size_t>(n);) {
-    std::string name(names.c_str() + i);
-    i += name.size() + 1;
-    if (IsOverlayXattr(name)) continue;
-    ssize_t len = ::lgetxattr(src.c_str(), name.c_str(), nullptr, 0);
-    if (len < 0) continue;  // not readable here (trusted.* in a user namespace)
-    std::string value(static_cast<size_t>(len), '\0');
-    len = ::lgetxattr(src.c_str(), name.c_str(), value.data(), value.size());
-    if (len < 0) throw SysError("getxattr " + name, src);
-    if (::lsetxattr(dst.c_str(), name.c_str(), value.data(), static_cast<size_t>(len), 0) != 0 && MustCopyXattr(name))
+  for (const auto& [name, value] : ListXattrs(src, [](std::string_view n) { return !IsOverlayXattr(n); }))
+    if (::lsetxattr(dst.c_str(), name.c_str(), value.data(), value.size(), 0) != 0 && MustCopyXattr(name))
       throw SysError("setxattr " + name, dst);
-  }
 }
 
 void CopyBytes(const std::string& src, const std::string& dst) {

@@ -24,24 +24,8 @@ namespace {
 
 bool Same(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
 
-std::map<std::string, std::string> XattrsOf(const std::string& path) {
-  std::map<std::string, std::string> out;
-  ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
-  if (n <= 0) return out;
-  std::string names(static_cast<size_t>(n), '\0');
-  n = ::llistxattr(path.c_str(), names.data(), names.size());
-  if (n < 0) throw SysError("listxattr", path);
-  for (size_t i = 0; i < static_cast<size_t>(n);) {
-    std::string name(names.c_str() + i);
-    i += name.size() + 1;
-    if (name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0) continue;
-    ssize_t len = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
-    if (len < 0) continue;
-    std::string value(static_cast<size_t>(len), '\0');
-    len = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
-    if (len >= 0) out[name] = value.substr(0, static_cast<size_t>(len));
-  }
-  return out;
+XattrList XattrsOf(const std::string& path) {
+  return ListXattrs(path, [](std::string_view n) { return !IsOverlayXattr(n); });
 }
 
 // Everything a layer records of a file, mtime included (a touched file is a change overlay keeps).

@@ -43,33 +43,8 @@ struct LowerEntry {
   struct stat st {};
 };
 
-Xattrs ReadXattrs(const std::string& path) {
-  Xattrs out;
-  ssize_t n = ::llistxattr(path.c_str(), nullptr, 0);
-  if (n <= 0) return out;  // none, or the file system has no xattrs
-  std::string names(static_cast<size_t>(n), '\0');
-  n = ::llistxattr(path.c_str(), names.data(), names.size());
-  if (n < 0) throw SysError("listxattr", path);
-  for (size_t i = 0; i < static_cast<size_t>(n);) {
-    std::string name(names.c_str() + i);
-    i += name.size() + 1;
-    if (!IsLayerXattr(name)) continue;
-    ssize_t len = ::lgetxattr(path.c_str(), name.c_str(), nullptr, 0);
-    if (len < 0) continue;  // removed meanwhile
-    std::string value(static_cast<size_t>(len), '\0');
-    len = ::lgetxattr(path.c_str(), name.c_str(), value.data(), value.size());
-    if (len < 0) throw SysError("getxattr " + name, path);
-    value.resize(static_cast<size_t>(len));
-    out.emplace_back(name, value);
-  }
-  return out;
-}
-
-Xattrs SortedXattrs(const std::string& path) {
-  Xattrs x = ReadXattrs(path);
-  std::sort(x.begin(), x.end());
-  return x;
-}
+// Sorted by name (the tar rules sort them too).
+Xattrs LayerXattrs(const std::string& path) { return ListXattrs(path, IsLayerXattr); }
 
 std::string ReadLinkAt(const std::string& path) {
   std::string buf(4096, '\0');
@@ -88,7 +63,7 @@ bool SameEntry(const Node& n, const LowerEntry& l) {
     return false;
   if ((S_ISCHR(a.st_mode) || S_ISBLK(a.st_mode)) && a.st_rdev != b.st_rdev) return false;
   if (S_ISREG(a.st_mode) && a.st_size != b.st_size) return false;
-  if (SortedXattrs(n.path) != SortedXattrs(l.path)) return false;
+  if (LayerXattrs(n.path) != LayerXattrs(l.path)) return false;
   if (S_ISLNK(a.st_mode)) return ReadLinkAt(n.path) == ReadLinkAt(l.path);
   if (S_ISREG(a.st_mode)) return SameFileBytes(n.path, l.path);
   return true;
@@ -249,7 +224,7 @@ class TarWriter {
     }
     std::string link;
     if (S_ISLNK(n.st.st_mode)) link = ReadLinkAt(n.path);
-    FillHeader(e_, n.tar_name, n.st, link, ReadXattrs(n.path), hardlink_to, epoch);
+    FillHeader(e_, n.tar_name, n.st, link, LayerXattrs(n.path), hardlink_to, epoch);
     WriteHeader(n.tar_name);
     if (S_ISREG(n.st.st_mode) && hardlink_to.empty()) WriteData(n);
     if (n.opaque) {

@@ -19,7 +19,7 @@ std::string TarName(const std::string& rel_path, bool is_dir) {
   return name;
 }
 
-bool IsLayerXattr(const std::string& name) {
+bool IsLayerXattr(std::string_view name) {
   if (name == "security.capability") return true;
   return name.rfind("user.", 0) == 0 && name.rfind("user.overlay.", 0) != 0;
 }

@@ -26,7 +26,7 @@ std::string TarName(const std::string& rel_path, bool is_dir);
 // e.g. ping) and user.* (application data). Everything else is host state: security.selinux
 // labels, system.posix_acl_* (not portable), trusted.* and user.overlay.* (overlayfs's own
 // bookkeeping, which would smuggle whiteouts/redirects into the image).
-bool IsLayerXattr(const std::string& name);
+bool IsLayerXattr(std::string_view name);
 
 // Fills `e` (freshly cleared) for a file-system object:
 //   - name: TarName

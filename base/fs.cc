@@ -97,6 +97,31 @@ XattrList ListXattrs(const std::string& path, bool (*keep)(std::string_view name
   return out;
 }
 
+std::string ReadSymlink(const std::string& path) {
+  for (size_t size = 256;; size *= 2) {
+    std::string target(size, '\0');
+    ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+    if (n < 0) throw SysError("readlink", path);
+    if (static_cast<size_t>(n) < size) {  // else it may have been cut short: try a larger buffer
+      target.resize(static_cast<size_t>(n));
+      return target;
+    }
+  }
+}
+
+bool SameEntry(const std::string& a, const struct stat& sa, const std::string& b, const struct stat& sb,
+               bool (*keep_xattr)(std::string_view name)) {
+  if ((sa.st_mode & (S_IFMT | 07777)) != (sb.st_mode & (S_IFMT | 07777)) || sa.st_uid != sb.st_uid ||
+      sa.st_gid != sb.st_gid || sa.st_mtim.tv_sec != sb.st_mtim.tv_sec || sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec)
+    return false;
+  if ((S_ISCHR(sa.st_mode) || S_ISBLK(sa.st_mode)) && sa.st_rdev != sb.st_rdev) return false;
+  if (S_ISREG(sa.st_mode) && sa.st_size != sb.st_size) return false;
+  if (ListXattrs(a, keep_xattr) != ListXattrs(b, keep_xattr)) return false;
+  if (S_ISLNK(sa.st_mode)) return ReadSymlink(a) == ReadSymlink(b);
+  if (S_ISREG(sa.st_mode)) return SameFileBytes(a, b);
+  return true;
+}
+
 bool SameFileBytes(const std::string& a, const std::string& b) {
   UniqueFd fa(::open(a.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fa) throw SysError("open", a);

@@ -1,6 +1,8 @@
 // Small file-system helpers shared by every folder. All of them throw cairn::Error naming the path.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 #include <utility>
 #include <string_view>
@@ -44,6 +46,15 @@ std::string ReadFile(const std::string& path);
 // One that cannot be read (trusted.* in a user namespace) or vanished meanwhile is skipped.
 using XattrList = std::vector<std::pair<std::string, std::string>>;  // name, value
 XattrList ListXattrs(const std::string& path, bool (*keep)(std::string_view name));
+
+// A symlink's target, whatever its length. Throws Error naming the path.
+std::string ReadSymlink(const std::string& path);
+
+// Whether the entries at a and b (sa, sb: their lstat) look the same to a process: type,
+// permission bits, owner, mtime to the nanosecond, device number, size, the xattrs keep() accepts,
+// and content (regular files) or target (symlinks). ctime, atime and link count are not compared.
+bool SameEntry(const std::string& a, const struct stat& sa, const std::string& b, const struct stat& sb,
+               bool (*keep_xattr)(std::string_view name));
 
 // Whether the regular files at a and b (never followed) hold the same bytes; read in blocks, so
 // any size. Throws Error naming the path that cannot be read.

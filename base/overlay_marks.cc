@@ -58,6 +58,29 @@ void MarkOpaque(const std::string& dir) {
   ::close(fd);
 }
 
+std::optional<LowerEntry> FindInLowers(const std::vector<std::string>& dirs, const std::string& name,
+                                       std::vector<std::string>* below) {
+  std::optional<LowerEntry> found;
+  for (const std::string& dir : dirs) {
+    std::string p = dir + "/" + name;
+    struct stat st;
+    if (::lstat(p.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;
+      throw SysError("lstat", p);
+    }
+    if (!found) {
+      if (IsWhiteout(p, st)) return std::nullopt;
+      found = LowerEntry{p, st};
+      if (!S_ISDIR(st.st_mode)) return found;
+    } else if (!S_ISDIR(st.st_mode)) {
+      break;  // a file or whiteout below a directory ends what merges into it
+    }
+    if (below) below->push_back(p);
+    if (IsOpaqueDir(p)) break;
+  }
+  return found;
+}
+
 bool IsOverlayXattr(std::string_view name) {
   return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
 }

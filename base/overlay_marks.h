@@ -15,8 +15,10 @@
 
 #include <sys/stat.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cairn {
 
@@ -29,6 +31,20 @@ bool IsOverlayXattr(std::string_view name);
 void MakeWhiteoutAt(int dirfd, const std::string& name);
 // st: path's lstat.
 bool IsWhiteout(const std::string& path, const struct stat& st);
+
+// An entry of an overlay's lower layers: its path in the layer that decides it, and its lstat.
+struct LowerEntry {
+  std::string path;
+  struct stat st {};
+};
+
+// The entry `name` of a directory overlay merges from `dirs` (top-most first), by overlay's rules:
+// the top-most dir that has the name decides it, and a whiteout there hides it (nullopt). When it
+// is a directory and `below` is given, *below gets the directories that merge into it, top first:
+// down to the first opaque one or the first that is not a directory. The one implementation of
+// these rules (the copying snapshotter's merged copy, the committer's unchanged-copy-up test).
+std::optional<LowerEntry> FindInLowers(const std::vector<std::string>& dirs, const std::string& name,
+                                       std::vector<std::string>* below);
 
 // fd: the directory, open; shown: its path, for errors.
 void MarkOpaqueFd(int fd, const std::string& shown);

@@ -5,7 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <map>
+#include <optional>
+#include <set>
 
 #include "base/error.h"
 #include "base/fs.h"
@@ -22,67 +23,40 @@ bool Later(const timespec& a, const timespec& b) {
 
 timespec FromStatx(const statx_timestamp& t) { return timespec{t.tv_sec, static_cast<long>(t.tv_nsec)}; }
 
-// A name in the merged view: where it comes from.
-struct Source {
-  bool whiteout = false;
-  std::string top;                // its path in the top-most layer that has it
-  struct stat st {};
-  std::vector<std::string> dirs;  // a directory: the layers' directories it merges, top first
-  bool closed = false;            // no layer further down contributes to it
-};
-
 class Materialiser {
  public:
   explicit Materialiser(FileCopies files) : files_(files) {}
 
   const std::unordered_map<std::string, std::string>& sources() const { return sources_; }
 
+  // What overlay shows of layer_dirs (top-most first), made real in dst; names in sorted order,
+  // so the copy is made in one order on any machine.
   void Merge(const std::vector<std::string>& layer_dirs, const std::string& dst) {
-    std::map<std::string, Source> names;  // sorted: the copy is made in one order on any machine
-    for (const std::string& dir : layer_dirs) {
-      for (const std::string& name : ListDir(dir)) {
-        std::string path = JoinPath(dir, name);
-        struct stat st;
-        if (::lstat(path.c_str(), &st) != 0) throw SysError("lstat", path);
-        auto [it, fresh] = names.try_emplace(name);
-        Source& s = it->second;
-        if (fresh) {
-          s.whiteout = IsWhiteout(path, st);  // hides the name in every layer below
-          s.top = path;
-          s.st = st;
-          s.closed = s.whiteout || !S_ISDIR(st.st_mode);
-        } else if (s.closed) {
-          continue;
-        } else if (!S_ISDIR(st.st_mode)) {
-          s.closed = true;  // a file or whiteout below a directory ends what merges into it
-          continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-          s.dirs.push_back(path);
-          s.closed = IsOpaqueDir(path);
-        }
-      }
-    }
-    for (const auto& [name, s] : names) {
-      if (s.whiteout) continue;
+    std::set<std::string> names;
+    for (const std::string& dir : layer_dirs)
+      for (std::string& name : ListDir(dir)) names.insert(std::move(name));
+    for (const std::string& name : names) {
+      std::vector<std::string> below;
+      std::optional<LowerEntry> entry = FindInLowers(layer_dirs, name, &below);
+      if (!entry) continue;  // whited out
       std::string out = JoinPath(dst, name);
-      Place(s, out);
-      if (!S_ISDIR(s.st.st_mode)) continue;
-      Merge(s.dirs, out);
-      CopyMetadata(s.top, s.st, out);  // after the children, which changed its times
+      Place(*entry, out);
+      if (!S_ISDIR(entry->st.st_mode)) continue;
+      Merge(below, out);
+      CopyMetadata(entry->path, entry->st, out);  // after the children, which changed its times
     }
   }
 
  private:
-  void Place(const Source& s, const std::string& out) {
+  void Place(const LowerEntry& s, const std::string& out) {
     if (files_ == FileCopies::kHardLink && !S_ISDIR(s.st.st_mode)) {
       // Shares the inode: hard links within a layer stay links. Another file system, or a
       // kernel that refuses (protected_hardlinks), gets a copy.
-      if (::link(s.top.c_str(), out.c_str()) == 0) return;
-      if (errno == EEXIST) throw SysError("link to " + s.top + " at", out);
+      if (::link(s.path.c_str(), out.c_str()) == 0) return;
+      if (errno == EEXIST) throw SysError("link to " + s.path + " at", out);
     }
-    CopyEntry(s.top, s.st, out, &links_);
-    if (s.st.st_nlink > 1 && !S_ISDIR(s.st.st_mode)) sources_[out] = s.top;
+    CopyEntry(s.path, s.st, out, &links_);
+    if (s.st.st_nlink > 1 && !S_ISDIR(s.st.st_mode)) sources_[out] = s.path;
   }
 
   FileCopies files_;

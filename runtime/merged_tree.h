@@ -2,10 +2,10 @@
 // of layer directories, made real in a plain directory, and a record of what was made so that
 // WriteUpperDiff (runtime/upper_diff.h) can tell afterwards what a step changed.
 //
-// The merge follows overlay's rules: the top-most layer that has a name decides it; a whiteout
-// (char device 0/0) hides the name in every layer below; a directory merges with the directories
-// of the same name below it down to the first opaque one (trusted.overlay.opaque or
-// user.overlay.opaque) or the first non-directory. Modes, owners, xattrs (not overlay's own),
+// The merge follows overlay's rules, as FindInLowers (base/overlay_marks.h) implements them: the
+// top-most layer that has a name decides it; a whiteout hides the name in every layer below; a
+// directory merges with the directories of the same name below it down to the first opaque one or
+// the first non-directory. Modes, owners, xattrs (not overlay's own),
 // symlinks, device nodes, atime/mtime and hard links within a layer are kept.
 #pragma once
 

@@ -57,15 +57,6 @@ void CopyBytes(const std::string& src, const std::string& dst) {
   }
 }
 
-std::string ReadLinkAt(const std::string& path, size_t size) {
-  std::string target(size + 1, '\0');
-  ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
-  if (n < 0) throw SysError("readlink", path);
-  if (static_cast<size_t>(n) == target.size()) return ReadLinkAt(path, target.size() * 2);  // grew meanwhile
-  target.resize(static_cast<size_t>(n));
-  return target;
-}
-
 }  // namespace
 
 void CopyMetadata(const std::string& src, const struct stat& st, const std::string& dst) {
@@ -92,7 +83,7 @@ void CopyEntry(const std::string& src, const struct stat& st, const std::string&
       return;  // metadata: the caller, after the children
     case S_IFREG: CopyBytes(src, dst); break;
     case S_IFLNK:
-      if (::symlink(ReadLinkAt(src, static_cast<size_t>(st.st_size)).c_str(), dst.c_str()) != 0) throw SysError("symlink", dst);
+      if (::symlink(ReadSymlink(src).c_str(), dst.c_str()) != 0) throw SysError("symlink", dst);
       break;
     case S_IFCHR:
     case S_IFBLK:

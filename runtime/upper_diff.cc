@@ -24,20 +24,11 @@ namespace {
 
 bool Same(const timespec& a, const timespec& b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
 
-XattrList XattrsOf(const std::string& path) {
-  return ListXattrs(path, [](std::string_view n) { return !IsOverlayXattr(n); });
-}
-
 // Everything a layer records of a file, mtime included (a touched file is a change overlay keeps).
 bool SameAsSource(const std::string& path, const struct stat& st, const std::string& source) {
   struct stat src;
   if (::lstat(source.c_str(), &src) != 0) throw SysError("lstat", source);
-  if (st.st_mode != src.st_mode || st.st_uid != src.st_uid || st.st_gid != src.st_gid || st.st_size != src.st_size ||
-      st.st_rdev != src.st_rdev || !Same(st.st_mtim, src.st_mtim))
-    return false;
-  if (XattrsOf(path) != XattrsOf(source)) return false;
-  if (S_ISREG(st.st_mode)) return SameFileBytes(path, source);
-  return true;  // links of a symlink or a node: their targets cannot change in place
+  return SameEntry(path, st, source, src, [](std::string_view n) { return !IsOverlayXattr(n); });
 }
 
 class Differ {

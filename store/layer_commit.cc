@@ -37,64 +37,9 @@ struct Node {
   bool unchanged = false;  // copied up from a lower entry and still identical to it
 };
 
-// What a copied-up entry hides: the entry overlay showed at its path before the step.
-struct LowerEntry {
-  std::string path;
-  struct stat st {};
-};
 
 // Sorted by name (the tar rules sort them too).
 Xattrs LayerXattrs(const std::string& path) { return ListXattrs(path, IsLayerXattr); }
-
-std::string ReadLinkAt(const std::string& path) {
-  std::string buf(4096, '\0');
-  ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
-  if (n < 0) throw SysError("readlink", path);
-  buf.resize(static_cast<size_t>(n));
-  return buf;
-}
-
-// Everything a layer records of an entry (tar_rules.cc), compared exactly: the mtime to the
-// nanosecond, before any clamping, because the question is whether the container's view changed.
-bool SameEntry(const Node& n, const LowerEntry& l) {
-  const struct stat &a = n.st, &b = l.st;
-  if ((a.st_mode & (S_IFMT | 07777)) != (b.st_mode & (S_IFMT | 07777)) || a.st_uid != b.st_uid ||
-      a.st_gid != b.st_gid || a.st_mtim.tv_sec != b.st_mtim.tv_sec || a.st_mtim.tv_nsec != b.st_mtim.tv_nsec)
-    return false;
-  if ((S_ISCHR(a.st_mode) || S_ISBLK(a.st_mode)) && a.st_rdev != b.st_rdev) return false;
-  if (S_ISREG(a.st_mode) && a.st_size != b.st_size) return false;
-  if (LayerXattrs(n.path) != LayerXattrs(l.path)) return false;
-  if (S_ISLNK(a.st_mode)) return ReadLinkAt(n.path) == ReadLinkAt(l.path);
-  if (S_ISREG(a.st_mode)) return SameFileBytes(n.path, l.path);
-  return true;
-}
-
-// The entry `name` of a directory merged from `lowers` (top-most first), found by overlay's rules
-// (base/overlay_marks.h): the top-most lower that has the name decides, a whiteout hides it. When
-// it is a directory, `dirs` gets the lower directories that merge into it: down to the first
-// opaque one or the first non-directory.
-std::optional<LowerEntry> FindBelow(const std::vector<std::string>& lowers, const std::string& name,
-                                    std::vector<std::string>* dirs) {
-  std::optional<LowerEntry> found;
-  for (const std::string& lower : lowers) {
-    std::string p = JoinPath(lower, name);
-    struct stat st;
-    if (::lstat(p.c_str(), &st) != 0) {
-      if (errno == ENOENT) continue;
-      throw SysError("lstat", p);
-    }
-    if (!found) {
-      if (IsWhiteout(p, st)) return std::nullopt;
-      found = LowerEntry{p, st};
-      if (!S_ISDIR(st.st_mode)) return found;
-    } else if (!S_ISDIR(st.st_mode)) {
-      break;
-    }
-    if (dirs) dirs->push_back(p);
-    if (IsOpaqueDir(p)) break;
-  }
-  return found;
-}
 
 class Walker {
  public:
@@ -134,8 +79,9 @@ class Walker {
       if (dir && o_.overlay_upper) n.opaque = IsOpaqueDir(child);
       std::vector<std::string> below_dirs;
       if (!lowers.empty()) {
-        auto below = FindBelow(lowers, name, dir && !n.opaque ? &below_dirs : nullptr);
-        n.unchanged = below && !n.opaque && SameEntry(n, *below);
+        // What the copy-up hides: the entry overlay showed at this path before the step.
+        auto below = FindInLowers(lowers, name, dir && !n.opaque ? &below_dirs : nullptr);
+        n.unchanged = below && !n.opaque && SameEntry(n.path, n.st, below->path, below->st, IsLayerXattr);
       }
       nodes_.push_back(std::move(n));
       if (dir) Walk(child, child_rel, below_dirs);
@@ -223,7 +169,7 @@ class TarWriter {
       return WriteHeader(n.tar_name);
     }
     std::string link;
-    if (S_ISLNK(n.st.st_mode)) link = ReadLinkAt(n.path);
+    if (S_ISLNK(n.st.st_mode)) link = ReadSymlink(n.path);
     FillHeader(e_, n.tar_name, n.st, link, LayerXattrs(n.path), hardlink_to, epoch);
     WriteHeader(n.tar_name);
     if (S_ISREG(n.st.st_mode) && hardlink_to.empty()) WriteData(n);

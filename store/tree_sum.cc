@@ -34,10 +34,7 @@ void Entry(Sha256& h, const std::string& path, const std::string& rel) {
   if (S_ISREG(st.st_mode)) {
     Field(h, std::to_string(st.st_size) + " " + std::to_string(st.st_mtime) + " " + DigestOfFile(path));
   } else if (S_ISLNK(st.st_mode)) {
-    std::vector<char> buf(static_cast<size_t>(st.st_size) + 1);
-    ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
-    if (n < 0) throw SysError("readlink", path);
-    Field(h, std::string(buf.data(), static_cast<size_t>(n)));
+    Field(h, ReadSymlink(path));
   } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
     Field(h, std::to_string(major(st.st_rdev)) + ":" + std::to_string(minor(st.st_rdev)));
   }

@@ -5,19 +5,11 @@
 // else $CAIRN_ROOT, else /var/lib/cairn: where scripts/examples-base imported the base.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "tests/support/harness.h"
 
 using namespace cairn::testing;
 
 namespace {
-
-std::string ExamplesRoot() {
-  for (const char* var : {"CAIRN_EXAMPLES_ROOT", "CAIRN_ROOT"})
-    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
-  return "/var/lib/cairn";
-}
 
 TEST(Examples, CMultistageBuildsAStaticBinaryWithoutTheCompiler) {
   const std::string root = ExamplesRoot();

@@ -11,16 +11,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/frontend/conformance_corpus.h"
 #include "base/error.h"
 #include "frontend/dockerignore.h"
 
 namespace cairn::frontend {
 namespace {
 
+// Skips (or, with CAIRN_REQUIRE_CONFORMANCE=1, fails) without the shared corpus.
+class ConformanceIgnore : public cairn::testing::CorpusTest {};
+
 using nlohmann::json;
 
 json ReadTable(const std::string& name) {
-  std::string path = std::string(CAIRN_CONFORMANCE_DIR) + "/extracted/patternmatcher/" + name;
+  std::string path = cairn::testing::ConformanceDir() + "/extracted/patternmatcher/" + name;
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("open " + path + ": cannot read the conformance corpus");
   std::ostringstream s;
@@ -40,7 +44,7 @@ struct Tally {
 
 std::vector<std::string> Strings(const json& j) { return j.get<std::vector<std::string>>(); }
 
-TEST(ConformanceIgnore, ReadAll) {
+TEST_F(ConformanceIgnore, ReadAll) {
   json t = ReadTable("ignorefile_readall.json");
   Tally tally{"ignorefile_readall"};
   std::vector<std::string> got = ReadIgnoreFile(t["input"].get<std::string>());
@@ -57,7 +61,7 @@ const char* TypeName(PatternMatcher::MatchType t) {
   return "?";
 }
 
-TEST(ConformanceIgnore, Compile) {
+TEST_F(ConformanceIgnore, Compile) {
   json t = ReadTable("compile.json");
   Tally tally{"compile"};
   for (const json& c : t["cases"]) {
@@ -77,7 +81,7 @@ TEST(ConformanceIgnore, Compile) {
 }
 
 // Package-level Matches(s, [pattern]): {match, error?}.
-TEST(ConformanceIgnore, MatchFilepath) {
+TEST_F(ConformanceIgnore, MatchFilepath) {
   json t = ReadTable("match_filepath.json");
   Tally tally{"match_filepath"};
   for (const json& c : t["cases"]) {
@@ -124,7 +128,7 @@ bool AllEntryPointsAgree(const std::vector<std::string>& patterns, const std::st
   return ok;
 }
 
-TEST(ConformanceIgnore, Matches) {
+TEST_F(ConformanceIgnore, Matches) {
   json t = ReadTable("matches.json");
   Tally tally{"matches"};
   auto run = [&](const json& c, std::vector<std::string> patterns) {
@@ -138,7 +142,7 @@ TEST(ConformanceIgnore, Matches) {
   EXPECT_EQ(tally.passed + tally.failed, 67 + 1 + 4);
 }
 
-TEST(ConformanceIgnore, Misc) {
+TEST_F(ConformanceIgnore, Misc) {
   json t = ReadTable("matches_misc.json");
   Tally tally{"matches_misc"};
   for (const json& c : t["cases"]) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/frontend/conformance_corpus.h"
 #include "frontend/heredoc.h"
 #include "frontend/line_parsers.h"
 #include "frontend/parser.h"
@@ -16,11 +17,14 @@
 namespace cairn::frontend {
 namespace {
 
+// Skips (or, with CAIRN_REQUIRE_CONFORMANCE=1, fails) without the shared corpus.
+class ConformanceParser : public cairn::testing::CorpusTest {};
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const fs::path kParserDir = fs::path(CAIRN_CONFORMANCE_DIR) / "buildkit/frontend/dockerfile/parser";
-const fs::path kExtracted = fs::path(CAIRN_CONFORMANCE_DIR) / "extracted/buildkit/parser";
+const fs::path kParserDir = fs::path(cairn::testing::ConformanceDir()) / "buildkit/frontend/dockerfile/parser";
+const fs::path kExtracted = fs::path(cairn::testing::ConformanceDir()) / "extracted/buildkit/parser";
 
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -40,7 +44,7 @@ std::vector<fs::path> CaseDirs(const fs::path& root) {
 
 json ReadJson(const std::string& name) { return json::parse(ReadAll(kExtracted / name)); }
 
-TEST(ConformanceParser, PositiveCasesDumpLikeBuildKit) {
+TEST_F(ConformanceParser, PositiveCasesDumpLikeBuildKit) {
   int passed = 0, total = 0;
   for (const fs::path& dir : CaseDirs(kParserDir / "testfiles")) {
     ++total;
@@ -58,7 +62,7 @@ TEST(ConformanceParser, PositiveCasesDumpLikeBuildKit) {
   EXPECT_EQ(total, 33);
 }
 
-TEST(ConformanceParser, NegativeCasesFail) {
+TEST_F(ConformanceParser, NegativeCasesFail) {
   int failed = 0, total = 0;
   for (const fs::path& dir : CaseDirs(kParserDir / "testfiles-negative")) {
     ++total;
@@ -75,7 +79,7 @@ TEST(ConformanceParser, NegativeCasesFail) {
   EXPECT_EQ(total, 4);
 }
 
-TEST(ConformanceParser, LineNumbersCoverContinuationsAndComments) {
+TEST_F(ConformanceParser, LineNumbersCoverContinuationsAndComments) {
   Ast ast = Parse(ReadAll(kParserDir / "testfile-line/Dockerfile"));
   json info = ReadJson("parse_words.json")["line_info"];
   EXPECT_EQ(ast.start_line, info["root"]["StartLine"].get<int>());
@@ -87,7 +91,7 @@ TEST(ConformanceParser, LineNumbersCoverContinuationsAndComments) {
   }
 }
 
-TEST(ConformanceParser, ParseWordsKeepsQuotes) {
+TEST_F(ConformanceParser, ParseWordsKeepsQuotes) {
   json cases = ReadJson("parse_words.json")["cases"];
   for (const json& c : cases) {
     EXPECT_EQ(ParseWords(c["input"].get<std::string>(), '\\'),
@@ -97,7 +101,7 @@ TEST(ConformanceParser, ParseWordsKeepsQuotes) {
   std::cout << "parse_words cases: " << cases.size() << "\n";
 }
 
-TEST(ConformanceParser, JsonArrays) {
+TEST_F(ConformanceParser, JsonArrays) {
   json doc = ReadJson("json_arrays.json");
   for (const json& c : doc["valid"]) {
     JsonArgs got = ParseJsonArray(c["input"].get<std::string>());
@@ -129,7 +133,7 @@ void ExpectHeredocs(const Node& node, const json& expected, const std::string& w
   }
 }
 
-TEST(ConformanceParser, HeredocExtract) {
+TEST_F(ConformanceParser, HeredocExtract) {
   json doc = ReadJson("heredoc_extract.json");
   Ast ast = Parse(doc["dockerfile"].get<std::string>());
   const json& expected = doc["expected"];
@@ -140,7 +144,7 @@ TEST(ConformanceParser, HeredocExtract) {
   std::cout << "heredoc_extract expectations: " << expected.size() << "\n";
 }
 
-TEST(ConformanceParser, HeredocHelpers) {
+TEST_F(ConformanceParser, HeredocHelpers) {
   json doc = ReadJson("heredoc_helpers.json");
   Ast ast = Parse(doc["json_form_no_heredoc"]["dockerfile"].get<std::string>());
   for (size_t i = 1; i < ast.nodes.size(); ++i) EXPECT_TRUE(ast.nodes[i].heredocs.empty());

@@ -11,15 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "tests/frontend/conformance_corpus.h"
 #include "base/error.h"
 #include "frontend/shell_lex.h"
 
 namespace cairn::frontend {
 namespace {
 
+// Skips (or, with CAIRN_REQUIRE_CONFORMANCE=1, fails) without the shared corpus.
+class ConformanceShell : public cairn::testing::CorpusTest {};
+
 using nlohmann::json;
 
-const std::string kCorpus = CAIRN_CONFORMANCE_DIR;
+const std::string kCorpus = cairn::testing::ConformanceDir();
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -84,7 +88,7 @@ std::string WordOrError(const ShellLex& lex, const std::string& input, const Env
   }
 }
 
-TEST(ConformanceShell, EnvVarTest) {
+TEST_F(ConformanceShell, EnvVarTest) {
   std::string text = ReadText(kCorpus + "/buildkit/frontend/dockerfile/shell/envVarTest");
   EnvLookup env = EnvFromList({"PWD=/home", "SHELL=bash", "KOREAN=한국어", "NULL="});
   ShellLex lex;
@@ -111,7 +115,7 @@ std::string Join(const std::vector<std::string>& words) {
   return out;
 }
 
-TEST(ConformanceShell, WordsTest) {
+TEST_F(ConformanceShell, WordsTest) {
   std::string text = ReadText(kCorpus + "/buildkit/frontend/dockerfile/shell/wordsTest");
   std::vector<std::string> env_list;
   ShellLex lex;
@@ -141,7 +145,7 @@ TEST(ConformanceShell, WordsTest) {
 
 std::vector<std::string> Names(const std::set<std::string>& s) { return {s.begin(), s.end()}; }
 
-TEST(ConformanceShell, ProcessWithMatches) {
+TEST_F(ConformanceShell, ProcessWithMatches) {
   json doc = ReadJson("buildkit/shell/process_with_matches.json");
   ShellLex lex;
   Tally tally{"process_with_matches"};
@@ -161,7 +165,7 @@ TEST(ConformanceShell, ProcessWithMatches) {
   EXPECT_EQ(tally.passed + tally.failed, 47);
 }
 
-TEST(ConformanceShell, ProcessWithMatchesPlatform) {
+TEST_F(ConformanceShell, ProcessWithMatchesPlatform) {
   json doc = ReadJson("buildkit/shell/process_with_matches.json");
   const json& pc = doc["platform_case"];
   ShellLex lex;
@@ -172,7 +176,7 @@ TEST(ConformanceShell, ProcessWithMatchesPlatform) {
   }
 }
 
-TEST(ConformanceShell, MandatoryEnvVars) {
+TEST_F(ConformanceShell, MandatoryEnvVars) {
   json doc = ReadJson("buildkit/shell/process_with_matches.json");
   ShellLex lex;
   Tally tally{"mandatory_env_vars"};
@@ -191,7 +195,7 @@ TEST(ConformanceShell, MandatoryEnvVars) {
   }
 }
 
-TEST(ConformanceShell, PatternInternals) {
+TEST_F(ConformanceShell, PatternInternals) {
   json doc = ReadJson("buildkit/shell/pattern_internals.json");
   Tally tally{"pattern_internals"};
   for (const json& c : doc["convert_to_regex"]) {

@@ -1,11 +1,15 @@
 #include "tests/support/harness.h"
 
 #include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -87,6 +91,53 @@ void ImportBusybox(const std::string& root) {
   if (made.exit_code != 0) throw std::runtime_error("busybox-rootfs failed: " + made.err);
   auto imported = Cairn(root, {"import", work / "busybox.tar", "busybox:latest"});
   if (imported.exit_code != 0) throw std::runtime_error("cairn import failed: " + imported.err);
+}
+
+std::string ExamplesRoot() {
+  for (const char* var : {"CAIRN_EXAMPLES_ROOT", "CAIRN_ROOT"})
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
+  return "/var/lib/cairn";
+}
+
+std::string LoadDebianBase(const std::string& root, const std::string& tag) {
+  const std::string examples = ExamplesRoot();
+  const std::string base = "debian-gcc:bookworm";
+  if (Cairn(examples, {"inspect", base}).exit_code != 0)
+    return base + " is not in " + examples + "; run scripts/examples-base --root " + examples +
+           " (or set CAIRN_EXAMPLES_ROOT)";
+  TempDir work;
+  auto saved = Cairn(examples, {"save", "-o", work / "base.tar", base});
+  if (saved.exit_code != 0) throw std::runtime_error("cairn save " + base + ": " + saved.err);
+  auto loaded = Cairn(root, {"load", "-i", work / "base.tar"});
+  if (loaded.exit_code != 0) throw std::runtime_error("cairn load: " + loaded.err);
+  if (tag != base) {
+    auto tagged = Cairn(root, {"tag", base, tag});
+    if (tagged.exit_code != 0) throw std::runtime_error("cairn tag: " + tagged.err);
+  }
+  return "";
+}
+
+bool DebianArchiveReachable() {
+  struct addrinfo hints {};
+  hints.ai_socktype = SOCK_STREAM;
+  struct addrinfo* found = nullptr;
+  if (::getaddrinfo("deb.debian.org", "80", &hints, &found) != 0) return false;
+  bool reached = false;
+  for (struct addrinfo* a = found; a != nullptr && !reached; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) continue;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      reached = true;
+    } else if (errno == EINPROGRESS) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      int err = 0;
+      socklen_t len = sizeof err;
+      reached = ::poll(&p, 1, 5000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  return reached;
 }
 
 }  // namespace cairn::testing

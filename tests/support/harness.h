@@ -37,4 +37,18 @@ CommandResult Cairn(const std::string& root, const std::vector<std::string>& arg
 // Imports the deterministic busybox base image as "busybox:latest" into the store at root.
 void ImportBusybox(const std::string& root);
 
+// The store scripts/examples-base imported the Debian 12 base into: $CAIRN_EXAMPLES_ROOT, else
+// $CAIRN_ROOT, else /var/lib/cairn. scripts/test makes it once per build tree
+// (build/examples-root), so every test that needs Debian shares one debootstrap.
+std::string ExamplesRoot();
+
+// Loads that Debian 12 base (debian-gcc:bookworm: minbase + gcc, libc6-dev; apt lists removed)
+// into the store at root, tagged `tag`. Returns "" when it is there, else why it is not, for
+// the caller's GTEST_SKIP (it names the command that makes the base).
+std::string LoadDebianBase(const std::string& root, const std::string& tag = "debian:bookworm");
+
+// Whether Debian's archive (deb.debian.org:80) answers a TCP connect within a few seconds: tests
+// that apt-get inside RUN skip with a message when it does not.
+bool DebianArchiveReachable();
+
 }  // namespace cairn::testing

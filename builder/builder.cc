@@ -120,14 +120,14 @@ class BuildRun {
   }
 
   StageState BaseState(const plan::Stage& stage) {
-    if (stage.base == "scratch") {
+    if (stage.base.is_scratch()) {
       StageState s;
       s.config = ScratchImageConfig(stage.base_config);
       s.cache_key = "scratch";
       return s;
     }
-    if (stage.base.rfind("stage:", 0) == 0) return states_.at(std::stoul(stage.base.substr(6)));
-    store::Image image = LoadOrPull(stage.base);
+    if (const int* parent = stage.base.stage()) return states_.at(static_cast<size_t>(*parent));
+    store::Image image = LoadOrPull(*stage.base.image());
     StageState s;
     s.config = image.config;
     s.layers = image.layers;
@@ -191,7 +191,7 @@ class BuildRun {
   // states_ slots fixed before any starts, so the image never depends on which finished first.
   void BuildStages() {
     std::vector<std::vector<int>> deps;
-    for (auto& stage : plan_.stages) deps.push_back(StageDependencies(stage));
+    for (auto& stage : plan_.stages) deps.push_back(stage.depends_on);
     int jobs = options_.jobs > 0 ? options_.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     RunStages(plan_.build_order, deps, jobs, [this](int index) {
       try {
@@ -210,9 +210,8 @@ class BuildRun {
   void BuildStage(const plan::Stage& stage) {
     int id = ++next_id_;
     auto start = std::chrono::steady_clock::now();
-    std::string base = stage.base.rfind("stage:", 0) == 0
-                           ? plan_.stages.at(std::stoul(stage.base.substr(6))).name
-                           : stage.base;
+    const int* parent = stage.base.stage();
+    std::string base = parent ? plan_.stages.at(static_cast<size_t>(*parent)).name : *stage.base.image();
     progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
     StageState state = BaseState(stage);
     state.cache_scope = CacheScopeFor(stage, base, state.cache_key);
@@ -232,7 +231,7 @@ class BuildRun {
     std::string name = stage.name.empty() ? std::to_string(stage.index) : stage.name;
     std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
                                                               : options_.dockerfile_path;
-    bool from_stage = stage.base.rfind("stage:", 0) == 0;
+    bool from_stage = stage.base.stage() != nullptr;
     return {dockerfile + "\n" + name, (from_stage ? "stage " : "image ") + base, base_key,
             options_.no_cache || options_.no_cache_filter.count(name) > 0};
   }
@@ -248,8 +247,10 @@ class BuildRun {
       return digest;
     }
     if (!copy) return "";
-    if (copy->from.rfind("stage:", 0) == 0) return states_.at(std::stoul(copy->from.substr(6))).cache_key;
-    if (!copy->from.empty()) return LoadOrPull(copy->from).manifest_descriptor.digest;
+    if (copy->from) {
+      if (const int* index = copy->from->stage()) return states_.at(static_cast<size_t>(*index)).cache_key;
+      return LoadOrPull(*copy->from->image()).manifest_descriptor.digest;
+    }
     if (copy->sources.empty()) return "";
     // ADD may mix URLs and context files: each part is digested its own way.
     std::string urls = HasUrlSource(*copy) ? UrlSourcesDigest(step, *copy) : "";
@@ -316,9 +317,7 @@ class BuildRun {
     in.scratch = scratch;
     in.lowerdirs = lowers;
     in.secrets = options_.secrets;
-    in.layers_of = [this](const std::string& from) {
-      return LowerDirs(from.rfind("stage:", 0) == 0 ? states_.at(std::stoul(from.substr(6))) : ImageState(from));
-    };
+    in.layers_of = [this](const plan::StageRef& from) { return LowerDirs(SourceState(from)); };
     return in;
   }
 
@@ -471,12 +470,8 @@ class BuildRun {
     if (copy.link) dst.lowerdirs.clear();
     std::vector<OverlayDirs> stacks = {dst};
     std::string src_root = options_.context_dir;
-    bool from_image = !copy.from.empty();
-    if (from_image) {
-      StageState src = copy.from.rfind("stage:", 0) == 0 ? states_.at(std::stoul(copy.from.substr(6)))
-                                                          : ImageState(copy.from);
-      stacks.push_back({LowerDirs(src), "", ""});
-    }
+    bool from_image = copy.from.has_value();
+    if (from_image) stacks.push_back({LowerDirs(SourceState(*copy.from)), "", ""});
     size_t users_root = 0;
     if (copy.link && !copy.chown.empty()) {
       stacks.push_back({target.lowerdirs, "", ""});
@@ -548,6 +543,12 @@ class BuildRun {
   StageState ImageState(const std::string& ref) {
     store::Image image = LoadOrPull(ref);
     return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest, {}, {}};
+  }
+
+  // What COPY --from / RUN --mount from= reads: a built stage's result, or an image.
+  StageState SourceState(const plan::StageRef& from) {
+    if (const int* index = from.stage()) return states_.at(static_cast<size_t>(*index));
+    return ImageState(*from.image());
   }
 
   static std::string Where(const plan::Step& step) {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "builder/builder.h"
-#include "builder/plan.h"
+#include "plan/plan.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
 

@@ -149,7 +149,7 @@ plan::RunMount ParseMount(LowerContext& ctx, StageState& st, const std::string& 
       if (value.find('$') != std::string::npos) {
         throw Error("'from' doesn't support variable expansion, define alias stage instead");
       }
-      mount.options["from"] = ResolveFrom(ctx, st, value);
+      mount.from = ResolveFrom(ctx, st, value);
       continue;
     }
     value = Expand(ctx, st, value);

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/path.h"
 #include "runtime/security.h"
 #include "runtime/userns.h"
 
@@ -27,13 +28,6 @@ void CheckOverlayPath(const std::string& what, const std::string& path) {
   if (path.find_first_of(",:\\") != std::string::npos)
     throw Error("container: " + what + " " + path +
                 " contains ',', ':' or '\\', which overlay mount options cannot carry (use another path)");
-}
-
-std::string Dirname(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
 }
 
 // The longest directory that contains every path (by whole components).

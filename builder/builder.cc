@@ -577,10 +577,9 @@ class BuildRun {
     config["created"] = Rfc3339(options_.source_date_epoch);
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", state.diff_ids}};
     EnsureLocal(state.layers);  // an image's blobs are all in the store
-    store::Descriptor manifest = store::WriteImage(store_, config, state.layers);
-    for (auto& tag : options_.tags) store_.SetTag(tag, manifest);
-    store::Image image = store::LoadImage(store_, manifest.digest);
-    return {manifest, image.config_descriptor.digest, {}, {}};
+    store::WrittenImage written = store::WriteImage(store_, config, state.layers);
+    for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
+    return {written.manifest, written.config.digest, {}, {}};
   }
 
   store::Store& store_;

@@ -25,6 +25,9 @@ struct Location {
   int column = 0;
 };
 
+// "Dockerfile:3: ", the prefix of an error a step causes (the builder's messages name the line).
+std::string Where(const Location& location);
+
 struct Healthcheck {
   std::vector<std::string> test;  // {"NONE"} | {"CMD", args...} | {"CMD-SHELL", cmd}
   int64_t interval_ns = 0, timeout_ns = 0, start_period_ns = 0, start_interval_ns = 0;

@@ -19,7 +19,7 @@
 #include "builder/image_config.h"
 #include "builder/imported_caches.h"
 #include "builder/layer_stack.h"
-#include "builder/overlay_child.h"
+#include "runtime/step_trees.h"
 #include "builder/run_mounts.h"
 #include "builder/run_step.h"
 #include "builder/stage_scheduler.h"
@@ -324,7 +324,7 @@ class BuildRun {
   }
 
   // COPY/ADD: every input resolved here (downloads, --from's layers), written by copy_step.
-  void ExecuteCopy(const plan::Step& step, const plan::CopyAction& copy, const OverlayDirs& target,
+  void ExecuteCopy(const plan::Step& step, const plan::CopyAction& copy, const runtime::OverlayDirs& target,
                    const std::string& scratch) {
     CheckUrlSchemes(step, copy);
     std::vector<FetchedUrl> fetched = HasUrlSource(copy) ? downloads_.Take(step, copy) : std::vector<FetchedUrl>{};

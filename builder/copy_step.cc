@@ -18,9 +18,9 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
                      const std::vector<FetchedUrl>& fetched) {
   // COPY --link writes onto an empty tree (its layer must not depend on the parent); the
   // parent is mounted read-only only to resolve --chown names.
-  OverlayDirs dst = in.target;
+  runtime::OverlayDirs dst = in.target;
   if (copy.link) dst.lowerdirs.clear();
-  std::vector<OverlayDirs> stacks = {dst};
+  std::vector<runtime::OverlayDirs> stacks = {dst};
   bool from_image = in.from_layers.has_value();
   if (from_image) stacks.push_back({*in.from_layers, "", ""});
   size_t users_root = 0;
@@ -42,7 +42,7 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
     throw Error(plan::Where(step.location) + e.what());
   }
   try {
-    WithMountedStacks(in.scratch, stacks, [&](const std::vector<std::string>& roots) {
+    runtime::WithMountedStacks(in.scratch, stacks, [&](const std::vector<std::string>& roots) {
       CopyRequest req;
       req.src_root = from_image ? roots[1] : in.context_dir;
       std::vector<std::string> local = LocalSources(copy);
@@ -71,10 +71,10 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
   }
 }
 
-void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const OverlayDirs& target,
+void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const runtime::OverlayDirs& target,
                       const std::string& scratch) {
   try {
-    WithMountedStacks(scratch, {target}, [&](const std::vector<std::string>& roots) {
+    runtime::WithMountedStacks(scratch, {target}, [&](const std::vector<std::string>& roots) {
       UserIds ids = ResolveUser(step.config.user, ReaderInRoot(roots[0]));
       MakeDirInRoot(roots[0], mk.path, ids.uid, ids.gid);
     });

@@ -8,15 +8,15 @@
 #include <vector>
 
 #include "builder/fetch_url.h"
-#include "builder/overlay_child.h"
+#include "runtime/step_trees.h"
 #include "frontend/dockerignore.h"
 #include "plan/plan.h"
 
 namespace cairn::builder {
 
 struct CopyStepInputs {
-  OverlayDirs target;     // the step's tree: the parent's layers, its upper and work dirs
-  std::string scratch;    // the step's scratch dir (mount points)
+  runtime::OverlayDirs target;  // the step's tree: the parent's layers, its upper and work dirs
+  std::string scratch;          // the step's scratch dir (mount points)
   std::string context_dir;
   const frontend::IgnoreMatcher* ignore = nullptr;  // the context's .dockerignore, if any
   // --from's unpacked layers (top-most first); nullopt: the sources are in the build context.
@@ -34,7 +34,7 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
                      const std::vector<FetchedUrl>& fetched);
 
 // WORKDIR: makes the directory (owned by the config's user) in target's upper dir when missing.
-void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const OverlayDirs& target,
+void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const runtime::OverlayDirs& target,
                       const std::string& scratch);
 
 }  // namespace cairn::builder

@@ -1,4 +1,4 @@
-// Runs a piece of builder code against mounted layer stacks, without a container.
+// Runs a piece of builder code against a step's trees (mounted layer stacks), without a container.
 //
 // COPY, ADD and WORKDIR write into a step's upper dir through an overlay mount, so that
 // copy-up, existing directories, symlinks in the destination and whiteouts behave exactly as
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace cairn::builder {
+namespace cairn::runtime {
 
 struct OverlayDirs {
   std::vector<std::string> lowerdirs;  // top-most first; may be empty
@@ -30,4 +30,4 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
 // parent (returned in `chdir_to`), so that 128 layers fit in one page. Exposed for tests.
 std::string OverlayOptions(const OverlayDirs& dirs, std::string* chdir_to);
 
-}  // namespace cairn::builder
+}  // namespace cairn::runtime

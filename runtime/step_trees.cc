@@ -1,4 +1,4 @@
-#include "builder/overlay_child.h"
+#include "runtime/step_trees.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -18,7 +18,7 @@
 #include "runtime/upper_diff.h"
 #include "runtime/userns.h"
 
-namespace cairn::builder {
+namespace cairn::runtime {
 
 static std::string Dirname(const std::string& p) {
   auto slash = p.rfind('/');
@@ -39,8 +39,8 @@ std::string OverlayOptions(const OverlayDirs& dirs, std::string* chdir_to) {
   if (chdir_to) *chdir_to = relative ? parent : "";
   std::string opts = "lowerdir=" + lower;
   if (!dirs.upperdir.empty()) opts += ",upperdir=" + dirs.upperdir + ",workdir=" + dirs.workdir;
-  opts += std::string(",index=off,redirect_dir=") + runtime::OverlayRedirectDir() + ",metacopy=off";
-  opts += runtime::OverlayUserxattr();  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
+  opts += std::string(",index=off,redirect_dir=") + OverlayRedirectDir() + ",metacopy=off";
+  opts += OverlayUserxattr();  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
   return opts;
 }
 
@@ -68,18 +68,18 @@ static void MountStack(const OverlayDirs& dirs, const std::string& target, const
 // lowers, whose change is written into its upper dir after fn; a read-only one of several layers
 // becomes links to the layers' files, bound read-only; one layer alone is bound as with overlay.
 static void MakeCopiedStack(const OverlayDirs& dirs, const std::string& target, const std::string& empty,
-                            std::optional<runtime::MergedRecord>* made) {
+                            std::optional<MergedRecord>* made) {
   if (!dirs.upperdir.empty()) {
-    *made = runtime::MaterialiseMerged(dirs.lowerdirs, target, runtime::FileCopies::kCopy);
+    *made = MaterialiseMerged(dirs.lowerdirs, target, FileCopies::kCopy);
     return;
   }
   if (dirs.lowerdirs.size() <= 1) return MountStack(dirs, target, empty);
   std::string links = target + "-links";
-  runtime::MaterialiseMerged(dirs.lowerdirs, links, runtime::FileCopies::kHardLink);
+  MaterialiseMerged(dirs.lowerdirs, links, FileCopies::kHardLink);
   MountStack({{links}, "", ""}, target, empty);
 }
 
-static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks, runtime::Snapshotter how,
+static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks, Snapshotter how,
                       const std::function<void(const std::vector<std::string>&)>& fn) {
   // Files the builder creates get the modes it asks for, never the caller's umask (reproducibility).
   ::umask(0);
@@ -89,11 +89,11 @@ static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>
   std::string empty = JoinPath(scratch, "empty");
   MakeDirs(empty);
   std::vector<std::string> roots;
-  std::vector<std::optional<runtime::MergedRecord>> made(stacks.size());
+  std::vector<std::optional<MergedRecord>> made(stacks.size());
   for (size_t i = 0; i < stacks.size(); i++) {
     std::string target = JoinPath(scratch, "root" + std::to_string(i));
     MakeDirs(target);
-    if (how == runtime::Snapshotter::kCopy)
+    if (how == Snapshotter::kCopy)
       MakeCopiedStack(stacks[i], target, empty, &made[i]);
     else
       MountStack(stacks[i], target, empty);
@@ -101,13 +101,13 @@ static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>
   }
   fn(roots);
   for (size_t i = 0; i < stacks.size(); i++)
-    if (made[i]) runtime::WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
+    if (made[i]) WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
 }
 
 void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
                        const std::function<void(const std::vector<std::string>& roots)>& fn) {
   // Chosen here, in the builder's process, so that the probe runs once and not in every child.
-  runtime::Snapshotter how = runtime::ChooseSnapshotter(scratch);
+  Snapshotter how = ChooseSnapshotter(scratch);
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SysError("pipe", "");
   pid_t pid = ::fork();
@@ -145,4 +145,4 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("file operation child died unexpectedly");
 }
 
-}  // namespace cairn::builder
+}  // namespace cairn::runtime

@@ -29,7 +29,6 @@
 #include "builder/users.h"
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
-#include "runtime/cancel.h"
 #include "runtime/snapshotter.h"
 #include "store/image.h"
 #include "store/layer.h"
@@ -54,8 +53,8 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 class BuildRun {
  public:
-  BuildRun(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run)
-      : store_(store), progress_(progress), options_(WithAbsolutePaths(options)), run_(run), cache_(store) {}
+  BuildRun(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt)
+      : store_(store), progress_(progress), options_(WithAbsolutePaths(options)), rt_(rt), cache_(store) {}
 
   BuildResult Run() {
     DockerfileSource source = LoadDockerfile(options_.context_dir, options_.dockerfile_path);
@@ -126,7 +125,7 @@ class BuildRun {
         // killed rather than waited for, and what that does to them is not reported (only the
         // first failure is the build's error).
         if (stop_.exchange(true)) return;
-        runtime::KillRunningContainers();
+        rt_.KillRunning();
         throw;
       }
     }, stop_);
@@ -191,7 +190,7 @@ class BuildRun {
   // One step: its key; a hit reuses the recorded layer, a miss runs the step and commits its
   // layer; either way the step gets its history entry.
   void RunOneStep(const plan::Step& step, const std::string& label, StageState& state) {
-    runtime::ThrowIfCancelled();  // Ctrl-C between steps (runtime/cancel.h): start nothing more
+    rt_.ThrowIfCancelled();  // Ctrl-C between steps (runtime/cancel.h): start nothing more
     if (stop_) throw Error("stopped: another stage failed");  // that stage's error is the one reported
     int id = ++next_id_;
     auto start = std::chrono::steady_clock::now();
@@ -290,11 +289,11 @@ class BuildRun {
         } catch (const std::exception& e) {
           throw Error(Where(step) + step.display + ": " + e.what());
         }
-        RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, run_);
+        RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, rt_);
       } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
         ExecuteCopy(step, *copy, {lowers, upper, work}, scratch);
       } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
-        ExecuteMkdirStep(step, *mk, {lowers, upper, work}, scratch);
+        ExecuteMkdirStep(step, *mk, {lowers, upper, work}, scratch, rt_);
       }
       store::SnapshotOptions snap;
       snap.source_date_epoch = options_.source_date_epoch;
@@ -332,7 +331,7 @@ class BuildRun {
     CopyStepInputs in{target, scratch, options_.context_dir, ignore_ ? &*ignore_ : nullptr, std::nullopt,
                       options_.source_date_epoch};
     if (copy.from) in.from_layers = LowerDirs(SourceState(*copy.from));
-    ExecuteCopyStep(step, copy, in, fetched);
+    ExecuteCopyStep(step, copy, in, fetched, rt_);
   }
 
   // An image by name or digest; pulled through options_.pull_image when the store lacks it.
@@ -367,7 +366,7 @@ class BuildRun {
   store::Store& store_;
   Progress& progress_;
   const BuildOptions options_;
-  const ContainerRunner& run_;
+  runtime::Runtime& rt_;
   StepCache cache_;
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
@@ -384,10 +383,10 @@ class BuildRun {
 
 }  // namespace
 
-BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, const ContainerRunner& run) {
+BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt) {
   BuildOptions opts = options;
   for (;;) {
-    BuildRun attempt(store, progress, opts, run);
+    BuildRun attempt(store, progress, opts, rt);
     try {
       return attempt.Run();
     } catch (...) {

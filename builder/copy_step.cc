@@ -15,7 +15,7 @@ void CheckUrlSchemes(const plan::Step& step, const plan::CopyAction& copy) {
 }
 
 void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const CopyStepInputs& in,
-                     const std::vector<FetchedUrl>& fetched) {
+                     const std::vector<FetchedUrl>& fetched, runtime::Runtime& rt) {
   // COPY --link writes onto an empty tree (its layer must not depend on the parent); the
   // parent is mounted read-only only to resolve --chown names.
   runtime::OverlayDirs dst = in.target;
@@ -42,7 +42,7 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
     throw Error(plan::Where(step.location) + e.what());
   }
   try {
-    runtime::WithMountedStacks(in.scratch, stacks, [&](const std::vector<std::string>& roots) {
+    rt.WithTrees(in.scratch, stacks, [&](const std::vector<std::string>& roots) {
       CopyRequest req;
       req.src_root = from_image ? roots[1] : in.context_dir;
       std::vector<std::string> local = LocalSources(copy);
@@ -72,9 +72,9 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
 }
 
 void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const runtime::OverlayDirs& target,
-                      const std::string& scratch) {
+                      const std::string& scratch, runtime::Runtime& rt) {
   try {
-    runtime::WithMountedStacks(scratch, {target}, [&](const std::vector<std::string>& roots) {
+    rt.WithTrees(scratch, {target}, [&](const std::vector<std::string>& roots) {
       UserIds ids = ResolveUser(step.config.user, ReaderInRoot(roots[0]));
       MakeDirInRoot(roots[0], mk.path, ids.uid, ids.gid);
     });

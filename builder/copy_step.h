@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "builder/fetch_url.h"
-#include "runtime/step_trees.h"
+#include "runtime/runtime.h"
 #include "frontend/dockerignore.h"
 #include "plan/plan.h"
 
@@ -28,13 +28,13 @@ struct CopyStepInputs {
 // downloaded).
 void CheckUrlSchemes(const plan::Step& step, const plan::CopyAction& copy);
 
-// Writes the COPY/ADD into in.target's upper dir. `fetched` are the step's ADD <url> downloads.
+// Writes the COPY/ADD into in.target's upper dir, through rt's trees. `fetched` are the step's ADD <url> downloads.
 // Throws Error prefixed with the step's line ("Dockerfile:3: COPY a b: ...").
 void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const CopyStepInputs& in,
-                     const std::vector<FetchedUrl>& fetched);
+                     const std::vector<FetchedUrl>& fetched, runtime::Runtime& rt);
 
 // WORKDIR: makes the directory (owned by the config's user) in target's upper dir when missing.
 void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const runtime::OverlayDirs& target,
-                      const std::string& scratch);
+                      const std::string& scratch, runtime::Runtime& rt);
 
 }  // namespace cairn::builder

@@ -104,10 +104,8 @@ static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>
     if (made[i]) WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
 }
 
-void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
-                       const std::function<void(const std::vector<std::string>& roots)>& fn) {
-  // Chosen here, in the builder's process, so that the probe runs once and not in every child.
-  Snapshotter how = ChooseSnapshotter(scratch);
+// Runs body in a forked child; an exception there comes back with its message as an Error.
+static void InChild(const std::function<void()>& body) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SysError("pipe", "");
   pid_t pid = ::fork();
@@ -116,7 +114,7 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
     ::close(pipefd[0]);
     std::string message;
     try {
-      ChildMain(scratch, stacks, how, fn);
+      body();
     } catch (const std::exception& e) {
       message = e.what();
     } catch (...) {
@@ -143,6 +141,44 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
   }
   if (!message.empty()) throw Error(message);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("file operation child died unexpectedly");
+}
+
+void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                       const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  // Chosen here, in the builder's process, so that the probe runs once and not in every child.
+  Snapshotter how = ChooseSnapshotter(scratch);
+  InChild([&] { ChildMain(scratch, stacks, how, fn); });
+}
+
+// No mount at all: copies for writable stacks (their change written into upperdir after fn),
+// links for read-only stacks of several layers, a single layer's own directory otherwise.
+static void CopiedChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                            const std::function<void(const std::vector<std::string>&)>& fn) {
+  ::umask(0);  // as in ChildMain: modes are the builder's, never the caller's umask
+  std::string empty = JoinPath(scratch, "empty");
+  MakeDirs(empty);
+  std::vector<std::string> roots;
+  std::vector<std::optional<MergedRecord>> made(stacks.size());
+  for (size_t i = 0; i < stacks.size(); i++) {
+    const OverlayDirs& dirs = stacks[i];
+    std::string target = JoinPath(scratch, "root" + std::to_string(i));
+    if (!dirs.upperdir.empty()) {
+      made[i] = MaterialiseMerged(dirs.lowerdirs, target, FileCopies::kCopy);
+    } else if (dirs.lowerdirs.size() > 1) {
+      MaterialiseMerged(dirs.lowerdirs, target, FileCopies::kHardLink);
+    } else {
+      target = dirs.lowerdirs.empty() ? empty : dirs.lowerdirs[0];
+    }
+    roots.push_back(target);
+  }
+  fn(roots);
+  for (size_t i = 0; i < stacks.size(); i++)
+    if (made[i]) WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
+}
+
+void WithCopiedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                      const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  InChild([&] { CopiedChildMain(scratch, stacks, fn); });
 }
 
 }  // namespace cairn::runtime

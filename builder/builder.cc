@@ -276,45 +276,36 @@ class BuildRun {
 
   std::optional<store::Layer> Execute(const plan::Step& step, const StageState& state, int id) {
     std::string scratch = store_.NewScratchDir("step-");
+    ScopeExit remove_scratch([&] { RemoveAll(scratch); });
     NoteCopyingSnapshotter(scratch);
     std::string upper = JoinPath(scratch, "upper"), work = JoinPath(scratch, "work");
     MakeDirs(upper);
     MakeDirs(work);
     std::vector<std::string> lowers = LowerDirs(state);
-    try {
-      PreparedMounts mounts;  // held (cache locks) until the layer is committed
-      if (auto* run = std::get_if<plan::RunAction>(&step.action)) {
-        try {
-          mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
-        } catch (const std::exception& e) {
-          throw Error(Where(step) + step.display + ": " + e.what());
-        }
-        RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, rt_);
-      } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
-        ExecuteCopy(step, *copy, {lowers, upper, work}, scratch);
-      } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
-        ExecuteMkdirStep(step, *mk, {lowers, upper, work}, scratch, rt_);
-      }
-      store::SnapshotOptions snap;
-      snap.source_date_epoch = options_.source_date_epoch;
-      snap.compression = options_.compression;
-      snap.overlay_upper = true;
-      // What the step's overlay showed, so that copy-ups it left unchanged are left out; never
-      // for COPY --link, whose layer is made on an empty tree and must not depend on the parent.
-      auto* copy = std::get_if<plan::CopyAction>(&step.action);
-      if (!(copy && copy->link)) snap.lowerdirs = lowers;
-      for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
-      for (auto& p : mounts.stubs) snap.exclude.insert(p);  // RUN --mount targets made only as mount points
-      auto layer = store::CommitLayerFromDir(store_, upper, snap);
-      RemoveAll(scratch);
-      return layer;
-    } catch (...) {
+    PreparedMounts mounts;  // held (cache locks) until the layer is committed
+    if (auto* run = std::get_if<plan::RunAction>(&step.action)) {
       try {
-        RemoveAll(scratch);
-      } catch (...) {
+        mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
+      } catch (const std::exception& e) {
+        throw Error(Where(step) + step.display + ": " + e.what());
       }
-      throw;
+      RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, rt_);
+    } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
+      ExecuteCopy(step, *copy, {lowers, upper, work}, scratch);
+    } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
+      ExecuteMkdirStep(step, *mk, {lowers, upper, work}, scratch, rt_);
     }
+    store::SnapshotOptions snap;
+    snap.source_date_epoch = options_.source_date_epoch;
+    snap.compression = options_.compression;
+    snap.overlay_upper = true;
+    // What the step's overlay showed, so that copy-ups it left unchanged are left out; never
+    // for COPY --link, whose layer is made on an empty tree and must not depend on the parent.
+    auto* copy = std::get_if<plan::CopyAction>(&step.action);
+    if (!(copy && copy->link)) snap.lowerdirs = lowers;
+    for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
+    for (auto& p : mounts.stubs) snap.exclude.insert(p);  // RUN --mount targets made only as mount points
+    return store::CommitLayerFromDir(store_, upper, snap);
   }
 
   // "", "1000", "1000:1000": ids that need no /etc/passwd or /etc/group to resolve.

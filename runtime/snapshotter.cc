@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
+#include "runtime/child_plan.h"
 #include "runtime/userns.h"
 
 namespace cairn::runtime {
@@ -54,8 +55,8 @@ bool OverlayWorksIn(const std::string& dir) {
   ScopeExit remove_probe([&] { RemoveAll(base); });
   for (const std::string& d : {lower, JoinPath(lower, "d"), upper, work, merged}) MakeDirs(d);
   WriteFileAtomic(JoinPath(lower, "f"), "");
-  std::string options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work +
-                        ",index=off,redirect_dir=" + OverlayRedirectDir() + ",metacopy=off" + OverlayUserxattr();
+  std::string cwd;
+  std::string options = *OverlayOptions({lower}, upper, work, &cwd);  // absolute: one short lowerdir
   pid_t pid = ::fork();
   if (pid < 0) throw SysError("fork", "overlay probe");
   if (pid == 0) Probe(merged, options);

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "runtime/child_plan.h"
 #include "runtime/merged_tree.h"
 #include "runtime/snapshotter.h"
 #include "runtime/upper_diff.h"
@@ -20,28 +21,14 @@
 
 namespace cairn::runtime {
 
-static std::string Dirname(const std::string& p) {
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? "." : p.substr(0, slash);
-}
-
 std::string OverlayOptions(const OverlayDirs& dirs, std::string* chdir_to) {
-  // index/redirect_dir/metacopy off: the upper dir alone, walked in order, must describe the
-  // change (no redirects or metadata-only copies that point into lower layers).
-  std::string parent = dirs.lowerdirs.empty() ? "" : Dirname(dirs.lowerdirs[0]);
-  bool relative = !parent.empty();
-  for (auto& d : dirs.lowerdirs) relative = relative && Dirname(d) == parent;
-  std::string lower;
-  for (auto& d : dirs.lowerdirs) {
-    if (!lower.empty()) lower += ':';
-    lower += relative ? d.substr(parent.size() + 1) : d;
-  }
-  if (chdir_to) *chdir_to = relative ? parent : "";
-  std::string opts = "lowerdir=" + lower;
-  if (!dirs.upperdir.empty()) opts += ",upperdir=" + dirs.upperdir + ",workdir=" + dirs.workdir;
-  opts += std::string(",index=off,redirect_dir=") + OverlayRedirectDir() + ",metacopy=off";
-  opts += OverlayUserxattr();  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
-  return opts;
+  std::string cwd;
+  std::optional<std::string> opts = OverlayOptions(dirs.lowerdirs, dirs.upperdir, dirs.workdir, &cwd);
+  if (!opts)
+    throw Error("mount overlay: the options for " + std::to_string(dirs.lowerdirs.size()) +
+                " layers do not fit in one page");
+  if (chdir_to) *chdir_to = cwd;
+  return *opts;
 }
 
 // Mounts one stack at `target` (in the child). Overlay needs two lowerdirs when it has no upper,

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <mutex>
 #include <string>
@@ -77,7 +78,13 @@ class BuildTest : public ::testing::Test {
   std::unique_ptr<RecordingProgress> progress_;
 };
 
+// COPY gives files to 0:0 as docker does; without root that needs the user namespace the CLI's
+// rootless mode makes, so these tests need root.
+#define SKIP_UNLESS_ROOT() \
+  if (::geteuid() != 0) GTEST_SKIP() << "COPY chowns to 0:0, which needs root"
+
 TEST_F(BuildTest, SecondBuildHitsEveryStepAndGivesTheSameImage) {
+  SKIP_UNLESS_ROOT();
   rt_.On("make", FakeRuntime::Writes("/out/app", "binary"));
   cairn::testing::WriteTextFile(tmp_ / "context/hello.txt", "hello\n");
   const std::string df = "FROM scratch\nCOPY hello.txt /app/\nRUN make\nCMD [\"/out/app\"]\n";
@@ -117,6 +124,7 @@ TEST_F(BuildTest, HistoryHasOneEntryPerInstructionAndLayersOnlyForChanges) {
 }
 
 TEST_F(BuildTest, CopyWritesTheContextFileWithItsModeAndTheEpochAsMtime) {
+  SKIP_UNLESS_ROOT();
   cairn::testing::WriteTextFile(tmp_ / "context/hello.txt", "hello\n");
   ::chmod((tmp_ / "context/hello.txt").c_str(), 0640);
   BuildResult r = Build("FROM scratch\nCOPY hello.txt /app/\n");

@@ -3,13 +3,17 @@
 # compress_tool natively, under qemu-x86_64 as -cpu qemu64 (the x86-64 baseline, no SSE4.2: what
 # kvm64/qemu64 virtual machines expose), Nehalem (SSE4.2) and Haswell (AVX2), and, cross-built, under
 # qemu-aarch64; every run must give the same sha256 per (tar, spec). Each run also uses another
-# thread count and read size, which must not matter either. Exit 77 (skip) without qemu-user.
+# thread count and read size, which must not matter either. Without qemu-user (or the arm64 cross
+# build) it skips (exit 77) or leaves arm64 out, saying so; with CAIRN_REQUIRE_QEMU=1 (scripts/test,
+# after bootstrap installed them) either is a failure instead.
 #   compress_cpus_test.sh COMPRESS_TOOL [COMPRESS_TOOL_ARM64]
 set -euo pipefail
 tool=$1
 arm64=${2:-}
+require=${CAIRN_REQUIRE_QEMU:-0}
 if ! command -v qemu-x86_64 >/dev/null; then
   echo "SKIP: qemu-x86_64 not found (apt-get install qemu-user; scripts/bootstrap does)"
+  [ "$require" = 1 ] && { echo "FAIL: CAIRN_REQUIRE_QEMU=1"; exit 1; }
   exit 77
 fi
 work=$(mktemp -d)
@@ -32,7 +36,8 @@ runs=("native||1|65536" "qemu64|qemu-x86_64 -cpu qemu64|2|4099" "Nehalem|qemu-x8
 if [ -n "$arm64" ] && [ -x "$arm64" ] && command -v qemu-aarch64 >/dev/null; then
   runs+=("arm64|qemu-aarch64|2|65539")
 else
-  echo "NOTE: arm64 not checked: needs qemu-aarch64 and compress_tool_arm64 (g++-aarch64-linux-gnu, libdeflate-dev:arm64, libzstd-dev:arm64)"
+  echo "NOTE: arm64 not checked: needs qemu-aarch64 and compress_tool-arm64 (g++-aarch64-linux-gnu, libdeflate-dev:arm64, libzstd-dev:arm64; scripts/bootstrap installs them, then re-run cmake)"
+  [ "$require" = 1 ] && { echo "FAIL: CAIRN_REQUIRE_QEMU=1"; exit 1; }
 fi
 
 specs=(gzip gzip,level=6 gzip,level=12 zstd zstd,level=7 zstd,level=12)

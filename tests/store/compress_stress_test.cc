@@ -113,6 +113,23 @@ TEST_F(CompressStressTest, SameLayerGivesOneBlobDigestUnderContention) {
   EXPECT_EQ(large.size(), 1u) << "one large tar, several blobs";
 }
 
+// The large layer is three gzip members; unpacking it (libarchive, as pull, load and every build
+// do) gives back every byte of its files.
+TEST_F(CompressStressTest, MultiMemberLayerUnpacksToTheSameFiles) {
+  Store store(Path("store"));
+  SnapshotOptions o;
+  o.overlay_upper = false;
+  auto l = CommitLayerFromDir(store, Path("large"), o);
+  ASSERT_TRUE(l);
+  EXPECT_GT(l->descriptor.size, static_cast<int64_t>(kGzipMemberSize / 4));
+  MakeDirs(Path("out"));
+  ExtractLayer(store.BlobPath(l->descriptor.digest), Path("out"));
+  for (int i = 0; i < 5; ++i) {
+    std::string name = "/lib/part" + std::to_string(i);
+    EXPECT_EQ(ReadFile(Path("out") + name), ReadFile(Path("large") + name)) << name;
+  }
+}
+
 // A sink that only hashes, as the BlobWriter does.
 class DigestSink : public ByteSink {
  public:

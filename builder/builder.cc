@@ -147,7 +147,7 @@ class BuildRun {
 
   // What shapes a layer's bytes besides the step itself (see the rule at its use).
   std::string LayerFormatKey() const {
-    return "epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::ToString(options_.compression);
+    return "epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::Describe(options_.compression);
   }
 
   // How the step cache treats this stage's steps; see StageCacheScope.

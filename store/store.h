@@ -22,6 +22,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/byte_sink.h"
+
 namespace cairn::store {
 
 namespace media {
@@ -50,10 +52,8 @@ class Store;
 
 // Streams one blob into the store. Bytes go to a temp file under tmp/ and are hashed as they
 // arrive; Commit() makes the blob visible. Destroying an uncommitted writer discards the bytes.
-class BlobWriter {
+class BlobWriter : public ByteSink {
  public:
-  virtual ~BlobWriter() = default;
-  virtual void Write(const void* data, size_t size) = 0;
   // fsyncs, checks the digest against `expected_digest` (when not empty; a mismatch throws and
   // discards), renames into blobs/sha256/<hex>. Committing a blob that already exists is a no-op
   // that still returns its descriptor.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -66,8 +67,7 @@ class BuildRun {
   }
 
   BuildResult Run() {
-    std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
-                                                              : options_.dockerfile_path;
+    std::string dockerfile = DockerfilePath();
     if (!IsDirectory(options_.context_dir))
       throw Error("build context " + options_.context_dir + ": not a directory");
     std::string text;
@@ -94,6 +94,36 @@ class BuildRun {
       for (auto& entry : result.all_cache)
         if (entry.layer) EnsureLocal({entry.layer->descriptor});
     return result;
+  }
+
+  // BuildKit's BUILDKIT_SANDBOX_HOSTNAME build arg: the hostname RUN steps see ("" = the
+  // runtime's default).
+  std::string SandboxHostname() const {
+    auto it = options_.build_args.find("BUILDKIT_SANDBOX_HOSTNAME");
+    return it == options_.build_args.end() ? "" : it->second;
+  }
+
+  // The values of the build's secrets, for RunStep to mask in output (unreadable ones are left
+  // to the secret mount to report).
+  std::vector<std::string> SecretValues() const {
+    std::vector<std::string> values;
+    for (auto& [id, src] : options_.secrets) {
+      if (!src.env.empty()) {
+        if (const char* v = std::getenv(src.env.c_str())) values.push_back(v);
+      } else if (PathExists(src.file)) {
+        values.push_back(ReadFile(src.file));
+      }
+    }
+    return values;
+  }
+
+  // -f, else CONTEXT/Dockerfile, else CONTEXT/dockerfile: with no -f, docker and BuildKit take
+  // the lower-case name when it is the only one there.
+  std::string DockerfilePath() const {
+    if (!options_.dockerfile_path.empty()) return options_.dockerfile_path;
+    std::string upper = JoinPath(options_.context_dir, "Dockerfile");
+    std::string lower = JoinPath(options_.context_dir, "dockerfile");
+    return !PathExists(upper) && PathExists(lower) ? lower : upper;
   }
 
   // Why an imported cache failed this build (a layer it promised could not be fetched), or "".
@@ -180,11 +210,13 @@ class BuildRun {
     }
   }
 
-  // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage.
+  // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage, except FROM
+  // scratch, which loads nothing and is no step ("[stage-1 1/1] COPY ...").
   std::string StepLabel(const plan::Stage& stage, size_t number, const std::string& text) const {
     std::string name;
     if (plan_.stages.size() > 1) name = (stage.name.empty() ? "stage-" + std::to_string(stage.index) : stage.name) + " ";
-    return "[" + name + std::to_string(number) + "/" + std::to_string(stage.steps.size() + 1) + "] " + text;
+    size_t total = stage.steps.size() + (stage.base == "scratch" ? 0 : 1);
+    return "[" + name + std::to_string(number) + "/" + std::to_string(total) + "] " + text;
   }
 
   // Stages that do not read each other build at the same time (--jobs). Their results land in
@@ -208,17 +240,19 @@ class BuildRun {
   }
 
   void BuildStage(const plan::Stage& stage) {
-    int id = ++next_id_;
+    bool scratch = stage.base == "scratch";
+    int id = scratch ? 0 : ++next_id_;
     auto start = std::chrono::steady_clock::now();
     std::string base = stage.base.rfind("stage:", 0) == 0
                            ? plan_.stages.at(std::stoul(stage.base.substr(6))).name
                            : stage.base;
-    progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
+    if (!scratch) progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
     StageState state = BaseState(stage);
     state.cache_scope = CacheScopeFor(stage, base, state.cache_key);
-    progress_.Done(id, Seconds(start));
+    if (!scratch) progress_.Done(id, Seconds(start));
+    size_t first = scratch ? 1 : 2;
     for (size_t i = 0; i < stage.steps.size(); i++)
-      RunOneStep(stage.steps[i], StepLabel(stage, i + 2, stage.steps[i].display), state);
+      RunOneStep(stage.steps[i], StepLabel(stage, i + first, stage.steps[i].display), state);
     states_[static_cast<size_t>(stage.index)] = std::move(state);
   }
 
@@ -230,8 +264,7 @@ class BuildRun {
   // How the step cache treats this stage's steps; see StageCacheScope.
   StageCacheScope CacheScopeFor(const plan::Stage& stage, const std::string& base, const std::string& base_key) const {
     std::string name = stage.name.empty() ? std::to_string(stage.index) : stage.name;
-    std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
-                                                              : options_.dockerfile_path;
+    std::string dockerfile = DockerfilePath();
     bool from_stage = stage.base.rfind("stage:", 0) == 0;
     return {dockerfile + "\n" + name, (from_stage ? "stage " : "image ") + base, base_key,
             options_.no_cache || options_.no_cache_filter.count(name) > 0};
@@ -242,9 +275,19 @@ class BuildRun {
   std::string SourcesDigest(const plan::Step& step, std::map<std::string, std::string>* files) {
     const auto* copy = std::get_if<plan::CopyAction>(&step.action);
     if (const auto* run = std::get_if<plan::RunAction>(&step.action)) {  // RUN --mount=type=bind from the context
-      std::lock_guard lock(context_mu_);
-      std::string digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
-      context_index_.Save();
+      std::string digest;
+      {
+        std::lock_guard lock(context_mu_);
+        digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
+        context_index_.Save();
+      }
+      // A mount from= a stage or image (bind, or the seed of a cache) reads its files: its key.
+      for (auto& m : run->mounts)
+        if (auto f = m.options.find("from"); f != m.options.end())
+          digest += "\nfrom " + f->second + " " +
+                    (f->second.rfind("stage:", 0) == 0 ? states_.at(std::stoul(f->second.substr(6))).cache_key
+                                                       : LoadOrPull(f->second).manifest_descriptor.digest);
+      if (!SandboxHostname().empty()) digest += "\nhostname " + SandboxHostname();
       return digest;
     }
     if (!copy) return "";
@@ -256,7 +299,7 @@ class BuildRun {
     std::vector<std::string> local = LocalSources(*copy);
     if (local.empty()) return urls;
     std::lock_guard lock(context_mu_);  // the context index is shared by parallel stages
-    auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr);
+    auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr, copy->parents);
     std::string digest = DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files);
     context_index_.Save();
     return urls.empty() ? digest : urls + "\n" + digest;
@@ -275,7 +318,12 @@ class BuildRun {
         // Rule: a cached layer is reused only if it would come out byte-identical, so the key
         // includes what shapes the blob beyond the step: the clamp epoch and the compression.
         std::map<std::string, std::string> files;
-        std::string sources = SourcesDigest(step, &files);
+        std::string sources;
+        try {
+          sources = SourcesDigest(step, &files);  // a missing source or --from image fails here
+        } catch (const std::exception& e) {
+          throw LocatedStepError(step, e.what());
+        }
         // Rule (COPY --link): the layer is made on an empty tree, so its key leaves out the
         // parent and the layer is reused when an earlier step changes; the stage's chain key
         // (for the steps after it) still covers the parent.
@@ -346,9 +394,9 @@ class BuildRun {
         try {
           mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
         } catch (const std::exception& e) {
-          throw Error(Where(step) + step.display + ": " + e.what());
+          throw LocatedStepError(step, e.what());
         }
-        RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, run_);
+        RunStep({&step, lowers, upper, work, options_.network, id, &mounts, SandboxHostname(), SecretValues()}, progress_, run_);
       } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
         ExecuteCopyStep(step, *copy, {lowers, upper, work}, scratch);
       } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
@@ -500,7 +548,7 @@ class BuildRun {
         CopyRequest req;
         req.src_root = from_image ? roots[1] : src_root;
         std::vector<std::string> local = LocalSources(copy);
-        req.sources = local.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, local, ignore);
+        req.sources = local.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, local, ignore, copy.parents);
         for (auto& f : fetched) req.fetched_files.emplace_back(UrlFileName(f.url), f.path);
         req.dst_root = roots[0];
         req.dest = copy.dest;
@@ -521,7 +569,7 @@ class BuildRun {
         ExecuteCopy(req);
       });
     } catch (const std::exception& e) {
-      throw Error(Where(step) + step.display + ": " + e.what());
+      throw LocatedStepError(step, e.what());
     }
   }
 
@@ -533,7 +581,7 @@ class BuildRun {
         MakeDirInRoot(roots[0], mk.path, ids.uid, ids.gid);
       });
     } catch (const std::exception& e) {
-      throw Error(Where(step) + step.display + ": " + e.what());
+      throw LocatedStepError(step, e.what());
     }
   }
 
@@ -552,6 +600,17 @@ class BuildRun {
 
   static std::string Where(const plan::Step& step) {
     return step.location.file + ":" + std::to_string(step.location.line) + ": ";
+  }
+
+  // Rule 4 of the error convention, for failures an instruction causes: "Dockerfile:3: COPY a /:
+  // <why>" and the instruction shown as the parser shows a line. A message that already names the
+  // step's place (ADD <url> errors) is kept as it is.
+  static Error LocatedStepError(const plan::Step& step, const std::string& why) {
+    if (why.rfind(Where(step), 0) == 0) return Error(why);
+    std::string number = std::to_string(step.location.line);
+    std::string shown = step.display.size() > 160 ? step.display.substr(0, 160) + "..." : step.display;
+    return Error(Where(step) + step.display + ": " + why + "\n " + number + " | " + shown + "\n " +
+                 std::string(number.size(), ' ') + " | ^");
   }
 
   // Docker writes history per instruction; a step whose change is empty has no layer.

@@ -40,10 +40,19 @@ static std::string Quote(const std::vector<std::string>& argv) {
   return s;
 }
 
+std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets) {
+  for (const std::string& value : secrets) {
+    if (value.empty()) continue;
+    for (size_t at = line.find(value); at != std::string::npos; at = line.find(value, at + 4))
+      line.replace(at, value.size(), "****");
+  }
+  return line;
+}
+
 void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& run) {
   const plan::Step& step = *in.step;
   const auto& action = std::get<plan::RunAction>(step.action);
-  UserIds user = ResolveUser(step.config.user, ReaderInLayers(in.lowerdirs));
+  UserIds user = ResolveProcessUser(step.config.user, ReaderInLayers(in.lowerdirs));
 
   runtime::ContainerSpec spec;
   spec.lowerdirs = in.lowerdirs;
@@ -54,6 +63,7 @@ void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& 
   spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
   spec.uid = user.uid;
   spec.gid = user.gid;
+  if (!in.hostname.empty()) spec.hostname = in.hostname;
   spec.supplementary_groups = user.supplementary_groups;
   std::string network = action.network != "default" ? action.network : in.network;
   spec.host_network = network == "host";
@@ -87,12 +97,14 @@ void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& 
       while ((nl = pending.find('\n')) != std::string::npos) {
         std::string line = pending.substr(0, nl);
         pending.erase(0, nl + 1);
+        line = MaskSecrets(line, in.secret_values);
         progress.Output(in.progress_id, line);
         tail.push_back(line);
         if (tail.size() > kTailLines) tail.pop_front();
       }
     }
     if (!pending.empty()) {
+      pending = MaskSecrets(pending, in.secret_values);
       progress.Output(in.progress_id, pending);
       tail.push_back(pending);
     }

@@ -21,6 +21,7 @@
 #include "builder/run_step.h"
 #include "builder/stage_scheduler.h"
 #include "builder/step_cache.h"
+#include "builder/step_error.h"
 #include "builder/users.h"
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
@@ -108,11 +109,18 @@ class BuildRun {
   std::vector<std::string> SecretValues() const {
     std::vector<std::string> values;
     for (auto& [id, src] : options_.secrets) {
+      std::string v;
       if (!src.env.empty()) {
-        if (const char* v = std::getenv(src.env.c_str())) values.push_back(v);
+        if (const char* e = std::getenv(src.env.c_str())) v = e;
       } else if (PathExists(src.file)) {
-        values.push_back(ReadFile(src.file));
+        v = ReadFile(src.file);
       }
+      if (v.empty()) continue;
+      values.push_back(v);
+      // A secret file usually ends in a newline that output lines never show: mask the value
+      // without it too.
+      size_t end = v.find_last_not_of("\r\n");
+      if (end != std::string::npos && end + 1 < v.size()) values.push_back(v.substr(0, end + 1));
     }
     return values;
   }
@@ -322,7 +330,7 @@ class BuildRun {
         try {
           sources = SourcesDigest(step, &files);  // a missing source or --from image fails here
         } catch (const std::exception& e) {
-          throw LocatedStepError(step, e.what());
+          throw StepError(step, e.what());
         }
         // Rule (COPY --link): the layer is made on an empty tree, so its key leaves out the
         // parent and the layer is reused when an earlier step changes; the stage's chain key
@@ -394,7 +402,7 @@ class BuildRun {
         try {
           mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
         } catch (const std::exception& e) {
-          throw LocatedStepError(step, e.what());
+          throw StepError(step, e.what());
         }
         RunStep({&step, lowers, upper, work, options_.network, id, &mounts, SandboxHostname(), SecretValues()}, progress_, run_);
       } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
@@ -458,7 +466,7 @@ class BuildRun {
       }
     } catch (const std::exception& e) {
       RemoveFetched(out);
-      throw Error(Where(step) + e.what());
+      throw StepError(step, e.what());
     }
     return out;
   }
@@ -507,7 +515,7 @@ class BuildRun {
                        const std::string& scratch) {
     for (auto& s : copy.sources)
       if (s.find("://") != std::string::npos && !IsUrlSource(s))
-        throw Error(Where(step) + "ADD of this URL is not supported (only http:// and https://): " + s);
+        throw StepError(step, "ADD of this URL is not supported (only http:// and https://): " + s);
     std::vector<FetchedUrl> fetched = HasUrlSource(copy) ? TakeFetched(step, copy) : std::vector<FetchedUrl>{};
     struct Cleanup {
       const std::vector<FetchedUrl>& f;
@@ -541,7 +549,7 @@ class BuildRun {
     try {
       if (!copy.chmod.empty()) chmod = ChmodSpec::Parse(copy.chmod);
     } catch (const Error& e) {
-      throw Error(Where(step) + e.what());
+      throw StepError(step, e.what());
     }
     try {
       WithMountedStacks(scratch, stacks, [&](const std::vector<std::string>& roots) {
@@ -569,7 +577,7 @@ class BuildRun {
         ExecuteCopy(req);
       });
     } catch (const std::exception& e) {
-      throw LocatedStepError(step, e.what());
+      throw StepError(step, e.what());
     }
   }
 
@@ -581,7 +589,7 @@ class BuildRun {
         MakeDirInRoot(roots[0], mk.path, ids.uid, ids.gid);
       });
     } catch (const std::exception& e) {
-      throw LocatedStepError(step, e.what());
+      throw StepError(step, e.what());
     }
   }
 
@@ -598,20 +606,6 @@ class BuildRun {
     return StageState{image.config, image.layers, image.diff_ids, image.manifest_descriptor.digest, {}, {}};
   }
 
-  static std::string Where(const plan::Step& step) {
-    return step.location.file + ":" + std::to_string(step.location.line) + ": ";
-  }
-
-  // Rule 4 of the error convention, for failures an instruction causes: "Dockerfile:3: COPY a /:
-  // <why>" and the instruction shown as the parser shows a line. A message that already names the
-  // step's place (ADD <url> errors) is kept as it is.
-  static Error LocatedStepError(const plan::Step& step, const std::string& why) {
-    if (why.rfind(Where(step), 0) == 0) return Error(why);
-    std::string number = std::to_string(step.location.line);
-    std::string shown = step.display.size() > 160 ? step.display.substr(0, 160) + "..." : step.display;
-    return Error(Where(step) + step.display + ": " + why + "\n " + number + " | " + shown + "\n " +
-                 std::string(number.size(), ' ') + " | ^");
-  }
 
   // Docker writes history per instruction; a step whose change is empty has no layer.
   void AppendHistory(StageState& state, const plan::Step& step, const std::optional<store::Layer>& layer) {

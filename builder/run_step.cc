@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/step_error.h"
 #include "builder/users.h"
 
 namespace cairn::builder {
@@ -120,13 +121,12 @@ void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& 
   write_end.Reset();  // the container's copies are closed: the pump sees EOF
   pump.join();
   if (status.ok()) return;
-  std::string msg = step.location.file + ":" + std::to_string(step.location.line) + ": " + step.display +
-                    ": process \"" + Quote(action.argv) + "\" did not complete successfully: " + status.Describe();
+  std::string msg = "process \"" + Quote(action.argv) + "\" did not complete successfully: " + status.Describe();
   if (!tail.empty()) {
     msg += "\n  last output:";
     for (auto& l : tail) msg += "\n    " + l;
   }
-  throw Error(msg);
+  throw StepError(step, msg);
 }
 
 }  // namespace cairn::builder

@@ -49,6 +49,13 @@ TEST_F(ConformanceTest, MissingCopySourceNamesTheLineAndShowsIt) {
   EXPECT_HAS(r.err, " 3 | COPY missing-file.txt /");
 }
 
+TEST_F(ConformanceTest, FailingRunShowsTheInstruction) {
+  auto r = BuildDockerfile("FROM busybox\nRUN echo about to fail && exit 3\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "Dockerfile:2: RUN echo about to fail && exit 3: process");
+  EXPECT_HAS(r.err, " 2 | RUN echo about to fail && exit 3\n");
+}
+
 TEST_F(ConformanceTest, UnknownCopyFromImageNamesTheLine) {
   // An image that is not in the store and whose registry (a closed loopback port) cannot answer.
   auto r = BuildDockerfile("FROM busybox\nCOPY --from=127.0.0.1:1/nothing/here:1 /x /x\n");

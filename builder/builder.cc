@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "builder/stage_scheduler.h"
 #include "builder/stage_state.h"
 #include "builder/step_cache.h"
+#include "builder/step_error.h"
 #include "builder/url_downloads.h"
 #include "builder/users.h"
 #include "frontend/dockerignore.h"
@@ -78,6 +80,34 @@ class BuildRun {
     return result;
   }
 
+  // BuildKit's BUILDKIT_SANDBOX_HOSTNAME build arg: the hostname RUN steps see ("" = the
+  // runtime's default).
+  std::string SandboxHostname() const {
+    auto it = options_.build_args.find("BUILDKIT_SANDBOX_HOSTNAME");
+    return it == options_.build_args.end() ? "" : it->second;
+  }
+
+  // The values of the build's secrets, for RunStep to mask in output (unreadable ones are left
+  // to the secret mount to report).
+  std::vector<std::string> SecretValues() const {
+    std::vector<std::string> values;
+    for (auto& [id, src] : options_.secrets) {
+      std::string v;
+      if (!src.env.empty()) {
+        if (const char* e = std::getenv(src.env.c_str())) v = e;
+      } else if (PathExists(src.file)) {
+        v = ReadFile(src.file);
+      }
+      if (v.empty()) continue;
+      values.push_back(v);
+      // A secret file usually ends in a newline that output lines never show: mask the value
+      // without it too.
+      size_t end = v.find_last_not_of("\r\n");
+      if (end != std::string::npos && end + 1 < v.size()) values.push_back(v.substr(0, end + 1));
+    }
+    return values;
+  }
+
   // Why an imported cache failed this build (a layer it promised could not be fetched), or "".
   std::string RemoteFailure() const { return imported_.Failure(); }
 
@@ -104,11 +134,13 @@ class BuildRun {
     return LowerDirsFor(store_, s.layers, s.diff_ids);
   }
 
-  // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage.
+  // "[name 2/5] RUN make" as BuildKit numbers steps: FROM is step 1 of each stage, except FROM
+  // scratch, which loads nothing and is no step ("[stage-1 1/1] COPY ...").
   std::string StepLabel(const plan::Stage& stage, size_t number, const std::string& text) const {
     std::string name;
     if (plan_.stages.size() > 1) name = (stage.name.empty() ? "stage-" + std::to_string(stage.index) : stage.name) + " ";
-    return "[" + name + std::to_string(number) + "/" + std::to_string(stage.steps.size() + 1) + "] " + text;
+    size_t total = stage.steps.size() + (stage.base.is_scratch() ? 0 : 1);
+    return "[" + name + std::to_string(number) + "/" + std::to_string(total) + "] " + text;
   }
 
   // Stages that do not read each other build at the same time (--jobs). Their results land in
@@ -132,16 +164,18 @@ class BuildRun {
   }
 
   void BuildStage(const plan::Stage& stage) {
-    int id = ++next_id_;
+    bool scratch = stage.base.is_scratch();
+    int id = scratch ? 0 : ++next_id_;
     auto start = std::chrono::steady_clock::now();
     const int* parent = stage.base.stage();
     std::string base = parent ? plan_.stages.at(static_cast<size_t>(*parent)).name : *stage.base.image();
-    progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
+    if (!scratch) progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
     StageState state = BaseState(stage);
     state.cache_scope = CacheScopeFor(stage, base, state.cache_key);
-    progress_.Done(id, Seconds(start));
+    if (!scratch) progress_.Done(id, Seconds(start));
+    size_t first = scratch ? 1 : 2;
     for (size_t i = 0; i < stage.steps.size(); i++)
-      RunOneStep(stage.steps[i], StepLabel(stage, i + 2, stage.steps[i].display), state);
+      RunOneStep(stage.steps[i], StepLabel(stage, i + first, stage.steps[i].display), state);
     states_[static_cast<size_t>(stage.index)] = std::move(state);
   }
 
@@ -153,8 +187,7 @@ class BuildRun {
   // How the step cache treats this stage's steps; see StageCacheScope.
   StageCacheScope CacheScopeFor(const plan::Stage& stage, const std::string& base, const std::string& base_key) const {
     std::string name = stage.name.empty() ? std::to_string(stage.index) : stage.name;
-    std::string dockerfile = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile")
-                                                              : options_.dockerfile_path;
+    std::string dockerfile = DockerfilePath(options_.context_dir, options_.dockerfile_path);
     bool from_stage = stage.base.stage() != nullptr;
     return {dockerfile + "\n" + name, (from_stage ? "stage " : "image ") + base, base_key,
             options_.no_cache || options_.no_cache_filter.count(name) > 0};
@@ -165,9 +198,19 @@ class BuildRun {
   std::string SourcesDigest(const plan::Step& step, std::map<std::string, std::string>* files) {
     const auto* copy = std::get_if<plan::CopyAction>(&step.action);
     if (const auto* run = std::get_if<plan::RunAction>(&step.action)) {  // RUN --mount=type=bind from the context
-      std::lock_guard lock(context_mu_);
-      std::string digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
-      context_index_.Save();
+      std::string digest;
+      {
+        std::lock_guard lock(context_mu_);
+        digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
+        context_index_.Save();
+      }
+      // A mount from= a stage or image (bind, or the seed of a cache) reads its files: its key.
+      for (auto& m : run->mounts)
+        if (m.from)
+          digest += "\nfrom " + plan::KeyText(*m.from) + " " +
+                    (m.from->stage() ? states_.at(static_cast<size_t>(*m.from->stage())).cache_key
+                                     : LoadOrPull(*m.from->image()).manifest_descriptor.digest);
+      if (!SandboxHostname().empty()) digest += "\nhostname " + SandboxHostname();
       return digest;
     }
     if (!copy) return "";
@@ -181,7 +224,7 @@ class BuildRun {
     std::vector<std::string> local = LocalSources(*copy);
     if (local.empty()) return urls;
     std::lock_guard lock(context_mu_);  // the context index is shared by parallel stages
-    auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr);
+    auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr, copy->parents);
     std::string digest = DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files);
     context_index_.Save();
     return urls.empty() ? digest : urls + "\n" + digest;
@@ -232,7 +275,12 @@ class BuildRun {
     // Rule: a cached layer is reused only if it would come out byte-identical, so the key
     // includes what shapes the blob beyond the step: the clamp epoch and the compression.
     std::map<std::string, std::string> files;
-    std::string sources = SourcesDigest(step, &files);
+    std::string sources;
+    try {
+      sources = SourcesDigest(step, &files);  // a missing source or --from image fails here
+    } catch (const std::exception& e) {
+      throw StepError(step, e.what());
+    }
     // Rule (COPY --link): the layer is made on an empty tree, so its key leaves out the
     // parent and the layer is reused when an earlier step changes; the stage's chain key
     // (for the steps after it) still covers the parent.
@@ -287,9 +335,9 @@ class BuildRun {
       try {
         mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
       } catch (const std::exception& e) {
-        throw Error(Where(step) + step.display + ": " + e.what());
+        throw StepError(step, e.what());
       }
-      RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, rt_);
+      RunStep({&step, lowers, upper, work, options_.network, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
     } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
       ExecuteCopy(step, *copy, {lowers, upper, work}, scratch);
     } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
@@ -343,8 +391,6 @@ class BuildRun {
     if (const int* index = from.stage()) return states_.at(static_cast<size_t>(*index));
     return ImageState(*from.image());
   }
-
-  static std::string Where(const plan::Step& step) { return plan::Where(step.location); }
 
   BuildResult Finish(const StageState& state, const plan::Stage& stage) {
     json config = FinalConfig(state, stage, options_.labels, options_.source_date_epoch);

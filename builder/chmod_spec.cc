@@ -2,14 +2,18 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "base/error.h"
 
 namespace cairn::builder {
 
 namespace {
 
+// BuildKit's own words (a user greps for them), then what cairn also accepts.
 [[noreturn]] void Invalid(const std::string& text) {
-  throw Error("--chmod=" + text + ": invalid mode (use octal such as 0755, or symbolic such as u+x, go-w, u=rwx,go=rx)");
+  throw Error("invalid chmod parameter: '" + text +
+              "'. it should be octal string and between 0 and 07777 (or symbolic such as u+x, go-w, u=rwx,go=rx)");
 }
 
 // The rwx bits of one class ('u', 'g', 'o') of mode, as a 3-bit value.
@@ -30,7 +34,8 @@ ChmodSpec ChmodSpec::Parse(const std::string& text) {
   ChmodSpec spec;
   if (text.empty()) Invalid(text);
   if (text.find_first_not_of("01234567") == std::string::npos) {
-    if (text.size() > 4) Invalid(text);
+    size_t digits = text.size() - std::min(text.find_first_not_of('0'), text.size());
+    if (digits > 4) Invalid(text);  // BuildKit's range: 0 to 07777, leading zeros allowed
     spec.octal_ = true;
     spec.mode_ = static_cast<mode_t>(std::stoul(text, nullptr, 8));
     return spec;

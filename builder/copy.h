@@ -21,9 +21,11 @@ class ContextIndex;
 // Matches COPY source patterns against src_root. A pattern is a path relative to src_root
 // (a leading '/' and "../" never leave it) with Go filepath.Match wildcards in any component.
 // Returns the matched paths (relative, cleaned, sorted). Paths the ignore matcher excludes are
-// never matched. Throws Error naming the pattern when it matches nothing.
+// never matched. Symlinks in src_root resolve within it. A wildcard that matches nothing is
+// skipped when another pattern matches something (always with `parents`, COPY --parents), as in
+// BuildKit. Throws Error naming the pattern: a literal path that is missing, or nothing matched.
 std::vector<std::string> MatchSources(const std::string& src_root, const std::vector<std::string>& patterns,
-                                      const frontend::IgnoreMatcher* ignore);
+                                      const frontend::IgnoreMatcher* ignore, bool parents = false);
 
 // The content digest of matched sources for the step cache: every entry below them (path,
 // type, mode, size, content or link target; never mtime, uid/gid of the context nor inode),

@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "builder/chmod_spec.h"
 #include "builder/copy.h"
+#include "builder/step_error.h"
 #include "builder/url_downloads.h"
 #include "builder/users.h"
 
@@ -11,7 +12,7 @@ namespace cairn::builder {
 void CheckUrlSchemes(const plan::Step& step, const plan::CopyAction& copy) {
   for (auto& s : copy.sources)
     if (s.find("://") != std::string::npos && !IsUrlSource(s))
-      throw Error(plan::Where(step.location) + "ADD of this URL is not supported (only http:// and https://): " + s);
+      throw StepError(step, "ADD of this URL is not supported (only http:// and https://): " + s);
 }
 
 void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const CopyStepInputs& in,
@@ -39,14 +40,14 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
   try {
     if (!copy.chmod.empty()) chmod = ChmodSpec::Parse(copy.chmod);
   } catch (const Error& e) {
-    throw Error(plan::Where(step.location) + e.what());
+    throw StepError(step, e.what());
   }
   try {
     rt.WithTrees(in.scratch, stacks, [&](const std::vector<std::string>& roots) {
       CopyRequest req;
       req.src_root = from_image ? roots[1] : in.context_dir;
       std::vector<std::string> local = LocalSources(copy);
-      req.sources = local.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, local, ignore);
+      req.sources = local.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, local, ignore, copy.parents);
       for (auto& f : fetched) req.fetched_files.emplace_back(UrlFileName(f.url), f.path);
       req.dst_root = roots[0];
       req.dest = copy.dest;
@@ -67,7 +68,7 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
       ExecuteCopy(req);
     });
   } catch (const std::exception& e) {
-    throw Error(plan::Where(step.location) + step.display + ": " + e.what());
+    throw StepError(step, e.what());
   }
 }
 
@@ -79,7 +80,7 @@ void ExecuteMkdirStep(const plan::Step& step, const plan::MkdirAction& mk, const
       MakeDirInRoot(roots[0], mk.path, ids.uid, ids.gid);
     });
   } catch (const std::exception& e) {
-    throw Error(plan::Where(step.location) + step.display + ": " + e.what());
+    throw StepError(step, e.what());
   }
 }
 

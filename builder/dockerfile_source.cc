@@ -22,8 +22,15 @@ std::optional<frontend::IgnoreMatcher> LoadIgnoreFile(const std::string& context
 
 }  // namespace
 
+std::string DockerfilePath(const std::string& context_dir, const std::string& dockerfile_path) {
+  if (!dockerfile_path.empty()) return dockerfile_path;
+  std::string upper = JoinPath(context_dir, "Dockerfile");
+  std::string lower = JoinPath(context_dir, "dockerfile");
+  return !PathExists(upper) && PathExists(lower) ? lower : upper;
+}
+
 DockerfileSource LoadDockerfile(const std::string& context_dir, const std::string& dockerfile_path) {
-  std::string dockerfile = dockerfile_path.empty() ? JoinPath(context_dir, "Dockerfile") : dockerfile_path;
+  std::string dockerfile = DockerfilePath(context_dir, dockerfile_path);
   if (!IsDirectory(context_dir)) throw Error("build context " + context_dir + ": not a directory");
   DockerfileSource out;
   try {

@@ -17,6 +17,10 @@ struct DockerfileSource {
 // context_dir and dockerfile_path are absolute; an empty dockerfile_path means
 // <context>/Dockerfile. Throws Error when the context is not a directory or the Dockerfile
 // cannot be read ("... (pass the Dockerfile with -f FILE)"), or a .dockerignore is malformed.
+// -f, else CONTEXT/Dockerfile, else CONTEXT/dockerfile: with no -f, docker and BuildKit take the
+// lower-case name when it is the only one there.
+std::string DockerfilePath(const std::string& context_dir, const std::string& dockerfile_path);
+
 DockerfileSource LoadDockerfile(const std::string& context_dir, const std::string& dockerfile_path);
 
 }  // namespace cairn::builder

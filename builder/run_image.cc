@@ -27,7 +27,7 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   if (argv.empty()) throw Error("image " + o.image + " has no CMD or ENTRYPOINT: give a command (cairn run IMAGE CMD...)");
 
   std::vector<std::string> lowers = LowerDirsFor(store, image.layers, image.diff_ids);
-  UserIds user = ResolveUser(o.user.empty() ? config.user : o.user, ReaderInLayers(lowers));
+  UserIds user = ResolveProcessUser(o.user.empty() ? config.user : o.user, ReaderInLayers(lowers));
   std::string scratch = store.NewScratchDir("run-");
   runtime::ContainerSpec spec;
   spec.lowerdirs = lowers;

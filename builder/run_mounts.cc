@@ -10,6 +10,9 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "builder/copy.h"
+#include "builder/path_in_root.h"
+#include "runtime/merged_tree.h"
+#include "runtime/tree_copy.h"
 
 namespace cairn::builder {
 
@@ -89,14 +92,39 @@ UniqueFd Lock(const std::string& path, int how) {
   return fd;
 }
 
+// A cache mount with from=: the directory source= of that stage or image (resolved inside its
+// files, so links and ".." never leave it) is what a new cache starts with. Its files are copied
+// into `dst` (which must not exist); the layers are only hard-linked in scratch to read them.
+void SeedCache(const plan::RunMount& m, const std::vector<std::string>& layers, const std::string& sub,
+               const std::string& scratch, const std::string& dst) {
+  std::string view = JoinPath(MakeTempDir(scratch, "seed-"), "root");
+  runtime::MaterialiseMerged(layers, view, runtime::FileCopies::kHardLink);
+  std::string src = ResolveInRoot(view, "/" + sub);
+  if (!IsDirectory(src))
+    throw Error(Describe(m) + ": source " + (sub.empty() ? "/" : sub) + " is not a directory in " + plan::KeyText(*m.from));
+  runtime::LinkMap links;
+  runtime::CopyTree(src, dst, links);
+  RemoveAll(view);
+}
+
 void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts& out) {
-  if (m.from || m.options.count("source"))
-    throw Error(Describe(m) + ": seeding a cache mount with from=/source= is not supported yet");
+  if (!m.from && m.options.count("source"))
+    throw Error(Describe(m) + ": source= needs from= (the stage or image whose directory seeds the cache)");
   std::string target = Target(m);
   std::string id = Opt(m, "id", target);
   std::string base = JoinPath(in.store_root, "cache-mounts");
   MakeDirs(base, 0700);
-  std::string name = DigestHex(DigestOf(id));
+  // A seeded cache is another cache than the empty one of the same id, and than one seeded from
+  // other files: its name covers the seed's layers (content-addressed directories) and path.
+  std::vector<std::string> seed_layers;
+  std::string seed_sub = Subpath(Opt(m, "source"));
+  std::string identity = id;
+  if (m.from) {
+    seed_layers = in.layers_of(*m.from);
+    identity += "\nseeded from " + seed_sub;
+    for (auto& l : seed_layers) identity += "\n" + l;
+  }
+  std::string name = DigestHex(DigestOf(identity));
   std::string dir = JoinPath(base, name);
   std::string sharing = Opt(m, "sharing", "shared");
   if (sharing == "shared") {
@@ -113,11 +141,24 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
   }
   if (!IsDirectory(dir)) {
     std::string tmp = MakeTempDir(base, "new-");
+    if (m.from) {
+      if (::rmdir(tmp.c_str()) != 0) throw SysError("rmdir", tmp);
+      try {
+        SeedCache(m, seed_layers, seed_sub, in.scratch, tmp);
+      } catch (...) {
+        RemoveAll(tmp);
+        throw;
+      }
+    }
+    // A seeded cache keeps its source's owner and mode unless uid=, gid=, mode= say otherwise.
+    bool seeded = m.from.has_value();
     unsigned mode = static_cast<unsigned>(ParseNumber(m, "mode", Opt(m, "mode", "755"), 8));
     uid_t uid = static_cast<uid_t>(ParseNumber(m, "uid", Opt(m, "uid", "0"), 10));
     gid_t gid = static_cast<gid_t>(ParseNumber(m, "gid", Opt(m, "gid", "0"), 10));
-    if (::chown(tmp.c_str(), uid, gid) != 0) throw SysError("chown", tmp);
-    if (::chmod(tmp.c_str(), mode) != 0) throw SysError("chmod", tmp);
+    if ((!seeded || m.options.count("uid") || m.options.count("gid")) &&
+        ::chown(tmp.c_str(), uid, gid) != 0)
+      throw SysError("chown", tmp);
+    if ((!seeded || m.options.count("mode")) && ::chmod(tmp.c_str(), mode) != 0) throw SysError("chmod", tmp);
     // Rule: a cache directory appears whole (rename), so a crash never leaves a half-made one.
     if (::rename(tmp.c_str(), dir.c_str()) != 0) {
       int err = errno;

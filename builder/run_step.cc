@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/step_error.h"
 #include "builder/users.h"
 
 namespace cairn::builder {
@@ -40,10 +41,19 @@ static std::string Quote(const std::vector<std::string>& argv) {
   return s;
 }
 
+std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets) {
+  for (const std::string& value : secrets) {
+    if (value.empty()) continue;
+    for (size_t at = line.find(value); at != std::string::npos; at = line.find(value, at + 4))
+      line.replace(at, value.size(), "****");
+  }
+  return line;
+}
+
 void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   const plan::Step& step = *in.step;
   const auto& action = std::get<plan::RunAction>(step.action);
-  UserIds user = ResolveUser(step.config.user, ReaderInLayers(in.lowerdirs));
+  UserIds user = ResolveProcessUser(step.config.user, ReaderInLayers(in.lowerdirs));
 
   runtime::ContainerSpec spec;
   spec.lowerdirs = in.lowerdirs;
@@ -54,6 +64,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
   spec.uid = user.uid;
   spec.gid = user.gid;
+  if (!in.hostname.empty()) spec.hostname = in.hostname;
   spec.supplementary_groups = user.supplementary_groups;
   std::string network = action.network != "default" ? action.network : in.network;
   spec.host_network = network == "host";
@@ -87,12 +98,14 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
       while ((nl = pending.find('\n')) != std::string::npos) {
         std::string line = pending.substr(0, nl);
         pending.erase(0, nl + 1);
+        line = MaskSecrets(line, in.secret_values);
         progress.Output(in.progress_id, line);
         tail.push_back(line);
         if (tail.size() > kTailLines) tail.pop_front();
       }
     }
     if (!pending.empty()) {
+      pending = MaskSecrets(pending, in.secret_values);
       progress.Output(in.progress_id, pending);
       tail.push_back(pending);
     }
@@ -108,13 +121,12 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   write_end.Reset();  // the container's copies are closed: the pump sees EOF
   pump.join();
   if (status.ok()) return;
-  std::string msg = step.location.file + ":" + std::to_string(step.location.line) + ": " + step.display +
-                    ": process \"" + Quote(action.argv) + "\" did not complete successfully: " + status.Describe();
+  std::string msg = "process \"" + Quote(action.argv) + "\" did not complete successfully: " + status.Describe();
   if (!tail.empty()) {
     msg += "\n  last output:";
     for (auto& l : tail) msg += "\n    " + l;
   }
-  throw Error(msg);
+  throw StepError(step, msg);
 }
 
 }  // namespace cairn::builder

@@ -16,6 +16,9 @@ namespace cairn::builder {
 std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const std::vector<std::string>& build_env,
                                         const std::string& home);
 
+// Every occurrence of a non-empty secret value in line replaced by "****".
+std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets);
+
 struct RunStepInput {
   const plan::Step* step = nullptr;
   std::vector<std::string> lowerdirs;  // unpacked layers, top-most first
@@ -23,6 +26,10 @@ struct RunStepInput {
   std::string network;  // the build's --network; a RUN --network overrides it
   int progress_id = 0;
   const PreparedMounts* mounts = nullptr;  // RUN --mount, prepared by PrepareMounts (or none)
+  std::string hostname;                    // BUILDKIT_SANDBOX_HOSTNAME; "" = the runtime's default
+  // Values of the build's --secret sources: shown as "****" wherever the step's output (or a
+  // failure's last lines) would print them, as BuildKit masks them in progress.
+  std::vector<std::string> secret_values;
 };
 
 // Runs the step's command; throws Error naming the Dockerfile line, the exit status and the last

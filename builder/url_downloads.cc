@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/step_error.h"
 
 namespace cairn::builder {
 
@@ -45,7 +46,7 @@ std::vector<FetchedUrl> UrlDownloads::FetchAll(const plan::Step& step, const pla
     }
   } catch (const std::exception& e) {
     RemoveFetched(out);
-    throw Error(plan::Where(step.location) + e.what());
+    throw StepError(step, e.what());
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "builder/users.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "base/error.h"
@@ -82,6 +83,22 @@ UserIds ResolveUser(const std::string& spec, const ImageFileReader& read) {
     while (std::getline(members, m, ','))
       if (m == user) ids.supplementary_groups.push_back(static_cast<uint32_t>(std::stoul(e[2])));
   }
+  return ids;
+}
+
+UserIds ResolveProcessUser(const std::string& spec, const ImageFileReader& read) {
+  UserIds ids = ResolveUser(spec, read);
+  std::string user = spec.empty() ? "0" : spec.substr(0, spec.find(':'));
+  bool explicit_group = spec.find(':') != std::string::npos;
+  bool in_passwd = false;
+  for (auto& e : Entries(read("/etc/passwd")))
+    if (e.size() >= 7 && (e[0] == user || (IsNumber(user) && e[2] == user))) in_passwd = true;
+  if (!in_passwd && !explicit_group) ids.gid = 0;  // runc: an unknown uid keeps gid 0, not gid = uid
+  std::vector<uint32_t> groups = {ids.gid};
+  if (!explicit_group)
+    for (uint32_t g : ids.supplementary_groups)
+      if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  ids.supplementary_groups = groups;
   return ids;
 }
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -65,6 +66,54 @@ std::pair<std::string, std::string> SplitKeyValue(const std::string& kv, const c
   return {kv.substr(0, eq), kv.substr(eq + 1)};
 }
 
+struct OutputSpec {
+  std::string type;  // registry | image | oci | docker
+  std::string dest;  // oci, docker: the archive file
+  bool push = false; // registry, or image with push=true
+};
+
+// --output values, checked before the build starts: every key is honoured or refused, never
+// ignored. compression= must agree with --compression (the pushed or saved layers are the
+// image's own bytes, never recompressed).
+std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOptions& opts) {
+  std::vector<OutputSpec> specs;
+  for (auto& o : f.outputs) {
+    std::map<std::string, std::string> kv;
+    for (size_t at = 0; at <= o.size();) {
+      size_t comma = std::min(o.find(',', at), o.size());
+      auto [k, v] = SplitKeyValue(o.substr(at, comma - at), "--output");
+      kv[k] = v;
+      at = comma + 1;
+    }
+    OutputSpec spec;
+    spec.type = kv.count("type") ? kv["type"] : "";
+    std::set<std::string> known;
+    if (spec.type == "registry" || spec.type == "image") {
+      known = {"type", "push", "compression"};
+      spec.push = spec.type == "registry" || kv["push"] == "true";
+    } else if (spec.type == "oci" || spec.type == "docker") {
+      known = {"type", "dest", "compression"};
+      if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
+      if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
+      spec.dest = kv["dest"];
+    } else {
+      throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci or docker)");
+    }
+    for (auto& [k, v] : kv) {
+      if (known.count(k)) continue;
+      std::string keys;
+      for (auto& name : known) keys += (keys.empty() ? "" : ", ") + name;
+      throw Error("--output " + o + ": unknown key \"" + k + "\" for type=" + spec.type + " (cairn reads " + keys +
+                  (k == "name" ? "; name the image with -t" : "") + ")");
+    }
+    if (kv.count("compression") && store::ParseCompression(kv["compression"]).codec != opts.compression.codec)
+      throw Error("--output " + o + ": the layers are " + store::ToString(opts.compression) +
+                  "; pass the same compression with --compression (layers are never recompressed)");
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
 void WriteMetadata(const std::string& path, const builder::BuildResult& r, const std::vector<std::string>& tags) {
   nlohmann::json j = {{"containerimage.digest", r.manifest.digest},
                       {"containerimage.config.digest", r.config_digest},
@@ -107,6 +156,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   opts.build_args.emplace("SOURCE_DATE_EPOCH", std::to_string(epoch.seconds));
 
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
+  std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
@@ -133,24 +183,13 @@ void RunBuild(Globals& g, const BuildFlags& f) {
                    std::to_string(done.mounted) + " mounted, " + std::to_string(done.present) + " already there)");
   }
   bool push = f.push;
-  for (auto& o : f.outputs) {
-    std::map<std::string, std::string> kv;
-    for (size_t at = 0; at <= o.size();) {
-      size_t comma = std::min(o.find(',', at), o.size());
-      kv.insert(SplitKeyValue(o.substr(at, comma - at), "--output"));
-      at = comma + 1;
-    }
-    std::string type = kv.count("type") ? kv["type"] : "";
-    if (type == "registry" || type == "image") {
-      push = push || type == "registry" || kv["push"] == "true";
-    } else if (type == "oci" || type == "docker") {
-      // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
-      if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
-      if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
-      store::SaveArchive(g.Store(), f.tags, kv["dest"]);
-      progress->Note("exported to " + kv["dest"]);
+  for (auto& o : outputs) {
+    if (o.type == "registry" || o.type == "image") {
+      push = push || o.push;
     } else {
-      throw Error("--output " + o + ": unknown type \"" + type + "\" (use registry, oci or docker)");
+      // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
+      store::SaveArchive(g.Store(), f.tags, o.dest);
+      progress->Note("exported to " + o.dest);
     }
   }
   if (push) {

@@ -1,6 +1,7 @@
 #include "frontend/flags.h"
 
 #include "base/error.h"
+#include "frontend/suggest.h"
 #include "frontend/text.h"
 
 namespace cairn::frontend {
@@ -15,7 +16,12 @@ Flags::Flags(const std::vector<std::string>& words, const std::vector<FlagSpec>&
     for (const FlagSpec& s : specs) {
       if (s.name == name) spec = &s;
     }
-    if (spec == nullptr) throw Error("unknown flag: --" + name);
+    if (spec == nullptr) {
+      std::vector<std::string> names;
+      for (const FlagSpec& s : specs) names.push_back(s.name);
+      std::string hint = Suggest(name, names);
+      throw Error("unknown flag: --" + name + (hint.empty() ? "" : " (did you mean --" + hint + "?)"));
+    }
     if (spec->kind != FlagKind::kList && values_.count(name)) {
       throw Error("duplicate flag specified: --" + name);
     }

@@ -29,6 +29,7 @@ struct RunInstr {
   std::vector<std::string> mounts;  // raw --mount values
   std::string network;             // empty = default
   std::string security;            // empty = sandbox
+  std::vector<std::string> devices;  // raw --device values (rejected when lowered)
   std::vector<Heredoc> heredocs;
 };
 struct CmdInstr {

@@ -86,6 +86,9 @@ plan::StageRef ResolveFrom(LowerContext& ctx, StageState& st, const std::string&
   if (index == st.stage.index || ctx.in_progress[index]) {
     throw Error("circular dependency detected on stage: " + from);
   }
+  if (index > st.stage.index) {  // BuildKit's rule and words: stages are read in order
+    throw Error("invalid stage " + from + ": stage " + from + " needs to be defined before current stage");
+  }
   EnsureLowered(ctx, index);
   st.deps.insert(index);
   return plan::StageRef::Stage(index);
@@ -171,6 +174,7 @@ plan::ImageConfig ScratchConfig(const Platform& p) {
   config.os = p.os;
   config.architecture = p.arch;
   config.variant = p.variant;
+  config.workdir = "/";  // BuildKit's emptyImage: a scratch stage's WorkingDir is "/"
   return config;
 }
 
@@ -211,6 +215,14 @@ void StartStage(LowerContext& ctx, StageState& st, int index) {
   }
   Platform platform = ParsePlatform(st.stage.platform.empty() ? ctx.options->platform
                                                               : st.stage.platform);
+  // One platform per build for now: building another platform's stage as the host's would give
+  // an image that says linux/arm64 and holds amd64 binaries.
+  if (FormatPlatform(platform) != FormatPlatform(ParsePlatform(ctx.options->platform))) {
+    FailAt(ctx, src.from.location,
+           "FROM --platform=" + st.stage.platform + ": cairn builds for " +
+               FormatPlatform(ParsePlatform(ctx.options->platform)) +
+               " only (multi-platform builds are not supported yet); remove --platform or use $BUILDPLATFORM");
+  }
   auto named = ctx.stage_names.find(ToLower(image));
   if (ToLower(image) == "scratch") {
     st.stage.base = plan::StageRef::Image("scratch");
@@ -316,6 +328,10 @@ plan::Plan Lower(const Dockerfile& file, const Options& options, const ConfigRes
     }
   }
   AddPlatformArgs(ctx);
+  // BuildKit's automatic TARGETSTAGE: the stage being built (--target, else the last stage's
+  // name), "default" for an unnamed last stage.
+  std::string last = std::get<FromInstr>(file.stages.back().from.detail).name;
+  ctx.global_args["TARGETSTAGE"] = !options.target.empty() ? ToLower(options.target) : last.empty() ? "default" : last;
   LowerMetaArgs(ctx);
   plan::Plan out;
   try {

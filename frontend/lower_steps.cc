@@ -9,6 +9,7 @@
 #include "frontend/parser.h"
 #include "frontend/paths.h"
 #include "frontend/shell_lex.h"
+#include "frontend/suggest.h"
 #include "frontend/text.h"
 
 namespace cairn::frontend {
@@ -63,8 +64,16 @@ std::vector<std::string> BuildEnv(const LowerContext& ctx, const StageState& st)
   for (const auto& [k, v] : st.state_env.entries()) {
     if (image.Get(k) != v) out.push_back(k + "=" + v);
   }
-  for (const auto& [k, v] : ctx.options->build_args) {
-    if (IsProxyArg(k) && !st.state_env.Get(k)) out.push_back(k + "=" + v);
+  // BuildKit's proxy env: either spelling of a proxy build arg sets both spellings in the step
+  // ("http_proxy=X" gives HTTP_PROXY=X and http_proxy=X). Rule, where both are given and differ:
+  // the upper-case one wins, so the result never depends on the order of a map.
+  for (const char* family : {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}) {
+    std::string upper = family, lower = ToLower(family);
+    auto given = ctx.options->build_args.find(upper);
+    if (given == ctx.options->build_args.end()) given = ctx.options->build_args.find(lower);
+    if (given == ctx.options->build_args.end()) continue;
+    for (const std::string& k : {upper, lower})
+      if (!st.state_env.Get(k)) out.push_back(k + "=" + given->second);
   }
   return out;
 }
@@ -154,15 +163,21 @@ plan::RunMount ParseMount(LowerContext& ctx, StageState& st, const std::string& 
     }
     value = Expand(ctx, st, value);
     if (key == "type") {
-      static const std::set<std::string> types = {"bind", "cache", "tmpfs", "secret", "ssh"};
-      if (!types.count(ToLower(value))) throw Error("unsupported mount type \"" + value + "\"");
+      static const std::vector<std::string> types = {"bind", "cache", "tmpfs", "secret", "ssh"};
+      if (std::find(types.begin(), types.end(), ToLower(value)) == types.end()) {
+        std::string hint = Suggest(value, types);
+        throw Error("unsupported mount type \"" + value + "\"" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+      }
       mount.type = ToLower(value);
       continue;
     }
-    static const std::set<std::string> keys = {"source", "target", "readonly", "readwrite", "id",
-                                               "sharing", "required", "size", "mode", "uid",
-                                               "gid", "env"};
-    if (!keys.count(key)) throw Error("unexpected key '" + key + "' in '" + field + "'");
+    static const std::vector<std::string> keys = {"source", "target", "readonly", "readwrite", "id",
+                                                  "sharing", "required", "size", "mode", "uid",
+                                                  "gid", "env", "from", "type"};
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string hint = Suggest(key, keys);
+      throw Error("unexpected key '" + key + "' in '" + field + "'" + (hint.empty() ? "" : " (did you mean " + hint + "?)"));
+    }
     mount.options[key] = value;
   }
   if (mount.type == "bind" || mount.type == "cache" || mount.type == "tmpfs") {
@@ -180,6 +195,16 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
   }
   action.build_env = BuildEnv(ctx, st);
   if (!run.network.empty()) action.network = run.network;
+  // Options cairn parses but cannot honour are refused, never dropped: the step would not do
+  // what the Dockerfile says.
+  if (run.security == "insecure") {
+    throw Error("RUN --security=insecure is not supported: cairn runs every step sandboxed (docker's "
+                "capabilities and seccomp profile); remove the flag");
+  }
+  if (!run.devices.empty()) {
+    throw Error("RUN --device=" + run.devices.front() + " is not supported: cairn gives steps no host devices; "
+                "remove the flag");
+  }
   if (!run.security.empty()) action.security = run.security;
   for (const std::string& m : run.mounts) action.mounts.push_back(ParseMount(ctx, st, m));
   std::string created_by = "RUN " + RunCommandString(st, action.argv) + " # buildkit";
@@ -189,6 +214,7 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
 void LowerCmd(StageState& st, const Instruction& instr, const CmdInstr& cmd) {
   std::vector<std::string> argv = WithShell(st, cmd.json, cmd.cmd);
   st.config.cmd = argv;
+  if (cmd.json && argv.empty()) st.config.cmd.reset();  // `CMD []` clears Cmd to null, as in BuildKit
   st.cmd_set = true;
   Commit(st, instr, "CMD " + QuoteList(argv));
 }
@@ -215,6 +241,14 @@ void LowerCopy(LowerContext& ctx, StageState& st, const Instruction& instr, cons
   action.dest_is_dir = dest.empty() || dest == "." || dest.back() == '/';
   std::string workdir = st.config.workdir.empty() ? "/" : st.config.workdir;
   action.dest = PathIsAbs(dest) ? CleanPath(dest) : PathJoin(workdir, dest);
+  if (c.from.find('$') != std::string::npos) {  // BuildKit's words
+    throw Error("variable expansion is not supported for --from, define a new stage with FROM using ARG from "
+                "global scope as a workaround");
+  }
+  if (c.keep_git_dir) {
+    throw Error("ADD --keep-git-dir is not supported: it applies to git sources, which cairn does not fetch; "
+                "remove the flag");
+  }
   if (!c.from.empty()) action.from = ResolveFrom(ctx, st, c.from);
   action.chown = Expand(ctx, st, c.chown);
   action.chmod = Expand(ctx, st, c.chmod);
@@ -320,7 +354,9 @@ void LowerExpose(LowerContext& ctx, StageState& st, const Instruction& instr,
                  const ExposeInstr& expose) {
   std::set<std::string> ports;
   for (const std::string& word : expose.ports) {
-    for (const std::string& p : PortSpecs(Expand(ctx, st, word))) ports.insert(p);
+    // A word may expand to several ports ("EXPOSE $PORTS", PORTS="3000 4000/udp"): each counts.
+    for (const std::string& spec : SplitWhitespace(Expand(ctx, st, word)))
+      for (const std::string& p : PortSpecs(spec)) ports.insert(p);
   }
   std::string created_by = "EXPOSE map[";
   bool first = true;

@@ -87,6 +87,7 @@ InstructionDetail ParseRun(const Request& r) {
   if (!run.security.empty() && run.security != "sandbox" && run.security != "insecure") {
     Fail("unsupported security mode \"" + run.security + "\" (use sandbox or insecure)");
   }
+  run.devices = flags.List("device");
   run.heredocs = r.node.heredocs;
   return run;
 }
@@ -379,7 +380,8 @@ Dockerfile ParseDockerfile(const Ast& ast) {
   }
   if (file.stages.empty()) {
     throw LocatedError(ast.lines, {ast.file, ast.end_line, 1},
-                       "the Dockerfile has no FROM instruction: every build needs a base");
+                       "dockerfile contains no stages to build: it has no FROM instruction, and every "
+                       "build needs a base (FROM scratch for an empty one)");
   }
   return file;
 }

@@ -1,6 +1,7 @@
 #include "builder/chmod_spec.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "base/error.h"
 
@@ -41,14 +42,30 @@ TEST(ChmodSpecTest, CopyFromAnotherClassAndSpecialBits) {
 }
 
 TEST(ChmodSpecTest, GarbageIsAnErrorNamingTheValue) {
-  for (const char* bad : {"", "u+x9", "99", "07777", "z+x", "u", "u+x,", ",u+x", "u+q", "rwx"}) {
+  for (const char* bad : {"", "u+x9", "99", "17777", "z+x", "u", "u+x,", ",u+x", "u+q", "rwx", "64a"}) {
     try {
       ChmodSpec::Parse(bad);
       ADD_FAILURE() << "accepted " << bad;
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(std::string("--chmod=") + bad + ":"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(std::string("invalid chmod parameter: '") + bad + "'"), std::string::npos)
+          << e.what();
     }
   }
+}
+
+TEST(ChmodSpecTest, InvalidValueGetsBuildKitsMessage) {
+  try {
+    ChmodSpec::Parse("64a");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("invalid chmod parameter: '64a'. it should be octal string and between 0 "
+                                          "and 07777", 0), 0u) << e.what();
+  }
+}
+
+TEST(ChmodSpecTest, LeadingZerosUpTo07777AreOctal) {
+  EXPECT_EQ(ChmodSpec::Parse("07777").Apply(S_IFREG | 0644, false), 07777u);
+  EXPECT_EQ(ChmodSpec::Parse("00644").Apply(S_IFREG | 0600, false), 0644u);
 }
 
 }  // namespace

@@ -248,5 +248,114 @@ TEST_F(CopyTest, AddRefusesArchiveEntriesThatEscape) {
   EXPECT_FALSE(PathExists(dst_ + "/../escaped"));
 }
 
+// --- what BuildKit's and moby's tests assert (issue 15) ---
+
+TEST_F(CopyTest, WildcardMatchingNothingIsSkippedBesideAMatch) {
+  Write("foo", "f");
+  EXPECT_EQ(MatchSources(ctx_, {"foo", "nomatch*"}, nullptr), std::vector<std::string>{"foo"});
+  EXPECT_THROW(MatchSources(ctx_, {"nomatch*"}, nullptr), Error);
+  EXPECT_TRUE(MatchSources(ctx_, {"nomatch*/*.txt"}, nullptr, /*parents=*/true).empty());
+}
+
+TEST_F(CopyTest, AbsoluteSymlinkInTheSourceResolvesInsideIt) {
+  Write("real/foo", "inside");
+  ASSERT_EQ(::symlink("/real", (ctx_ + "/sub").c_str()), 0);
+  EXPECT_EQ(MatchSources(ctx_, {"/sub/foo"}, nullptr), std::vector<std::string>{"sub/foo"});
+  Copy({"/sub/foo"}, "/got");
+  EXPECT_EQ(ReadFile(dst_ + "/got"), "inside");
+}
+
+TEST_F(CopyTest, ParentsPivotKeepsWhatFollowsAndGlobstarMatchesAnyDepth) {
+  Write("x/y/a.txt", "a");
+  Write("src/top.txt", "t");
+  Write("src/a/b/deep.txt", "d");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = MatchSources(ctx_, {"./x/./y/*.txt", "src/**/*.txt"}, nullptr, /*parents=*/true);
+  r.dst_root = dst_;
+  r.dest = "/p";
+  r.dest_is_dir = true;
+  r.parents = true;
+  ExecuteCopy(r);
+  EXPECT_EQ(ReadFile(dst_ + "/p/y/a.txt"), "a");
+  EXPECT_FALSE(PathExists(dst_ + "/p/x"));
+  EXPECT_EQ(ReadFile(dst_ + "/p/src/top.txt"), "t");
+  EXPECT_EQ(ReadFile(dst_ + "/p/src/a/b/deep.txt"), "d");
+}
+
+TEST_F(CopyTest, ExcludeIsRelativeToEachSource) {
+  Write("docs/a.txt", "a");
+  Write("docs/m.md", "m");
+  auto exclude = frontend::IgnoreMatcher::Parse("*.md\n");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"docs"};
+  r.dst_root = dst_;
+  r.dest = "/d";
+  r.exclude = &exclude;
+  ExecuteCopy(r);
+  EXPECT_TRUE(PathExists(dst_ + "/d/a.txt"));
+  EXPECT_FALSE(PathExists(dst_ + "/d/m.md"));
+}
+
+TEST_F(CopyTest, IgnoreExceptionsBelowAnExcludedDirectoryComeBack) {
+  Write("docs/keep.md", "k");
+  Write("docs/drop.md", "d");
+  auto ignore = frontend::IgnoreMatcher::Parse("docs\n!docs/keep.md\n");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = MatchSources(ctx_, {"."}, &ignore);
+  r.dst_root = dst_;
+  r.dest = "/c";
+  r.ignore = &ignore;
+  ExecuteCopy(r);
+  EXPECT_EQ(ReadFile(dst_ + "/c/docs/keep.md"), "k");
+  EXPECT_FALSE(PathExists(dst_ + "/c/docs/drop.md"));
+}
+
+TEST_F(CopyTest, ChmodAppliesToTheParentsItCreates) {
+  Write("a.txt", "a");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"a.txt"};
+  r.dst_root = dst_;
+  r.dest = "/deep/er";
+  r.dest_is_dir = true;
+  r.chmod = ChmodSpec::Parse("0750");
+  ExecuteCopy(r);
+  EXPECT_EQ(Stat("deep").st_mode & 07777, 0750u);
+  EXPECT_EQ(Stat("deep/er").st_mode & 07777, 0750u);
+  EXPECT_EQ(Stat("deep/er/a.txt").st_mode & 07777, 0750u);
+}
+
+TEST_F(CopyTest, SocketBecomesAnEmptyFile) {
+  auto made = testing::RunCommand({"python3", "-c", "import socket; socket.socket(socket.AF_UNIX).bind('" + ctx_ + "/sock')"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  Copy({"sock"}, "/s");
+  EXPECT_TRUE(S_ISREG(Stat("s").st_mode));
+  EXPECT_EQ(Stat("s").st_size, 0);
+}
+
+TEST_F(CopyTest, AddExtractsThroughALinkInTheImageAndKeepsIt) {
+  MakeDirs(dst_ + "/run");
+  MakeDirs(dst_ + "/var");
+  ASSERT_EQ(::symlink("/run", (dst_ + "/var/run").c_str()), 0);
+  WriteTarWithEntry(ctx_ + "/run.tar", "var/run/app.pid", "42");
+  CopyRequest r;
+  r.src_root = ctx_;
+  r.sources = {"run.tar"};
+  r.dst_root = dst_;
+  r.dest = "/";
+  r.dest_is_dir = true;
+  r.extract_archives = true;
+  r.uid = 1000;
+  r.gid = 50;
+  ExecuteCopy(r);
+  EXPECT_TRUE(S_ISLNK(Stat("var/run").st_mode));
+  EXPECT_EQ(ReadFile(dst_ + "/run/app.pid"), "42");
+  EXPECT_EQ(Stat("run/app.pid").st_uid, 1000u);  // ADD --chown owns what the archive unpacks
+  EXPECT_EQ(Stat("run/app.pid").st_gid, 50u);
+}
+
 }  // namespace
 }  // namespace cairn::builder

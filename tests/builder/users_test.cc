@@ -56,5 +56,31 @@ TEST(ResolveUser, EmptyWithoutPasswdIsRootWithHomeSlash) {
   EXPECT_EQ(ids.home, "/");
 }
 
+
+// runc's rules (CVE-2023-25173), as docker and BuildKit run USER.
+TEST(ResolveProcessUser, NamedUserGetsPrimaryGroupThenMemberships) {
+  UserIds ids = ResolveProcessUser("app", Files());
+  EXPECT_EQ(ids.gid, 1001u);
+  EXPECT_EQ(ids.supplementary_groups, (std::vector<uint32_t>{1001, 50}));
+}
+
+TEST(ResolveProcessUser, ExplicitGroupDropsMemberships) {
+  EXPECT_EQ(ResolveProcessUser("app:staff", Files()).supplementary_groups, std::vector<uint32_t>{50});
+  UserIds ids = ResolveProcessUser("1001:1001", Files());
+  EXPECT_EQ(ids.uid, 1001u);
+  EXPECT_EQ(ids.supplementary_groups, std::vector<uint32_t>{1001});
+}
+
+TEST(ResolveProcessUser, UnknownUidRunsWithGroupZero) {
+  UserIds ids = ResolveProcessUser("1234", Files());
+  EXPECT_EQ(ids.uid, 1234u);
+  EXPECT_EQ(ids.gid, 0u);
+  EXPECT_EQ(ids.supplementary_groups, std::vector<uint32_t>{0});
+}
+
+TEST(ResolveProcessUser, RootKeepsGroupZero) {
+  EXPECT_EQ(ResolveProcessUser("", Files()).supplementary_groups, std::vector<uint32_t>{0});
+}
+
 }  // namespace
 }  // namespace cairn::builder

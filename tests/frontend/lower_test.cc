@@ -123,11 +123,11 @@ TEST(LowerRun, ArgsInScopeGoToEnvAndHistory) {
 
 TEST(LowerRun, FlagsBecomeNetworkSecurityAndMounts) {
   plan::Plan p = Lower(
-      "FROM busybox AS deps\nFROM busybox\nRUN --network=none --security=insecure "
+      "FROM busybox AS deps\nFROM busybox\nRUN --network=none --security=sandbox "
       "--mount=type=cache,target=/root/.cache,id=x --mount=from=deps,src=/a,dst=/b make\n");
   const auto& run = ActionOf<plan::RunAction>(LastStep(p));
   EXPECT_EQ(run.network, "none");
-  EXPECT_EQ(run.security, "insecure");
+  EXPECT_EQ(run.security, "sandbox");
   ASSERT_EQ(run.mounts.size(), 2u);
   EXPECT_EQ(run.mounts[0].type, "cache");
   EXPECT_EQ(run.mounts[0].options.at("target"), "/root/.cache");
@@ -142,9 +142,19 @@ TEST(LowerRun, ProxyBuildArgsReachRunWithoutArg) {
   Options o;
   o.build_args["http_proxy"] = "http://proxy:3128";
   plan::Plan p = Lower("FROM busybox\nRUN wget x\n", o);
-  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(p)).build_env, Argv{"http_proxy=http://proxy:3128"});
+  // Either spelling sets both, as BuildKit's proxy env does.
+  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(p)).build_env,
+            (Argv{"HTTP_PROXY=http://proxy:3128", "http_proxy=http://proxy:3128"}));
   EXPECT_THAT(p.warnings, IsEmpty());
   EXPECT_EQ(LastStep(p).created_by, "RUN /bin/sh -c wget x # buildkit");
+}
+
+TEST(LowerRun, UpperCaseProxyArgWinsOverLowerCase) {
+  Options o;
+  o.build_args["no_proxy"] = "lower";
+  o.build_args["NO_PROXY"] = "upper";
+  plan::Plan p = Lower("FROM busybox\nRUN wget x\n", o);
+  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(p)).build_env, (Argv{"NO_PROXY=upper", "no_proxy=upper"}));
 }
 
 TEST(LowerCopy, FlagsAreKeptAndDestResolvedAgainstWorkdir) {
@@ -172,9 +182,19 @@ TEST(LowerCopy, FromImageAndStageIndex) {
   EXPECT_EQ(ActionOf<plan::CopyAction>(TargetSteps(p)[1]).from, plan::StageRef::Image("nginx:1"));
 }
 
-TEST(LowerCopy, FromIsNotExpanded) {
-  plan::Plan p = Lower("FROM scratch\nARG S=x\nCOPY --from=$S /a /a\n");
-  EXPECT_EQ(ActionOf<plan::CopyAction>(LastStep(p)).from, plan::StageRef::Image("$S"));
+TEST(LowerCopy, FromWithVariableIsBuildKitsError) {
+  EXPECT_THAT(ErrorOf("FROM scratch\nARG S=x\nCOPY --from=$S /a /a\n"),
+              HasSubstr("Dockerfile:3:1: variable expansion is not supported for --from, define a new stage with "
+                        "FROM using ARG from global scope as a workaround"));
+}
+
+TEST(LowerCopy, FromAStageDefinedLaterIsAnError) {
+  Options o;
+  o.target = "a";
+  EXPECT_THAT(ErrorOf("FROM busybox AS a\nCOPY --from=later /a /a\nFROM busybox AS later\n", o),
+              HasSubstr("Dockerfile:2:1: invalid stage later: stage later needs to be defined before current stage"));
+  EXPECT_THAT(ErrorOf("FROM busybox AS a\nCOPY --from=1 /a /a\nFROM busybox\n", o),
+              HasSubstr("needs to be defined before current stage"));
 }
 
 TEST(LowerCopy, JsonFormKeepsSpaces) {
@@ -194,15 +214,67 @@ TEST(LowerCopy, RelativeDestWithoutWorkdirIsUnderRoot) {
 
 TEST(LowerAdd, AddFlags) {
   plan::Plan p = Lower(
-      "FROM scratch\nADD --checksum=sha256:abc --keep-git-dir --unpack=false --link "
+      "FROM scratch\nADD --checksum=sha256:abc --unpack=false --link "
       "https://example.com/x.tar /x\n");
   const plan::Step& s = LastStep(p);
   const auto& c = ActionOf<plan::CopyAction>(s);
   EXPECT_TRUE(c.is_add);
   EXPECT_EQ(c.checksum, "sha256:abc");
-  EXPECT_TRUE(c.keep_git_dir);
   EXPECT_EQ(c.unpack, std::optional<bool>(false));
   EXPECT_EQ(s.created_by, "ADD https://example.com/x.tar /x # buildkit");
+}
+
+// Options cairn parses but cannot honour fail, naming the option and the line.
+TEST(LowerRejects, OptionsThatWouldBeIgnored) {
+  EXPECT_THAT(ErrorOf("FROM scratch\nADD --keep-git-dir https://example.com/r.git /r\n"),
+              HasSubstr("Dockerfile:2:1: ADD --keep-git-dir is not supported"));
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --security=insecure true\n"),
+              HasSubstr("Dockerfile:2:1: RUN --security=insecure is not supported"));
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --device=/dev/fuse true\n"),
+              HasSubstr("Dockerfile:2:1: RUN --device=/dev/fuse is not supported"));
+  EXPECT_THAT(ErrorOf("FROM --platform=linux/arm64 busybox\n"),
+              HasSubstr("Dockerfile:1:1: FROM --platform=linux/arm64: cairn builds for linux/amd64 only"));
+}
+
+TEST(LowerFrom, PlatformOfTheBuildIsAccepted) {
+  EXPECT_EQ(Lower("FROM --platform=linux/amd64 busybox\n").stages[0].platform, "linux/amd64");
+}
+
+TEST(LowerErrors, DidYouMeanForMountTypesKeysAndFlags) {
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --mount=type=cahce,target=/c true\n"),
+              HasSubstr("unsupported mount type \"cahce\" (did you mean cache?)"));
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --mount=type=cache,tagret=/c true\n"),
+              HasSubstr("unexpected key 'tagret' in 'tagret=/c' (did you mean target?)"));
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --mounts=type=cache,target=/c true\n"),
+              HasSubstr("unknown flag: --mounts (did you mean --mount?)"));
+}
+
+TEST(LowerErrors, NoStagesIsBuildKitsMessage) {
+  EXPECT_THAT(ErrorOf("ARG X=1\n"), HasSubstr("dockerfile contains no stages to build"));
+}
+
+TEST(LowerExpose, VariableWithSeveralPortsExposesEach) {
+  plan::Plan p = Lower("FROM scratch\nENV PORTS=\"3000 4000/udp\"\nEXPOSE $PORTS\n");
+  EXPECT_THAT(LastStep(p).config.exposed_ports, ElementsAre("3000/tcp", "4000/udp"));
+}
+
+TEST(LowerCmd, EmptyExecFormClearsCmd) {
+  plan::Plan p = Lower("FROM busybox\nCMD []\n");
+  EXPECT_FALSE(LastStep(p).config.cmd.has_value());
+}
+
+TEST(LowerFrom, ScratchWorkingDirIsRoot) {
+  EXPECT_EQ(Lower("FROM scratch\n").stages[0].base_config.workdir, "/");
+}
+
+TEST(LowerArg, TargetStageNamesTheStageBeingBuilt) {
+  const std::string df = "FROM busybox AS base\nARG TARGETSTAGE\nRUN x\nFROM base AS final\nARG TARGETSTAGE\nRUN y\n";
+  EXPECT_THAT(ActionOf<plan::RunAction>(LastStep(Lower(df))).build_env, ::testing::Contains("TARGETSTAGE=final"));
+  Options o;
+  o.target = "BASE";
+  EXPECT_THAT(ActionOf<plan::RunAction>(LastStep(Lower(df, o))).build_env, ::testing::Contains("TARGETSTAGE=base"));
+  EXPECT_THAT(ActionOf<plan::RunAction>(LastStep(Lower("FROM busybox\nARG TARGETSTAGE\nRUN z\n"))).build_env,
+              ::testing::Contains("TARGETSTAGE=default"));
 }
 
 TEST(LowerAdd, CopyRejectsAddOnlyFlags) {

@@ -1,0 +1,173 @@
+// Behaviours BuildKit's and moby's own build tests assert, through the real binary: errors that
+// name the Dockerfile line, options refused rather than ignored, progress names, and what a COPY
+// of a context with a socket or a USER with groups gives.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/harness.h"
+
+namespace cairn::testing {
+namespace {
+
+class ConformanceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    store_ = new TempDir();
+    ImportBusybox(root());
+  }
+  static void TearDownTestSuite() {
+    delete store_;
+    store_ = nullptr;
+  }
+  static std::string root() { return store_->path() + "/store"; }
+  static CommandResult Build(const std::string& context, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"build", "--progress", "plain", "--source-date-epoch", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(context);
+    return Cairn(root(), args);
+  }
+  // Builds a one-file context and returns the result.
+  static CommandResult BuildDockerfile(const std::string& dockerfile, std::vector<std::string> extra = {}) {
+    TempDir ctx;
+    WriteTextFile(ctx / "Dockerfile", dockerfile);
+    return Build(ctx.path(), extra);
+  }
+  static TempDir* store_;
+};
+TempDir* ConformanceTest::store_ = nullptr;
+
+#define EXPECT_HAS(text, part) EXPECT_NE((text).find(part), std::string::npos) << (text)
+
+TEST_F(ConformanceTest, MissingCopySourceNamesTheLineAndShowsIt) {
+  auto r = BuildDockerfile("FROM busybox\nRUN true\nCOPY missing-file.txt /\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "Dockerfile:3: COPY missing-file.txt /: \"missing-file.txt\": not found");
+  EXPECT_HAS(r.err, " 3 | COPY missing-file.txt /");
+}
+
+TEST_F(ConformanceTest, FailingRunShowsTheInstruction) {
+  auto r = BuildDockerfile("FROM busybox\nRUN echo about to fail && exit 3\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "Dockerfile:2: RUN echo about to fail && exit 3: process");
+  EXPECT_HAS(r.err, " 2 | RUN echo about to fail && exit 3\n");
+}
+
+TEST_F(ConformanceTest, UnknownCopyFromImageNamesTheLine) {
+  // An image that is not in the store and whose registry (a closed loopback port) cannot answer.
+  auto r = BuildDockerfile("FROM busybox\nCOPY --from=127.0.0.1:1/nothing/here:1 /x /x\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "Dockerfile:2: COPY --from=127.0.0.1:1/nothing/here:1 /x /x: ");
+}
+
+TEST_F(ConformanceTest, WildcardMatchingNothingAloneIsStillAnError) {
+  auto r = BuildDockerfile("FROM busybox\nCOPY nomatch* /\n");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "Dockerfile:2: COPY nomatch* /: \"nomatch*\": not found");
+}
+
+TEST_F(ConformanceTest, InvalidChmodGetsBuildKitsMessageWithTheLine) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nCOPY --chmod=64a a /\n");
+  WriteTextFile(ctx / "a", "a");
+  auto r = Build(ctx.path());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "Dockerfile:2: ");
+  EXPECT_HAS(r.err, "invalid chmod parameter: '64a'. it should be octal string and between 0 and 07777");
+}
+
+TEST_F(ConformanceTest, OptionsThatWouldBeIgnoredAreRefusedWithTheLine) {
+  auto insecure = BuildDockerfile("FROM busybox\nRUN --security=insecure true\n");
+  EXPECT_NE(insecure.exit_code, 0);
+  EXPECT_HAS(insecure.err, "Dockerfile:2:1: RUN --security=insecure is not supported");
+  auto device = BuildDockerfile("FROM busybox\nRUN --device=/dev/fuse true\n");
+  EXPECT_NE(device.exit_code, 0);
+  EXPECT_HAS(device.err, "Dockerfile:2:1: RUN --device=/dev/fuse is not supported");
+  auto git = BuildDockerfile("FROM busybox\nADD --keep-git-dir https://example.invalid/r.git /r\n");
+  EXPECT_NE(git.exit_code, 0);
+  EXPECT_HAS(git.err, "Dockerfile:2:1: ADD --keep-git-dir is not supported");
+  auto platform = BuildDockerfile("FROM --platform=linux/arm64 busybox\nRUN true\n");
+  EXPECT_NE(platform.exit_code, 0);
+  EXPECT_HAS(platform.err, "Dockerfile:1:1: FROM --platform=linux/arm64: cairn builds for linux/amd64 only");
+}
+
+TEST_F(ConformanceTest, OutputKeysThatWouldBeIgnoredAreRefusedBeforeTheBuild) {
+  TempDir out;
+  auto unknown = BuildDockerfile("FROM busybox\nRUN echo should-not-run\n",
+                                 {"-t", "o:1", "--output", "type=oci,dest=" + out / "a.tar" + ",name=x"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_HAS(unknown.err, "--output type=oci,dest=" + out / "a.tar" + ",name=x: unknown key \"name\" for type=oci");
+  EXPECT_EQ(unknown.err.find("should-not-run"), std::string::npos) << "the build ran: " << unknown.err;
+  auto compression = BuildDockerfile("FROM busybox\n", {"-t", "o:1", "--output",
+                                                        "type=oci,dest=" + out / "b.tar" + ",compression=zstd"});
+  EXPECT_NE(compression.exit_code, 0);
+  EXPECT_HAS(compression.err, "the layers are gzip");
+  // The same compression as --compression is honoured: the archive is written.
+  auto same = BuildDockerfile("FROM busybox\n", {"-t", "o:1", "--compression", "zstd", "--output",
+                                                 "type=oci,dest=" + out / "c.tar" + ",compression=zstd"});
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(access((out / "c.tar").c_str(), F_OK), 0);
+}
+
+TEST_F(ConformanceTest, FromScratchIsNotCountedAsAStep) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nRUN true\nFROM scratch\nCOPY a /a\n");
+  WriteTextFile(ctx / "a", "a");
+  auto r = Build(ctx.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_HAS(r.err, "[stage-1 1/1] COPY a /a");
+  EXPECT_EQ(r.err.find("FROM scratch"), std::string::npos) << r.err;
+}
+
+TEST_F(ConformanceTest, SocketInTheContextIsCopiedAsAnEmptyFile) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nCOPY . /ctx/\nRUN test -f /ctx/sock && test ! -s /ctx/sock\n");
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::string path = ctx / "sock";
+  ASSERT_LT(path.size(), sizeof addr.sun_path);
+  std::copy(path.begin(), path.end(), addr.sun_path);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto r = Build(ctx.path());
+  ::close(fd);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(ConformanceTest, ProxyBuildArgSetsBothSpellingsInRun) {
+  auto r = BuildDockerfile("FROM busybox\nRUN [ \"$HTTP_PROXY\" = http://p:3128 ] && [ \"$http_proxy\" = http://p:3128 ]\n",
+                           {"--build-arg", "http_proxy=http://p:3128"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_F(ConformanceTest, SecretValuesAreMaskedInRunOutput) {
+  TempDir ctx;
+  WriteTextFile(ctx / "pw", "s3cret-pw");
+  WriteTextFile(ctx / "Dockerfile",
+                "FROM busybox\nRUN --mount=type=secret,id=pw echo \"[ $(cat /run/secrets/pw) == pw ]\"; exit 1\n");
+  auto r = Build(ctx.path(), {"--secret", "id=pw,src=" + ctx / "pw"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "[ **** == pw ]");
+  EXPECT_EQ(r.err.find("s3cret-pw"), std::string::npos) << r.err;
+}
+
+TEST_F(ConformanceTest, CacheMountFromAStageIsSeededFromItsDirectory) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile",
+                "FROM busybox AS seed\nRUN mkdir -p /data/sub && echo seeded > /data/sub/f && echo stage > /etc/marker\n"
+                "FROM busybox\n"
+                "RUN --mount=type=cache,id=c1,from=seed,source=/data,target=/c cat /c/sub/f > /got\n"
+                // source is confined to the stage: "../.." stops at its root
+                "RUN --mount=type=cache,id=c2,from=seed,source=../../../etc,target=/e cat /e/marker > /got-etc\n");
+  auto r = Build(ctx.path(), {"-t", "seeded:1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto got = Cairn(root(), {"run", "--rm", "seeded:1", "cat", "/got", "/got-etc"});
+  EXPECT_EQ(got.out, "seeded\nstage\n") << got.err;
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -157,7 +157,8 @@ void TtyProgress::Finish() {
   }
   std::string summary = "Built in " + FormatSeconds(Now() - model_.started) + ": " + std::to_string(run + cached) +
                         " steps, " + std::to_string(run) + " run, " + std::to_string(cached) + " cached; " +
-                        std::to_string(model_.layers_written) + " layers written (" + FormatBytes(model_.layer_bytes) + ")";
+                        std::to_string(model_.layers_written) + (model_.layers_written == 1 ? " layer" : " layers") +
+                        " written (" + FormatBytes(model_.layer_bytes) + ")";
   if (model_.bytes_pushed > 0) summary += "; " + FormatBytes(model_.bytes_pushed) + " pushed";
   WriteAll(fd_, summary + "\n");
 }

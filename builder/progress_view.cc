@@ -52,7 +52,8 @@ std::vector<ViewLine> EntryLines(const ViewEntry& e, double now, const ViewStyle
     return {{CutToColumns(e.name, room), style.color && warning ? kYellow : ""}};
   }
   std::vector<ViewLine> rows = {StepLine(e, now, style)};
-  if (!e.miss_reason.empty()) rows.push_back({CutToColumns(" => => cache miss: " + e.miss_reason, room), style.color ? kDim : ""});
+  bool open = e.state == State::kRunning || e.state == State::kFailed;  // a finished step is one line
+  if (open && !e.miss_reason.empty()) rows.push_back({CutToColumns(" => => cache miss: " + e.miss_reason, room), style.color ? kDim : ""});
   size_t shown = e.state == State::kRunning ? std::min(e.output.size(), kLiveTailLines)
                  : e.state == State::kFailed ? e.output.size()
                                              : 0;

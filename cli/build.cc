@@ -103,6 +103,7 @@ void OpenShellIn(Globals& g, const std::string& image, const std::string& error)
   runtime::HandleSignals(runtime::SignalPolicy::kForward);  // ^C belongs to the shell now
   builder::RunImage(g.Store(), o);
   store::RemoveImages(g.Store(), {image}, /*force=*/true);
+  std::fprintf(stderr, "cairn: the shell ended; %s is removed\n", image.c_str());
 }
 
 void RunBuild(Globals& g, const BuildFlags& f) {

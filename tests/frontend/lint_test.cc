@@ -51,7 +51,7 @@ std::vector<std::string> RulesWith(const std::string& dockerfile, const LintInpu
 TEST(Lint, StageAndFromRules) {
   EXPECT_THAT(Rules("FROM a AS x\nFROM b AS X\n"), ElementsAre("DuplicateStageName@2", "StageNameCasing@2"));
   EXPECT_THAT(Rules("ARG V\nFROM a:$V\n"), ElementsAre("InvalidDefaultArgInFrom@2"));
-  EXPECT_THAT(Rules("ARG V=3.19\nFROM a:$V\nARG E\nFROM ${E}scratch\n"), IsEmpty());
+  EXPECT_THAT(Rules("ARG V=3.19 E\nFROM a:$V\nFROM ${E}scratch\n"), IsEmpty());
   EXPECT_THAT(Rules("FROM --platform=$TARGETPLATFORM a\n"), ElementsAre("RedundantTargetPlatform@1"));
   EXPECT_THAT(Rules("FROM --platform=linux/arm64 a\nFROM --platform=linux/arm64 a AS build-arm64\n"
                     "FROM --platform=$BUILDPLATFORM a\n"),
@@ -83,7 +83,7 @@ TEST(Lint, UndefinedVarKnowsArgsEnvTheBaseImageAndStages) {
                         "FROM one\nCOPY $E /\nRUN echo $NOT_CHECKED_IN_RUN\n",
                         inputs),
               IsEmpty());
-  EXPECT_THAT(RulesWith("FROM a\nENV PATHS=1\nCOPY $PATHZ '$LITERAL' /\nWORKDIR \\$ESCAPED\n", inputs),
+  EXPECT_THAT(RulesWith("FROM a\nENV PATHS=1\nCOPY $PATHZ '$LITERAL' /\nWORKDIR /\\$ESCAPED\n", inputs),
               ElementsAre("UndefinedVar@3"));
   auto f = Lint(Parse("FROM a\nENV COLOR=1\nLABEL x=$COLOUR\n"), inputs);
   ASSERT_EQ(f.size(), 1u);

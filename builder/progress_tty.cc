@@ -180,16 +180,19 @@ void TtyProgress::Draw(bool final) {
   size_t rows = 0;
   for (size_t cols : last_frame_columns_) rows += cols == 0 ? 1 : (cols + style.width - 1) / style.width;
   if (rows > 0) frame += "\r\x1b[" + std::to_string(rows) + "A";
-  frame += "\x1b[J";  // clear from there to the end of the screen
   last_frame_columns_.clear();
+  // Each row is overwritten and cleared to its end; only below the frame is the rest of the
+  // screen cleared. (An erase-below at the top-left corner is what some terminals, tmux among
+  // them, treat as "clear screen" and keep in the scrollback: every frame would pile up there.)
   for (auto& l : lines) {
     if (l.sgr.empty()) frame += l.text;
     else frame += "\x1b[" + l.sgr + "m" + l.text + "\x1b[0m";
-    frame += "\n";
+    frame += "\x1b[K\n";
     size_t cols = 0;
     for (unsigned char c : l.text) cols += (c & 0xC0) != 0x80;
     last_frame_columns_.push_back(cols);
   }
+  frame += "\x1b[J";  // rows a taller last frame left below this one
   if (final) last_frame_columns_.clear();  // the final frame stays: nothing draws over it
   WriteAll(fd_, frame);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <sstream>
@@ -42,6 +43,7 @@ class Tmux {
     return RunCommand(argv).out;
   }
   void Type(const std::string& keys) { RunCommand({"tmux", "-L", socket_, "send-keys", "-t", "main", keys, "Enter"}); }
+  void Key(const std::string& key) { RunCommand({"tmux", "-L", socket_, "send-keys", "-t", "main", key}); }
   // Polls the screen until it matches `re` (or `seconds` pass); returns the screen it saw last.
   std::string WaitFor(const std::string& re, double seconds = 60) {
     std::regex pattern(re);
@@ -117,6 +119,20 @@ TEST_F(Progress, AFailedStepKeepsAllItsOutputOnTheScreenThenTheError) {
   size_t error = screen.find("cairn: Dockerfile:2:");
   ASSERT_NE(error, std::string::npos) << screen;
   EXPECT_GT(error, screen.find("=> => # out-line-15")) << "the located error comes after the output\n" << screen;
+}
+
+TEST_F(Progress, CtrlCLeavesTheLastFrameAndTheReason) {
+  WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nRUN echo started-$((1+1)) && sleep 30\n");
+  Tmux tmux(BuildCommand(), 100, 30);
+  std::string running = tmux.WaitFor(R"(=> => # started-2)", 30);
+  ASSERT_NE(running.find("started-2"), std::string::npos) << running;
+  tmux.Key("C-c");
+  std::string screen = tmux.WaitFor("EXIT=[0-9]+", 20);
+  EXPECT_NE(screen.find("EXIT=1"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("=> ERROR [2/2] RUN echo started-$((1+1)) && sleep 30"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("FAILED"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("cancelled"), std::string::npos) << screen;
+  EXPECT_EQ(std::count(screen.begin(), screen.end(), '\x1b'), 0) << "no stray escapes left on the screen";
 }
 
 TEST_F(Progress, NarrowTerminalCutsLinesInsteadOfWrapping) {

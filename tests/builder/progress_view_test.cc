@@ -40,15 +40,16 @@ TEST(ProgressView, RunningStepShowsTimerAndLastSixLinesFinishedOnesOneLine) {
   style.width = 40;
   style.color = false;
   EXPECT_THAT(Texts(RenderView(m, 102.5, style)),
-              ElementsAre("[+] Building 2.5s (1/2)", " => [1/3] FROM busybox              0.0s",
-                          " => [2/3] RUN make                  2.4s", " => => # line 3", " => => # line 4",
+              ElementsAre("[+] Building 2.5s (1/2)", " => [1/3] FROM busybox             0.0s",
+                          " => [2/3] RUN make                 2.4s", " => => # line 3", " => => # line 4",
                           " => => # line 5", " => => # line 6", " => => # line 7", " => => # line 8"));
+  EXPECT_EQ(RenderView(m, 102.5, style)[1].text.size(), 39u) << "the time ends one column short of the edge";
   m.entries.back().state = State::kDone;
   m.entries.back().ended = 103;
   style.final = true;
   EXPECT_THAT(Texts(RenderView(m, 103, style)),
-              ElementsAre("[+] Building 3.0s (2/2) FINISHED", " => [1/3] FROM busybox              0.0s",
-                          " => [2/3] RUN make                  2.9s"));
+              ElementsAre("[+] Building 3.0s (2/2) FINISHED", " => [1/3] FROM busybox             0.0s",
+                          " => [2/3] RUN make                 2.9s"));
 }
 
 TEST(ProgressView, FailedStepKeepsAllItsOutputAndIsRed) {

@@ -174,11 +174,13 @@ void TtyProgress::Draw(bool final) {
   style.final = final;
   std::vector<ViewLine> lines = RenderView(model_, Now(), style);
 
-  // Back to the first row of the last frame. Its rows were cut to the old width; after a resize
-  // to fewer columns the terminal may have wrapped them, so count rows at the new width.
+  // Back to the first row of the last frame. After a resize the terminal may have reflowed that
+  // frame in its own way (tmux and VTE rewrap, xterm cuts), so no row count can be trusted: the
+  // new frame is drawn below the old one instead, which stays in the scrollback as it was.
   std::string frame;
   size_t rows = 0;
-  for (size_t cols : last_frame_columns_) rows += cols == 0 ? 1 : (cols + style.width - 1) / style.width;
+  if (style.width == last_width_) rows = last_frame_columns_.size();
+  last_width_ = style.width;
   if (rows > 0) frame += "\r\x1b[" + std::to_string(rows) + "A";
   last_frame_columns_.clear();
   // Each row is overwritten and cleared to its end; only below the frame is the rest of the

@@ -4,7 +4,7 @@
 // step under it, finished steps collapsed to one line (a failed one keeps all its output), a
 // header with the elapsed time, and on Finish() a summary. The layout rules are in
 // builder/progress_view.h. The terminal's size is read before every frame, so a resize takes
-// effect on the next one (100 ms). Destroying the sink (also while unwinding from Ctrl-C or a
+// effect on the next one (100 ms), drawn below the frame the terminal reflowed. Destroying the sink (also while unwinding from Ctrl-C or a
 // failure) stops the redraws and leaves the whole final frame on the screen.
 #pragma once
 
@@ -54,6 +54,7 @@ class TtyProgress : public Progress {
   ViewModel model_;
   std::map<int, size_t> index_;            // step id -> entry
   std::vector<size_t> last_frame_columns_;  // visible width of each row drawn last
+  int last_width_ = 0;                      // the terminal's width when it was drawn
   std::thread ticker_;
 };
 

@@ -43,6 +43,9 @@ class Tmux {
     return RunCommand(argv).out;
   }
   void Type(const std::string& keys) { RunCommand({"tmux", "-L", socket_, "send-keys", "-t", "main", keys, "Enter"}); }
+  void Resize(int width, int height) {
+    RunCommand({"tmux", "-L", socket_, "resize-window", "-t", "main", "-x", std::to_string(width), "-y", std::to_string(height)});
+  }
   void Key(const std::string& key) { RunCommand({"tmux", "-L", socket_, "send-keys", "-t", "main", key}); }
   // Polls the screen until it matches `re` (or `seconds` pass); returns the screen it saw last.
   std::string WaitFor(const std::string& re, double seconds = 60) {
@@ -85,6 +88,7 @@ TEST_F(Progress, LiveViewShowsARunningTimerThenCollapsedStepsAndASummary) {
   WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nRUN echo live-output-$((6*7)) | tee /out && sleep 2\nRUN echo done > /done\n");
   Tmux tmux(BuildCommand("-t live:1"), 100, 30);
   // While the sleep runs: its line with a timer that has passed one second, its output under it.
+  tmux.WaitFor("=> => # live-output-42", 30);  // the container has started and printed
   std::string running = tmux.WaitFor(R"(=> \[2/3\] RUN echo live-output-\$\(\(6\*7\)\) \| tee /out && sleep 2 +1\.[0-9]s)", 30);
   EXPECT_NE(running.find("[+] Building"), std::string::npos) << running;
   EXPECT_NE(running.find("=> => # live-output-42"), std::string::npos) << running;
@@ -147,6 +151,24 @@ TEST_F(Progress, NarrowTerminalCutsLinesInsteadOfWrapping) {
     }
   }
   EXPECT_TRUE(std::regex_search(screen, std::regex(R"(=> \[2/2\] RUN echo a-very-lon[^\n]* [0-9]+\.[0-9]s\n)"))) << screen;
+}
+
+TEST_F(Progress, AResizeTakesEffectOnTheNextFrame) {
+  WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nRUN echo resize-me-$((3*3)) && sleep 2 && echo with-a-long-tail-of-words-after-it\n");
+  Tmux tmux(BuildCommand(), 120, 30);
+  tmux.WaitFor("resize-me-9", 30);
+  tmux.Resize(50, 30);
+  std::string all = tmux.WaitFor("EXIT=[0-9]+");
+  EXPECT_NE(all.find("EXIT=0"), std::string::npos) << all;
+  // The frames after the resize are drawn below the one the terminal reflowed; the last is whole.
+  std::string screen = all.substr(all.rfind("[+] Building"));
+  EXPECT_TRUE(std::regex_search(screen, std::regex(R"(\n => \[2/2\] RUN echo resize-me[^\n]{10,30} [0-9]\.[0-9]s\n)"))) << screen;
+  std::istringstream lines(screen);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" => ") == 0) {
+      EXPECT_LE(line.size(), 49u) << line;
+    }
+  }
 }
 
 TEST_F(Progress, ColoursUnlessNoColorIsSet) {

@@ -169,13 +169,10 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   runtime::HandleSignals(runtime::SignalPolicy::kCancel);
   std::string kept;  // --on-error: the image the failed step's filesystem was kept as
   if (!f.on_error.empty()) opts.on_failed_step = [&kept](const std::string& image) { kept = image; };
+  runtime::HostRuntime host([&](runtime::ContainerSpec& s) { s.no_new_privileges = security.no_new_privileges; });
   builder::BuildResult result;
   try {
-    result = builder::Build(g.Store(), *progress, opts, [&](const runtime::ContainerSpec& spec) {
-      runtime::ContainerSpec s = spec;
-      s.no_new_privileges = security.no_new_privileges;
-      return runtime::Run(s);
-    });
+    result = builder::Build(g.Store(), *progress, opts, host);
   } catch (const Error& e) {
     if (f.on_error != "shell" || kept.empty()) throw;
     meter.reset();

@@ -332,7 +332,7 @@ class BuildRun {
     AppendHistory(kept, step, store::CommitLayerFromDir(store_, upper, snap), options_.source_date_epoch);
     kept.config["rootfs"] = {{"type", "layers"}, {"diff_ids", kept.diff_ids}};
     imported_.EnsureLocal(kept.layers);
-    store::Descriptor manifest = store::WriteImage(store_, kept.config, kept.layers);
+    store::Descriptor manifest = store::WriteImage(store_, kept.config, kept.layers).manifest;
     std::string name = "cairn-failed-step:" + ShortId(manifest.digest);
     store_.SetTag(name, manifest);
     options_.on_failed_step(name);

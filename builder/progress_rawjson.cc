@@ -1,13 +1,12 @@
 #include "builder/progress_rawjson.h"
 
-#include <openssl/evp.h>
-
 #include <chrono>
 #include <ctime>
 #include <regex>
 
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "base/digest.h"
 
 namespace cairn::builder {
@@ -39,13 +38,7 @@ std::string Rfc3339NanoNow() {
   return buf;
 }
 
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+std::string Base64(std::string_view bytes) { return Base64Encode(std::string(bytes)); }
 
 RawJsonProgress::RawJsonProgress(std::FILE* out) : out_(out) {}
 

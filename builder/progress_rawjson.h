@@ -46,7 +46,7 @@ class RawJsonProgress : public Progress {
 
 // RFC 3339 with nanoseconds, UTC ("2026-12-02T15:04:05.123456789Z"), as Go marshals time.Time.
 std::string Rfc3339NanoNow();
-// Standard base64 with padding, as Go marshals []byte.
+// Standard base64 with padding, as Go marshals []byte (base/base64.h).
 std::string Base64(std::string_view bytes);
 
 }  // namespace cairn::builder

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "base/path.h"
 #include "frontend/lint.h"
 #include "frontend/suggest.h"
 #include "frontend/text.h"

@@ -31,6 +31,7 @@
 #include "builder/users.h"
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
+#include "runtime/cancel.h"
 #include "runtime/snapshotter.h"
 #include "store/image.h"
 #include "store/layer.h"
@@ -251,6 +252,7 @@ class BuildRun {
         } else {
           if (auto why = cache_.ExplainFirstMiss(state.cache_scope, state.cache_key, key.inputs)) progress_.CacheMiss(id, *why);
           layer = Execute(step, state, id);
+          if (layer) progress_.LayerWritten(id, layer->descriptor.size);
           cache_.Record(key.key, CacheRecord{layer});
           progress_.Done(id, Seconds(start));
         }
@@ -337,7 +339,13 @@ class BuildRun {
       } catch (const std::exception& e) {
         throw StepError(step, e.what());
       }
-      RunStep({&step, lowers, upper, work, options_.network, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+      try {
+        RunStep({&step, lowers, upper, work, options_.network, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+      } catch (const Error& e) {
+        // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
+        if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
+        throw Error(std::string(e.what()) + KeepFailedStep(step, state, upper, lowers, mounts.stubs));
+      }
     } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
       ExecuteCopy(step, *copy, {lowers, upper, work}, scratch);
     } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
@@ -354,6 +362,30 @@ class BuildRun {
     for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
     for (auto& p : mounts.stubs) snap.exclude.insert(p);  // RUN --mount targets made only as mount points
     return store::CommitLayerFromDir(store_, upper, snap);
+  }
+
+  // --on-error: the failed RUN's filesystem as it was when the command failed (the stage so far
+  // plus what the command wrote), as an image with the step's env, user and workdir. Untagged
+  // by whoever asked for it; returns the sentence the build's error ends with.
+  std::string KeepFailedStep(const plan::Step& step, const StageState& state, const std::string& upper,
+                             const std::vector<std::string>& lowers, const std::set<std::string>& stubs) {
+    store::SnapshotOptions snap;
+    snap.source_date_epoch = options_.source_date_epoch;
+    snap.compression = options_.compression;
+    snap.overlay_upper = true;
+    snap.lowerdirs = lowers;
+    for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
+    for (auto& p : stubs) snap.exclude.insert(p);
+    StageState kept = state;
+    AppendHistory(kept, step, store::CommitLayerFromDir(store_, upper, snap), options_.source_date_epoch);
+    kept.config["rootfs"] = {{"type", "layers"}, {"diff_ids", kept.diff_ids}};
+    imported_.EnsureLocal(kept.layers);
+    store::Descriptor manifest = store::WriteImage(store_, kept.config, kept.layers).manifest;
+    std::string name = "cairn-failed-step:" + ShortId(manifest.digest);
+    store_.SetTag(name, manifest);
+    options_.on_failed_step(name);
+    return "\n  the failed step's filesystem is kept as image " + name + " (cairn run -it " + name +
+           " sh; cairn rmi " + name + " when done)";
   }
 
   // "", "1000", "1000:1000": ids that need no /etc/passwd or /etc/group to resolve.

@@ -62,6 +62,11 @@ struct BuildOptions {
   // Fetch every cached layer the build used, also those no step needed (--cache-to mode=max
   // exports them all).
   bool fetch_cached_layers = false;
+  // --on-error: when set and a RUN command fails, its filesystem at that moment is kept as an
+  // image (the stage's layers plus what the command wrote, the step's env, user and workdir),
+  // tagged cairn-failed-step:<id>; this is called with that name before the build's error is
+  // thrown, and the error names it too.
+  std::function<void(const std::string& image)> on_failed_step;
 };
 
 struct BuildResult {

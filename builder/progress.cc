@@ -2,10 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "builder/progress_rawjson.h"
+#include "builder/progress_tty.h"
 
 namespace cairn::builder {
 
@@ -98,9 +101,19 @@ void JsonProgress::CacheMiss(int id, std::string_view reason) {
 }
 
 std::unique_ptr<Progress> MakeProgress(std::string_view mode, std::FILE* out) {
+  // https://no-color.org: present and not empty means no colour.
+  const char* no_color = std::getenv("NO_COLOR");
+  bool color = !(no_color && *no_color);
+  if (mode == "auto" || mode.empty()) mode = WantsLiveView(fileno(out)) ? "tty" : "plain";
+  if (mode == "tty") {
+    std::fflush(out);  // the view writes to the fd directly
+    return std::make_unique<TtyProgress>(fileno(out), color);
+  }
+  if (mode == "plain") return std::make_unique<PlainProgress>(out);
   if (mode == "json") return std::make_unique<JsonProgress>(out);
-  if (mode == "plain" || mode == "tty" || mode == "auto" || mode.empty()) return std::make_unique<PlainProgress>(out);
-  throw Error("--progress " + std::string(mode) + ": unknown mode (use auto, plain, tty or json)");
+  if (mode == "rawjson") return std::make_unique<RawJsonProgress>(out);
+  if (mode == "quiet") return std::make_unique<QuietProgress>();
+  throw Error("--progress " + std::string(mode) + ": unknown mode (use auto, tty, plain, json, rawjson or quiet)");
 }
 
 }  // namespace cairn::builder

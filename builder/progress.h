@@ -1,6 +1,7 @@
 // Progress output of a build: where step events go. The builder reports; a sink renders.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -24,6 +25,31 @@ class Progress {
   // Why a step missed the step cache (only the first miss of a stage is explained). A sink that
   // does not show explanations may ignore it.
   virtual void CacheMiss(int /*id*/, std::string_view /*reason*/) {}
+  // A layer the step wrote (not a cache hit), its compressed size: for the live view's summary.
+  virtual void LayerWritten(int /*id*/, int64_t /*bytes*/) {}
+  // Bytes sent to a registry (push), for the summary.
+  virtual void BytesPushed(int64_t /*bytes*/) {}
+  // Bytes of pulls, pushes and downloads in flight, as one status line (cli/transfer_meter.h),
+  // a few times a second on a live view, every few seconds otherwise; final: the closing total.
+  // By default the line is a note.
+  virtual void Transfer(std::string_view line, bool /*final*/) { Note(line); }
+  // Whether this sink redraws a terminal (the transfer line may then come often).
+  virtual bool Live() const { return false; }
+  // The build and everything after it (naming, export, push) succeeded: a sink with a summary
+  // prints it now. Not called when the build fails.
+  virtual void Finish() {}
+};
+
+// `--progress quiet` (`-q`): nothing; the build prints only the image ID on stdout, and a failure
+// is still the located error on stderr (cli/main.cc).
+class QuietProgress : public Progress {
+ public:
+  void Started(int, std::string_view) override {}
+  void Output(int, std::string_view) override {}
+  void Cached(int) override {}
+  void Done(int, double) override {}
+  void Failed(int, std::string_view) override {}
+  void Note(std::string_view) override {}
 };
 
 // `--progress plain`, the form BuildKit prints for CI logs:
@@ -68,7 +94,10 @@ class JsonProgress : public Progress {
   std::mutex mu_;
 };
 
-// plain | json | tty | auto (tty and auto fall back to plain for now: one line per event).
+// auto (the live view when `out` is a terminal, else plain) | tty (the live view,
+// builder/progress_tty.h) | plain | json | rawjson (BuildKit's SolveStatus stream,
+// builder/progress_rawjson.h) | quiet. NO_COLOR (set and not empty) turns colours off.
+// Throws Error naming the flag for any other mode.
 std::unique_ptr<Progress> MakeProgress(std::string_view mode, std::FILE* out);
 
 }  // namespace cairn::builder

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 #include <cstdlib>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,11 +13,15 @@
 #include "base/fs.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
+#include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
 #include "cli/security_opt.h"
+#include "cli/transfer_meter.h"
 #include "cli/verbs.h"
+#include "builder/run_image.h"
 #include "runtime/cancel.h"
+#include "store/gc.h"
 #include "store/archive.h"
 
 namespace cairn::cli {
@@ -28,6 +33,10 @@ struct BuildFlags {
   std::vector<std::string> secrets;  // --secret id=X,src=FILE | id=X,env=VAR
   std::string file, iidfile, metadata_file, target, context, network = "default", platform;
   std::string progress = "auto";
+  bool quiet = false;        // -q: --progress quiet
+  std::string call = "build";  // --call: build | check | outline | targets (cli/build_call.h)
+  bool check = false;        // --check: --call check
+  std::string on_error;      // --on-error: "" | keep | shell
   std::string compression = "gzip";
   std::optional<std::string> source_date_epoch;
   bool no_cache = false;
@@ -114,6 +123,12 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
   return specs;
 }
 
+std::map<std::string, std::string> BuildArgs(const BuildFlags& f) {
+  std::map<std::string, std::string> args;
+  for (auto& kv : f.build_args) args.insert(SplitKeyValue(kv, "--build-arg"));
+  return args;
+}
+
 void WriteMetadata(const std::string& path, const builder::BuildResult& r, const std::vector<std::string>& tags) {
   nlohmann::json j = {{"containerimage.digest", r.manifest.digest},
                       {"containerimage.config.digest", r.config_digest},
@@ -126,7 +141,32 @@ void WriteMetadata(const std::string& path, const builder::BuildResult& r, const
   WriteFileAtomic(path, j.dump(2) + "\n");
 }
 
+// --on-error=shell: an interactive shell in the failed step's filesystem (kept as an image with
+// the step's env, user and workdir), thrown away when the shell exits.
+void OpenShellIn(Globals& g, const std::string& image, const std::string& error) {
+  std::fprintf(stderr, "%s\n\ncairn: a shell in the failed step's filesystem (exit to end the build):\n", error.c_str());
+  builder::RunImageOptions o;
+  o.image = image;
+  o.command = {"/bin/sh"};
+  o.interactive = o.tty = true;
+  runtime::HandleSignals(runtime::SignalPolicy::kForward);  // ^C belongs to the shell now
+  builder::RunImage(g.Store(), o);
+  store::RemoveImages(g.Store(), {image}, /*force=*/true);
+  std::fprintf(stderr, "cairn: the shell ended; %s is removed\n", image.c_str());
+}
+
 void RunBuild(Globals& g, const BuildFlags& f) {
+  if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")
+    throw Error("--on-error " + f.on_error + ": use shell (a shell in the failed step) or keep (keep it as an image)");
+  if (f.on_error == "shell" && !(::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)))
+    throw Error("--on-error shell needs a terminal on stdin and stdout; use --on-error keep and `cairn run -it IMAGE sh` later");
+  std::string call = f.check ? "check" : f.call;
+  if (call != "build") {
+    std::string context = f.context;
+    while (context.size() > 1 && context.back() == '/') context.pop_back();
+    g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f)}, g.Store());
+    return;
+  }
   if (!f.platform.empty() && f.platform != "linux/amd64")
     throw Error("--platform " + f.platform + ": cairn builds for the host platform (linux/amd64) only for now");
   builder::BuildOptions opts;
@@ -134,7 +174,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   while (opts.context_dir.size() > 1 && opts.context_dir.back() == '/') opts.context_dir.pop_back();
   opts.dockerfile_path = f.file;
   opts.tags = f.tags;
-  for (auto& kv : f.build_args) opts.build_args.insert(SplitKeyValue(kv, "--build-arg"));
+  opts.build_args = BuildArgs(f);
   for (auto& kv : f.labels) opts.labels.insert(SplitKeyValue(kv, "--label"));
   opts.target = f.target;
   opts.no_cache = f.no_cache;
@@ -160,7 +200,13 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
-  auto progress = builder::MakeProgress(f.progress, stderr);
+  if (f.quiet && f.progress != "auto" && f.progress != "quiet")
+    throw Error("--quiet and --progress " + f.progress + " disagree: pass one of them");
+  auto progress = builder::MakeProgress(f.quiet ? "quiet" : f.progress, stderr);
+  // Pulls, pushes, cache import/export and ADD <url> report their bytes to the build's view.
+  auto meter = std::make_unique<TransferMeter>(progress->Live(), [&progress](const std::string& line, bool final) {
+    progress->Transfer(line, final);
+  });
   progress->Note("source date epoch: " + std::to_string(epoch.seconds) + " (from " + epoch.from + ")");
   for (auto& spec : cache_imports) {
     auto imported = ImportCache(g.Store(), spec, [&](const std::string& warning) { progress->Note(warning); });
@@ -171,8 +217,19 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   SecurityOpts security = ParseSecurityOpts(f.security_opts);
   // Ctrl-C / SIGTERM: the running step's container is killed, the build unwinds ("cancelled").
   runtime::HandleSignals(runtime::SignalPolicy::kCancel);
+  std::string kept;  // --on-error: the image the failed step's filesystem was kept as
+  if (!f.on_error.empty()) opts.on_failed_step = [&kept](const std::string& image) { kept = image; };
   runtime::HostRuntime host([&](runtime::ContainerSpec& s) { s.no_new_privileges = security.no_new_privileges; });
-  builder::BuildResult result = builder::Build(g.Store(), *progress, opts, host);
+  builder::BuildResult result;
+  try {
+    result = builder::Build(g.Store(), *progress, opts, host);
+  } catch (const Error& e) {
+    if (f.on_error != "shell" || kept.empty()) throw;
+    meter.reset();
+    progress.reset();  // the final frame of the view stays above the shell
+    OpenShellIn(g, kept, e.what());
+    throw;
+  }
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
   for (auto& spec : cache_exports) {
@@ -198,6 +255,9 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   }
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
   if (!f.metadata_file.empty()) WriteMetadata(f.metadata_file, result, f.tags);
+  progress->BytesPushed(meter->Bytes("push"));
+  meter.reset();  // its closing total comes before the summary
+  progress->Finish();  // the live view's summary, before the ID on stdout (often the same terminal)
   std::printf("%s\n", result.config_digest.c_str());
 }
 
@@ -213,7 +273,13 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");
   cmd->add_option("--target", flags->target, "the stage to build");
-  cmd->add_option("--progress", flags->progress, "auto, plain, tty or json");
+  cmd->add_option("--progress", flags->progress,
+                  "auto (live view on a terminal, else plain), tty, plain, json, rawjson or quiet");
+  cmd->add_flag("-q,--quiet", flags->quiet, "print only the image ID (--progress quiet)");
+  cmd->add_option("--call", flags->call, "build (default), check (build checks only), outline or targets");
+  cmd->add_flag("--check", flags->check, "run the build checks only (--call check)");
+  cmd->add_option("--on-error", flags->on_error,
+                  "shell: open a shell in a failed RUN's filesystem; keep: keep it as an image named in the error");
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (none), none or host");

@@ -16,6 +16,7 @@
 #include "base/base64.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "store/registry/auth.h"
 #include "store/registry/registry.h"
@@ -97,7 +98,11 @@ void AddPull(CLI::App& app, Globals& g) {
   CLI::App* cmd = app.add_subcommand("pull", "fetch an image from a registry into the store");
   cmd->add_option("ref", *name, "image reference (busybox, localhost:5000/a/b:1, x@sha256:...)")->required();
   cmd->callback([&g, name] {
-    store::Descriptor d = PullImage(g.Store(), *name);
+    store::Descriptor d;
+    {
+      auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs arrive
+      d = PullImage(g.Store(), *name);
+    }
     std::printf("%s: %s\n", reg::ParseReference(*name).String().c_str(), d.digest.c_str());
   });
 }
@@ -108,7 +113,11 @@ void AddPush(CLI::App& app, Globals& g) {
   cmd->add_option("name", *name, "image name, also the remote reference (localhost:5000/team/app:1)")->required();
   cmd->callback([&g, name] {
     reg::Reference ref = reg::ParseReference(*name);
-    store::Descriptor d = PushImage(g.Store(), *name);
+    store::Descriptor d;
+    {
+      auto meter = StderrTransferMeter();
+      d = PushImage(g.Store(), *name);
+    }
     std::printf("%s: digest: %s size: %lld\n", ref.String().c_str(), d.digest.c_str(), static_cast<long long>(d.size));
   });
 }

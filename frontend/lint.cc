@@ -168,8 +168,11 @@ void PerStageRules(const std::vector<const Node*>& stage, Findings& out) {
 
 }  // namespace
 
-std::vector<LintFinding> Lint(const Ast& ast) {
+void MoreRules(const Ast& ast, const LintInputs& inputs, std::vector<LintFinding>& out);  // lint_more.cc
+
+std::vector<LintFinding> Lint(const Ast& ast, const LintInputs& inputs) {
   Findings out;
+  MoreRules(ast, inputs, out);
   ConsistentInstructionCasing(ast, out);
   std::set<std::string> meta_args;
   std::vector<std::vector<const Node*>> stages;
@@ -193,11 +196,69 @@ std::vector<LintFinding> Lint(const Ast& ast) {
   return out;
 }
 
+// What to change, one sentence per rule (the --check output's "fix:" line).
+static const std::map<std::string, std::string>& Fixes() {
+  static const std::map<std::string, std::string> fixes = {
+      {"ConsistentInstructionCasing", "Write every instruction in the same case (uppercase is usual)."},
+      {"FromAsCasing", "Write AS in the same case as FROM."},
+      {"StageNameCasing", "Name the stage in lowercase."},
+      {"ReservedStageName", "Pick another stage name: scratch and context are reserved."},
+      {"MaintainerDeprecated", "Replace MAINTAINER with LABEL org.opencontainers.image.authors=\"...\"."},
+      {"JSONArgsRecommended", "Use the JSON form, e.g. CMD [\"executable\", \"arg\"], so signals reach the process."},
+      {"LegacyKeyValueFormat", "Write KEY=VALUE instead of KEY VALUE."},
+      {"WorkdirRelativePath", "Give the first WORKDIR an absolute path."},
+      {"MultipleInstructionsDisallowed", "Keep only the last of these instructions in the stage."},
+      {"ExposeProtoCasing", "Write the protocol in lowercase (tcp, udp)."},
+      {"SecretsUsedInArgOrEnv", "Pass secrets with RUN --mount=type=secret and cairn build --secret, not ARG or ENV."},
+      {"UndefinedArgInFrom", "Declare the ARG before the first FROM, or fix its name."},
+      {"NoEmptyContinuation", "Remove the empty line inside the continued instruction."},
+      {"DuplicateStageName", "Give each stage its own name."},
+      {"InvalidDefaultArgInFrom", "Give the ARG a default that makes a valid image name (ARG TAG=latest)."},
+      {"RedundantTargetPlatform", "Remove --platform=$TARGETPLATFORM: it is the default."},
+      {"FromPlatformFlagConstDisallowed", "Use $BUILDPLATFORM or $TARGETPLATFORM, or name the stage for its platform."},
+      {"ExposeInvalidFormat", "EXPOSE only the container port (EXPOSE 80); publish host ports when running."},
+      {"InvalidDefinitionDescription", "Start the comment with the stage or arg name, or put an empty line between them."},
+      {"UndefinedVar", "Declare it with ARG or ENV before this line, or fix its name."},
+      {"CopyIgnoredFile", "Remove the path from .dockerignore, or stop copying it."},
+      {"InvalidBaseImagePlatform", "Pull the base image for the build's platform, or build for the image's platform."},
+  };
+  return fixes;
+}
+
+std::string LintFix(const std::string& rule) {
+  auto it = Fixes().find(rule);
+  return it == Fixes().end() ? "" : it->second;
+}
+
+std::string LintUrl(const std::string& rule) {
+  // BuildKit's pages are the rule name in kebab case: JSONArgsRecommended -> json-args-recommended.
+  std::string kebab;
+  for (size_t i = 0; i < rule.size(); ++i) {
+    char c = rule[i];
+    bool upper = c >= 'A' && c <= 'Z';
+    bool next_lower = i + 1 < rule.size() && rule[i + 1] >= 'a' && rule[i + 1] <= 'z';
+    bool prev_lower = i > 0 && rule[i - 1] >= 'a' && rule[i - 1] <= 'z';
+    if (upper && i > 0 && (prev_lower || next_lower)) kebab += '-';
+    kebab += upper ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return "https://docs.docker.com/go/dockerfile/rule/" + kebab + "/";
+}
+
+std::vector<LintFinding> KeptFindings(const std::vector<LintFinding>& findings, const CheckOptions& options) {
+  static const std::set<std::string> experimental = {"InvalidDefinitionDescription"};
+  std::vector<LintFinding> kept;
+  for (const LintFinding& f : findings) {
+    if (options.skip.count("all") || options.skip.count(f.rule)) continue;
+    if (experimental.count(f.rule) && !options.experimental.count("all") && !options.experimental.count(f.rule)) continue;
+    kept.push_back(f);
+  }
+  return kept;
+}
+
 std::vector<std::string> CheckWarnings(const Ast& ast, const CheckOptions& options) {
   std::vector<std::string> warnings;
   std::vector<LintFinding> kept;
-  for (const LintFinding& f : Lint(ast)) {
-    if (options.skip.count("all") || options.skip.count(f.rule)) continue;
+  for (const LintFinding& f : KeptFindings(Lint(ast), options)) {
     kept.push_back(f);
     warnings.push_back(ast.file + ":" + std::to_string(f.line) + ": " + f.rule + ": " + f.message);
   }

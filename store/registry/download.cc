@@ -3,7 +3,9 @@
 #include <memory>
 #include <optional>
 
+#include "base/digest.h"
 #include "base/error.h"
+#include "base/transfer.h"
 
 namespace cairn::store::registry {
 namespace {
@@ -20,6 +22,7 @@ class Download {
       Backoff(stalled_, retry_after_ ? &*retry_after_ : nullptr);
     }
     writer_->Commit(d_.media_type, d_.digest);
+    ReportTransfer({"pull " + d_.digest, d_.size, d_.size, /*finished=*/true});
   }
 
  private:
@@ -67,6 +70,7 @@ class Download {
     if (writer_->BytesWritten() + static_cast<int64_t>(n) > d_.size)
       throw Error("the registry sent more than the " + std::to_string(d_.size) + " bytes the manifest declares");
     writer_->Write(p, n);
+    ReportTransfer({"pull " + d_.digest, writer_->BytesWritten(), d_.size, false});
   }
 
   bool CheckComplete() {

@@ -108,6 +108,7 @@ size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
   if (got <= 0) return CURL_READFUNC_ABORT;
   t->offset += got;
   t->remaining -= got;
+  if (t->request->on_upload) t->request->on_upload(t->offset - t->request->upload_offset);
   return static_cast<size_t>(got);
 }
 

@@ -33,6 +33,8 @@ struct HttpRequest {
   // When set, a 2xx response body is streamed here instead of being kept in HttpResponse::body;
   // `head` carries the status and headers of the response the bytes belong to.
   std::function<void(const HttpResponse& head, const char*, size_t)> sink;
+  // When set, called as the file body goes out with the bytes of it read so far (progress).
+  std::function<void(int64_t sent)> on_upload;
 };
 
 struct HttpResponse {

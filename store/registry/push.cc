@@ -5,6 +5,7 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/transfer.h"
 #include "store/image.h"
 #include "store/manifest.h"
 #include "store/registry/parallel.h"
@@ -55,7 +56,7 @@ std::string StartUpload(Session& s, const std::string& digest, const std::string
 }
 
 HttpRequest BlobBody(const std::string& method, const std::string& url, const std::string& path, int64_t offset,
-                     int64_t length) {
+                     int64_t length, const Descriptor& blob) {
   HttpRequest req;
   req.method = method;
   req.url = url;
@@ -63,6 +64,9 @@ HttpRequest BlobBody(const std::string& method, const std::string& url, const st
   req.upload_offset = offset;
   req.upload_length = length;
   req.headers.push_back("Content-Type: application/octet-stream");
+  req.on_upload = [digest = blob.digest, offset, total = blob.size](int64_t sent) {
+    ReportTransfer({"push " + digest, offset + sent, total, false});
+  };
   return req;
 }
 
@@ -77,11 +81,12 @@ HttpRequest BlobBody(const std::string& method, const std::string& url, const st
 std::string UploadChunks(Session& s, std::string url, const std::string& path, const Descriptor& d) {
   for (int64_t off = 0; off < d.size; off += kChunkSize) {
     int64_t len = std::min(kChunkSize, d.size - off);
-    HttpRequest req = BlobBody("PATCH", url, path, off, len);
+    HttpRequest req = BlobBody("PATCH", url, path, off, len, d);
     req.headers.push_back("Content-Range: " + std::to_string(off) + "-" + std::to_string(off + len - 1));
     HttpResponse resp = s.Send(req, /*retry=*/false);
     if (resp.status != 202) UploadFailed("uploading bytes " + std::to_string(off) + "+ of blob " + d.digest, resp);
     url = UploadLocation(resp, url, "uploading blob " + d.digest);
+    ReportTransfer({"push " + d.digest, off + len, d.size, false});
   }
   return url;
 }
@@ -98,13 +103,14 @@ bool UploadOnce(Session& s, const Store& store, const Descriptor& d, const std::
     put.url = WithQuery(url, "digest=" + UrlEncode(d.digest));
     put.headers.push_back("Content-Type: application/octet-stream");
   } else {
-    put = BlobBody("PUT", WithQuery(url, "digest=" + UrlEncode(d.digest)), path, 0, d.size);
+    put = BlobBody("PUT", WithQuery(url, "digest=" + UrlEncode(d.digest)), path, 0, d.size, d);
   }
   HttpResponse resp = s.Send(put, /*retry=*/false);
   if (resp.status != 201) UploadFailed("finishing the upload of blob " + d.digest, resp);
   std::string echoed = resp.Header("docker-content-digest");
   if (!echoed.empty() && echoed != d.digest)
     throw Error("registry stored blob " + d.digest + " under digest " + echoed);
+  ReportTransfer({"push " + d.digest, d.size, d.size, /*finished=*/true});
   return true;
 }
 

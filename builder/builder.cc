@@ -13,6 +13,7 @@
 #include "builder/context_index.h"
 #include "builder/copy.h"
 #include "builder/fetch_url.h"
+#include "builder/git_modes.h"
 #include "builder/image_config.h"
 #include "builder/layer_stack.h"
 #include "builder/overlay_child.h"
@@ -77,17 +78,36 @@ class BuildRun {
       throw Error(std::string(e.what()) + " (pass the Dockerfile with -f FILE)");
     }
     LoadIgnoreFile(dockerfile);
+    git_modes_ = GitModes::ForContext(options_.context_dir);
     frontend::Options fopts;
     fopts.dockerfile_name = DisplayName(dockerfile);
     fopts.build_args = options_.build_args;
     fopts.target = options_.target;
+    std::optional<SourceDateEpoch> explicit_epoch = options_.source_date_epoch;
+    if (explicit_epoch) {
+      fopts.build_args["SOURCE_DATE_EPOCH"] = std::to_string(explicit_epoch->seconds);  // the flag wins
+    } else if (auto it = options_.build_args.find("SOURCE_DATE_EPOCH");
+               it != options_.build_args.end() && !it->second.empty()) {
+      explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(it->second, "--build-arg SOURCE_DATE_EPOCH"),
+                                       "--build-arg SOURCE_DATE_EPOCH"};
+    }
+    if (explicit_epoch) fopts.source_date_epoch = std::to_string(explicit_epoch->seconds);
     plan_ = frontend::BuildPlan(text, fopts, [this](const std::string& ref) {
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
+    if (!explicit_epoch && !plan_.source_date_epoch_default.empty()) {
+      std::string where = plan_.source_date_epoch_at.file + ":" + std::to_string(plan_.source_date_epoch_at.line);
+      explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan_.source_date_epoch_default, where),
+                                       where + " (ARG SOURCE_DATE_EPOCH)"};
+    }
+    epochs_ = ResolveEpochs(explicit_epoch, options_.context_dir);
+    progress_.Note("source date epoch: layers " + std::to_string(epochs_.layer.seconds) + " (" + epochs_.layer.from +
+                   "), image " + std::to_string(epochs_.image.seconds) + " (" + epochs_.image.from + ")");
     states_.resize(plan_.stages.size());
     BuildStages();
     BuildResult result = Finish(states_[static_cast<size_t>(plan_.target)], plan_.stages[static_cast<size_t>(plan_.target)]);
+    result.epochs = epochs_;
     result.image_cache = states_[static_cast<size_t>(plan_.target)].records;
     for (auto& state : states_) result.all_cache.insert(result.all_cache.end(), state.records.begin(), state.records.end());
     if (options_.fetch_cached_layers)
@@ -222,9 +242,10 @@ class BuildRun {
     states_[static_cast<size_t>(stage.index)] = std::move(state);
   }
 
-  // What shapes a layer's bytes besides the step itself (see the rule at its use).
+  // What shapes a layer's bytes besides the step itself (see the rule at its use). Only the layer
+  // epoch: the image epoch (a commit time) is in no key, so a new commit keeps every step cached.
   std::string LayerFormatKey() const {
-    return "epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::ToString(options_.compression);
+    return "epoch=" + std::to_string(epochs_.layer.seconds) + "|" + store::ToString(options_.compression);
   }
 
   // How the step cache treats this stage's steps; see StageCacheScope.
@@ -257,7 +278,8 @@ class BuildRun {
     if (local.empty()) return urls;
     std::lock_guard lock(context_mu_);  // the context index is shared by parallel stages
     auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr);
-    std::string digest = DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files);
+    std::string digest =
+        DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files, &git_modes_);
     context_index_.Save();
     return urls.empty() ? digest : urls + "\n" + digest;
   }
@@ -348,14 +370,14 @@ class BuildRun {
         } catch (const std::exception& e) {
           throw Error(Where(step) + step.display + ": " + e.what());
         }
-        RunStep({&step, lowers, upper, work, options_.network, id, &mounts}, progress_, run_);
+        RunStep({&step, lowers, upper, work, options_.network, epochs_.layer.seconds, id, &mounts}, progress_, run_);
       } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
         ExecuteCopyStep(step, *copy, {lowers, upper, work}, scratch);
       } else if (auto* mk = std::get_if<plan::MkdirAction>(&step.action)) {
         ExecuteMkdir(step, *mk, {lowers, upper, work}, scratch);
       }
       store::SnapshotOptions snap;
-      snap.source_date_epoch = options_.source_date_epoch;
+      snap.source_date_epoch = epochs_.layer.seconds;
       snap.compression = options_.compression;
       snap.overlay_upper = true;
       // What the step's overlay showed, so that copy-ups it left unchanged are left out; never
@@ -508,7 +530,8 @@ class BuildRun {
         req.chmod = chmod;
         req.ignore = ignore;
         req.preserve_owner = from_image;
-        if (!from_image) req.fixed_mtime = options_.source_date_epoch;
+        if (!from_image) req.fixed_mtime = epochs_.layer.seconds;
+        if (!from_image) req.git_modes = &git_modes_;
         req.exclude = exclude ? &*exclude : nullptr;
         req.parents = copy.parents;
         req.extract_archives = copy.is_add && copy.unpack.value_or(true);
@@ -556,7 +579,7 @@ class BuildRun {
 
   // Docker writes history per instruction; a step whose change is empty has no layer.
   void AppendHistory(StageState& state, const plan::Step& step, const std::optional<store::Layer>& layer) {
-    json h = {{"created", Rfc3339(options_.source_date_epoch)}, {"created_by", step.created_by},
+    json h = {{"created", Rfc3339(epochs_.image.seconds)}, {"created_by", step.created_by},
               {"comment", "buildkit.dockerfile.v0"}};
     if (layer) {
       state.layers.push_back(layer->descriptor);
@@ -573,13 +596,16 @@ class BuildRun {
     json& config = state.config;
     if (stage.steps.empty()) ApplyConfig(config, stage.base_config);
     for (auto& [k, v] : options_.labels) config["config"]["Labels"][k] = v;
-    config["created"] = Rfc3339(options_.source_date_epoch);
+    config["created"] = Rfc3339(epochs_.image.seconds);
     config["rootfs"] = {{"type", "layers"}, {"diff_ids", state.diff_ids}};
     EnsureLocal(state.layers);  // an image's blobs are all in the store
     store::Descriptor manifest = store::WriteImage(store_, config, state.layers);
     for (auto& tag : options_.tags) store_.SetTag(tag, manifest);
     store::Image image = store::LoadImage(store_, manifest.digest);
-    return {manifest, image.config_descriptor.digest, {}, {}};
+    BuildResult result;
+    result.manifest = manifest;
+    result.config_digest = image.config_descriptor.digest;
+    return result;
   }
 
   store::Store& store_;
@@ -589,6 +615,8 @@ class BuildRun {
   StepCache cache_;
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
+  Epochs epochs_;  // set in Run() before any step: the two-epoch rule (builder/epoch.h)
+  GitModes git_modes_;  // the context's files as git stores them (builder/git_modes.h); set in Run()
   std::vector<StageState> states_;
   std::optional<frontend::IgnoreMatcher> ignore_;
   std::atomic<int> next_id_{0};  // progress ids: unique across parallel stages

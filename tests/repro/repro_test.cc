@@ -48,6 +48,11 @@ std::string RunIn(const std::string& root, const std::string& image, const std::
   return r.out;
 }
 
+// The test busybox has no adduser: user app (1000:1000) by hand.
+constexpr const char* kAddUser =
+    "echo 'app:x:1000:1000::/home/app:/bin/sh' >> /etc/passwd && echo 'app:x:1000:' >> /etc/group"
+    " && mkdir -p /home/app && chown 1000:1000 /home/app";
+
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
@@ -119,7 +124,7 @@ TEST_F(Repro, UmaskOfTheHostNeverReachesTheSandbox) {
   std::string ctx = dir_ / "ctx";
   WriteTextFile(ctx + "/Dockerfile",
                 "FROM busybox\n"
-                "RUN adduser -D -u 1000 app && mkdir -p /data && chown app /data\n"
+                "RUN " + std::string(kAddUser) + " && mkdir -p /data && chown 1000:1000 /data\n"
                 "USER app\n"
                 "RUN ls -ld / | cut -c1-10 > /data/root-mode && ls -la /dev | grep ' \\.\\.$' | cut -c1-10 >> /data/root-mode"
                 " && id -un >> /data/root-mode\n");
@@ -245,7 +250,7 @@ TEST_F(Repro, VerifyNamesEveryDifferingFileItsStepAndCause) {
 TEST_F(Repro, VerifyPassesWithAUserStepOnAGitContext) {
   std::string repo = Repo("svc", {{"Dockerfile",
                                    "FROM busybox\n"
-                                   "RUN adduser -D -u 1000 app\n"
+                                   "RUN " + std::string(kAddUser) + "\n"
                                    "COPY --chown=app . /home/app/src/\n"
                                    "USER app\n"
                                    "RUN cd /home/app && ls -l src > listing && echo \"$SOURCE_DATE_EPOCH\" > epoch\n"},

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/scope_guard.h"
 
 namespace cairn {
 
@@ -142,15 +143,13 @@ void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mo
   std::memcpy(name.get(), tmp.c_str(), tmp.size() + 1);
   UniqueFd fd(::mkostemp(name.get(), O_CLOEXEC));
   if (!fd) throw SysError("create", tmp);
-  try {
+  {
+    ScopeFail remove_tmp([&] { ::unlink(name.get()); });
     WriteAll(fd.get(), data.data(), data.size(), name.get());
     if (::fchmod(fd.get(), mode) != 0) throw SysError("chmod", name.get());
     if (::fsync(fd.get()) != 0) throw SysError("fsync", name.get());
     fd.Reset();
     if (::rename(name.get(), path.c_str()) != 0) throw SysError("rename to", path);
-  } catch (...) {
-    ::unlink(name.get());
-    throw;
   }
   FsyncDir(dir);
 }
@@ -194,13 +193,10 @@ static void RemoveAt(int dirfd, const char* name, dev_t dev) {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
       names.push_back(e->d_name);
     }
-    try {
+    {
+      ScopeExit close_dir([d] { ::closedir(d); });
       for (auto& n : names) RemoveAt(::dirfd(d), n.c_str(), dev);
-    } catch (...) {
-      ::closedir(d);
-      throw;
     }
-    ::closedir(d);
     if (::unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) throw SysError("rmdir", name);
   } else if (::unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
     throw SysError("unlink", name);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/error.h"
+#include "base/fs.h"
 
 namespace cairn {
 
@@ -47,15 +48,9 @@ void MarkOpaqueFd(int fd, const std::string& shown) {
 }
 
 void MarkOpaque(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw SysError("open", dir);
-  try {
-    MarkOpaqueFd(fd, dir);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) throw SysError("open", dir);
+  MarkOpaqueFd(fd.get(), dir);
 }
 
 std::optional<LowerEntry> FindInLowers(const std::vector<std::string>& dirs, const std::string& name,

@@ -22,6 +22,9 @@ mkdir -p "$work"
 { find /usr/lib/x86_64-linux-gnu -maxdepth 1 -name '*.so*' -type f -size -3M | sort | head -150
   find /usr/share/doc -type f | sort | head -3000; } > "$work/list"
 tar -cf "$work/mix.tar" -T "$work/list" 2>/dev/null || true
-g++ -O2 -std=c++20 -o "$work/compress_bench" "$here/compress_bench.cc" -lisal -ldeflate -lz -lzstd
+src=$here/..
+g++ -O2 -std=c++20 -I"$src" -o "$work/compress_bench" "$here/compress_bench.cc" "$src/base/error.cc" \
+  "$src/store/compressor.cc" "$src/store/compressor_gzip.cc" "$src/store/compressor_zstd.cc" \
+  -lisal -ldeflate -lz -lzstd -pthread
 "$work/compress_bench" "$work/busybox.tar" "$work/mix.tar"
 for f in /tmp/compress_bench_*.gz; do gzip -t < "$f" 2>/dev/null || zstd -t -q < "$f"; done && echo "all outputs decode"

@@ -18,7 +18,7 @@
 #include "builder/fetch_url.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
-#include "runtime/container.h"
+#include "runtime/runtime.h"
 #include "store/cache_manifest.h"
 #include "store/cache_records.h"
 #include "store/compressor.h"
@@ -80,12 +80,9 @@ struct BuildResult {
   Epochs epochs;  // what the build used (builder/epoch.h)
 };
 
-// Runs one container; the real one is runtime::Run. Tests pass a fake.
-using ContainerRunner = std::function<runtime::ExitStatus(const runtime::ContainerSpec&)>;
-
-// Builds and tags. Throws Error (a Dockerfile error names its line; a failed RUN names its line,
-// exit status and last output lines).
-BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options,
-                  const ContainerRunner& run = runtime::Run);
+// Builds and tags. Every container and every write into a step's tree goes through rt (the CLI
+// passes runtime::HostRuntime; unit tests a fake). Throws Error (a Dockerfile error names its
+// line; a failed RUN names its line, exit status and last output lines).
+BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt);
 
 }  // namespace cairn::builder

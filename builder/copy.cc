@@ -14,6 +14,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/path.h"
 #include "builder/add_archive.h"
 #include "builder/context_index.h"
 #include "builder/git_modes.h"

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/plan.h"
+#include "plan/plan.h"
 
 namespace cairn::builder {
 

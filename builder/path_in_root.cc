@@ -22,25 +22,6 @@ static std::vector<std::string> Split(std::string_view path) {
   return parts;
 }
 
-std::string CleanPath(std::string_view path) {
-  bool absolute = !path.empty() && path[0] == '/';
-  std::vector<std::string> out;
-  for (auto& p : Split(path)) {
-    if (p == ".") continue;
-    if (p == "..") {
-      if (!out.empty() && out.back() != "..")
-        out.pop_back();
-      else if (!absolute)
-        out.push_back("..");
-      continue;
-    }
-    out.push_back(p);
-  }
-  std::string s = absolute ? "/" : "";
-  for (size_t i = 0; i < out.size(); i++) s += (i ? "/" : "") + out[i];
-  return s.empty() ? "." : s;
-}
-
 std::string ResolveInRoot(const std::string& root, std::string_view path, bool follow_last) {
   std::vector<std::string> todo = Split(path);
   std::reverse(todo.begin(), todo.end());  // a stack: back() is the next component

@@ -13,7 +13,4 @@ namespace cairn::builder {
 // Components that do not exist are appended as they are. Throws Error after 255 links.
 std::string ResolveInRoot(const std::string& root, std::string_view path, bool follow_last = true);
 
-// Lexically cleans a slash path like Go's path.Clean ("a/../b/" -> "b", "" -> ".").
-std::string CleanPath(std::string_view path);
-
 }  // namespace cairn::builder

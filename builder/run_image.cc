@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "builder/image_config.h"
 #include "builder/layer_stack.h"
 #include "builder/run_step.h"
@@ -51,13 +52,10 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   spec.tty = o.tty;
   spec.no_new_privileges = o.no_new_privileges;
   runtime::ExitStatus status;
-  try {
+  {
+    ScopeExit remove_scratch([&] { RemoveAll(scratch); });
     status = runtime::Run(spec);
-  } catch (...) {
-    RemoveAll(scratch);
-    throw;
   }
-  RemoveAll(scratch);
   return status;
 }
 

@@ -27,7 +27,7 @@ bool Flag(const plan::RunMount& m, const std::string& key) {
 
 std::string Describe(const plan::RunMount& m) {
   std::string s = "--mount=type=" + m.type;
-  for (auto& [k, v] : m.options) s += "," + k + "=" + v;
+  for (auto& [k, v] : plan::KeyedOptions(m)) s += "," + k + "=" + v;
   return s;
 }
 
@@ -90,7 +90,7 @@ UniqueFd Lock(const std::string& path, int how) {
 }
 
 void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts& out) {
-  if (m.options.count("from") || m.options.count("source"))
+  if (m.from || m.options.count("source"))
     throw Error(Describe(m) + ": seeding a cache mount with from=/source= is not supported yet");
   std::string target = Target(m);
   std::string id = Opt(m, "id", target);
@@ -134,15 +134,15 @@ void PrepareBind(const plan::RunMount& m, const MountInputs& in, PreparedMounts&
   l.target = Target(m);
   l.subpath = Subpath(Opt(m, "source"));
   l.writable = Flag(m, "readwrite");
-  std::string from = Opt(m, "from");
-  if (from.empty()) {
+  if (!m.from) {
     l.lowerdirs = {in.context_dir};
   } else {
-    l.lowerdirs = in.layers_of(from);
+    l.lowerdirs = in.layers_of(*m.from);
     if (l.lowerdirs.empty()) throw Error(Describe(m) + ": the source image has no files");
   }
   if (!l.subpath.empty() && !ExistsInLayers(l.lowerdirs, "/" + l.subpath))
-    throw Error(Describe(m) + ": source " + l.subpath + " not found in " + (from.empty() ? "the build context" : from));
+    throw Error(Describe(m) + ": source " + l.subpath + " not found in " +
+                (m.from ? plan::KeyText(*m.from) : "the build context"));
   out.layered.push_back(l);
   if (!ExistsInLayers(in.lowerdirs, l.target)) out.stubs.insert(l.target);
 }
@@ -239,7 +239,7 @@ std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const
                                 ContextIndex* index) {
   std::string all;
   for (const auto& m : mounts) {
-    if (m.type != "bind" || m.options.count("from")) continue;
+    if (m.type != "bind" || m.from) continue;
     std::string sub = Subpath(Opt(m, "source"));
     auto matched = MatchSources(context_dir, {sub.empty() ? "." : sub}, nullptr);
     all += DigestSources(context_dir, matched, nullptr, index) + "\n";

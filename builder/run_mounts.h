@@ -21,7 +21,7 @@
 
 #include "base/fs.h"
 #include "builder/context_index.h"
-#include "builder/plan.h"
+#include "plan/plan.h"
 #include "runtime/container.h"
 
 namespace cairn::builder {
@@ -41,8 +41,8 @@ struct MountInputs {
   std::string scratch;  // the step's scratch dir (secret files are written here, mode 0400)
   std::vector<std::string> lowerdirs;  // the step's unpacked layers, top-most first
   std::map<std::string, SecretSource> secrets;
-  // Unpacked layers (top-most first) of "stage:N" or an image reference.
-  std::function<std::vector<std::string>(const std::string& from)> layers_of;
+  // Unpacked layers (top-most first) of a stage's result or an image.
+  std::function<std::vector<std::string>(const plan::StageRef& from)> layers_of;
 };
 
 struct PreparedMounts {

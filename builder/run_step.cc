@@ -41,7 +41,7 @@ static std::string Quote(const std::vector<std::string>& argv) {
   return s;
 }
 
-void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& run) {
+void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   const plan::Step& step = *in.step;
   const auto& action = std::get<plan::RunAction>(step.action);
   UserIds user = ResolveUser(step.config.user, ReaderInLayers(in.lowerdirs));
@@ -100,7 +100,7 @@ void RunStep(const RunStepInput& in, Progress& progress, const ContainerRunner& 
   });
   runtime::ExitStatus status;
   try {
-    status = run(spec);
+    status = rt.Run(spec);
   } catch (...) {
     write_end.Reset();
     pump.join();

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "builder/builder.h"
-#include "builder/plan.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
+#include "plan/plan.h"
+#include "runtime/runtime.h"
 
 namespace cairn::builder {
 
@@ -31,6 +31,6 @@ struct RunStepInput {
 
 // Runs the step's command; throws Error naming the Dockerfile line, the exit status and the last
 // lines of output when it fails.
-void RunStep(const RunStepInput& input, Progress& progress, const ContainerRunner& run);
+void RunStep(const RunStepInput& input, Progress& progress, runtime::Runtime& rt);
 
 }  // namespace cairn::builder

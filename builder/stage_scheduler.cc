@@ -5,17 +5,11 @@
 #include <exception>
 #include <mutex>
 #include <set>
-#include <string>
 #include <thread>
-#include <variant>
 
 namespace cairn::builder {
 
 namespace {
-
-void AddStageRef(const std::string& ref, std::vector<int>& out) {
-  if (ref.rfind("stage:", 0) == 0) out.push_back(std::stoi(ref.substr(6)));
-}
 
 // Shared by the workers; every field is guarded by mu.
 struct Pool {
@@ -61,23 +55,6 @@ struct Pool {
 };
 
 }  // namespace
-
-std::vector<int> StageDependencies(const plan::Stage& stage) {
-  std::vector<int> out;
-  AddStageRef(stage.base, out);
-  for (const plan::Step& step : stage.steps) {
-    if (const auto* copy = std::get_if<plan::CopyAction>(&step.action)) AddStageRef(copy->from, out);
-    if (const auto* run = std::get_if<plan::RunAction>(&step.action)) {
-      for (const plan::RunMount& m : run->mounts) {
-        auto from = m.options.find("from");
-        if (from != m.options.end()) AddStageRef(from->second, out);
-      }
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 void RunStages(const std::vector<int>& order, const std::vector<std::vector<int>>& deps, int jobs,
                const std::function<void(int index)>& build, std::atomic<bool>& stop) {

@@ -23,7 +23,7 @@ static json ActionJson(const plan::Action& action) {
     json operator()(const plan::NoAction&) const { return json{{"kind", "none"}}; }
     json operator()(const plan::RunAction& r) const {
       json mounts = json::array();
-      for (auto& m : r.mounts) mounts.push_back({{"type", m.type}, {"options", m.options}});
+      for (auto& m : r.mounts) mounts.push_back({{"type", m.type}, {"options", plan::KeyedOptions(m)}});
       json heredocs = json::array();
       for (auto& h : r.heredocs) heredocs.push_back({{"name", h.name}, {"content", h.content}});
       return {{"kind", "run"}, {"argv", r.argv}, {"build_env", r.build_env}, {"network", r.network},
@@ -33,7 +33,7 @@ static json ActionJson(const plan::Action& action) {
       json inl = json::array();
       for (auto& h : c.inline_sources) inl.push_back({{"name", h.name}, {"content", h.content}});
       return {{"kind", c.is_add ? "add" : "copy"}, {"sources", c.sources}, {"inline", inl}, {"dest", c.dest},
-              {"dest_is_dir", c.dest_is_dir}, {"from", c.from}, {"chown", c.chown}, {"chmod", c.chmod},
+              {"dest_is_dir", c.dest_is_dir}, {"from", c.from ? plan::KeyText(*c.from) : ""}, {"chown", c.chown}, {"chmod", c.chmod},
               {"link", c.link}, {"parents", c.parents}, {"excludes", c.excludes}, {"checksum", c.checksum}};
     }
     json operator()(const plan::MkdirAction& m) const { return {{"kind", "mkdir"}, {"path", m.path}}; }

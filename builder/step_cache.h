@@ -12,7 +12,7 @@
 #include <string>
 
 #include "builder/miss_reason.h"
-#include "builder/plan.h"
+#include "plan/plan.h"
 #include "store/cache_records.h"
 #include "store/layer.h"
 #include "store/store.h"

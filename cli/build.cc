@@ -119,11 +119,8 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   SecurityOpts security = ParseSecurityOpts(f.security_opts);
   // Ctrl-C / SIGTERM: the running step's container is killed, the build unwinds ("cancelled").
   runtime::HandleSignals(runtime::SignalPolicy::kCancel);
-  builder::BuildResult result = builder::Build(g.Store(), *progress, opts, [&](const runtime::ContainerSpec& spec) {
-    runtime::ContainerSpec s = spec;
-    s.no_new_privileges = security.no_new_privileges;
-    return runtime::Run(s);
-  });
+  runtime::HostRuntime host([&](runtime::ContainerSpec& s) { s.no_new_privileges = security.no_new_privileges; });
+  builder::BuildResult result = builder::Build(g.Store(), *progress, opts, host);
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
   for (auto& spec : cache_exports) {

@@ -1,22 +1,17 @@
 #include "cli/cache_transfer.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <map>
 #include <memory>
 #include <set>
-#include <nlohmann/json.hpp>
 
-#include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "store/oci_dir.h"
 #include "store/registry/registry.h"
 
 namespace cairn::cli {
 
 namespace reg = store::registry;
-using nlohmann::json;
 
 namespace {
 
@@ -36,76 +31,23 @@ std::map<std::string, std::string> Fields(const std::string& text, const std::st
   return kv;
 }
 
-std::string BlobPathIn(const std::string& dir, const std::string& digest) {
-  return JoinPath(dir, "blobs/sha256/" + DigestHex(digest));
-}
-
-// Streams a file through a callback in blocks: layers are never held in memory.
-void ForEachBlock(const std::string& path, const std::function<void(const char*, size_t)>& fn) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) throw SysError("open", path);
-  std::vector<char> buf(1 << 20);
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SysError("read", path);
-    if (n == 0) return;
-    fn(buf.data(), static_cast<size_t>(n));
-  }
-}
-
-// Copies a store blob into DIR/blobs/sha256/ unless it is there (temp file, fsync, rename).
-// Returns whether it copied.
-bool CopyBlobOut(const store::Store& store, const std::string& digest, const std::string& dir) {
-  std::string dst = BlobPathIn(dir, digest);
-  if (PathExists(dst)) return false;
-  std::string tmp = dst + ".tmp-" + std::to_string(::getpid());
-  UniqueFd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (out.get() < 0) throw SysError("create", tmp);
-  ForEachBlock(store.BlobPath(digest), [&](const char* p, size_t n) { WriteAll(out.get(), p, n, tmp); });
-  if (::fsync(out.get()) != 0) throw SysError("fsync", tmp);
-  out.Reset();
-  if (::rename(tmp.c_str(), dst.c_str()) != 0) throw SysError("rename", tmp);
-  return true;
-}
-
-// A blob of a local cache directory, read whole (manifests and configs) and checked.
-std::string ReadVerifiedBlob(const std::string& dir, const std::string& digest) {
-  std::string bytes = ReadFile(BlobPathIn(dir, digest));
-  if (DigestOf(bytes) != digest) throw Error(BlobPathIn(dir, digest) + " does not hash to " + digest + " (corrupt)");
-  return bytes;
-}
-
 CacheExport ExportLocal(store::Store& store, const std::string& dir, const store::Descriptor& manifest,
                         const std::vector<store::CacheEntry>& entries) {
-  MakeDirs(JoinPath(dir, "blobs/sha256"));
+  store::OciDir out_dir(dir);
   CacheExport out{manifest};
   std::set<std::string> blobs = {store::CacheConfigDescriptor(store.ReadBlob(manifest.digest)).digest};
   for (auto& e : entries)
     if (e.layer) blobs.insert(e.layer->descriptor.digest);
-  for (auto& digest : blobs) (CopyBlobOut(store, digest, dir) ? out.uploaded : out.present)++;
-  CopyBlobOut(store, manifest.digest, dir);
-  WriteFileAtomic(JoinPath(dir, "oci-layout"), R"({"imageLayoutVersion":"1.0.0"})");
-  store::Descriptor named = manifest;
-  named.annotations["org.opencontainers.image.ref.name"] = kLocalRefName;
-  json index = {{"schemaVersion", 2}, {"mediaType", store::media::kOciIndex}, {"manifests", {store::ToJson(named)}}};
-  WriteFileAtomic(JoinPath(dir, "index.json"), index.dump());  // last: readers see the old cache or the new one
+  for (auto& digest : blobs) (out_dir.CopyBlobFrom(store, digest) ? out.uploaded : out.present)++;
+  out_dir.CopyBlobFrom(store, manifest.digest);
+  out_dir.WriteIndex(manifest, kLocalRefName);  // last: readers see the old cache or the new one
   return out;
 }
 
 // The manifest bytes index.json of a local cache directory names "cache".
-std::string LocalManifest(const std::string& dir) {
-  std::string index_path = JoinPath(dir, "index.json");
-  if (!PathExists(index_path)) throw Error(index_path + " does not exist (no cache was exported there)");
-  json index = json::parse(ReadFile(index_path), nullptr, false);
-  if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array())
-    throw Error(index_path + " is not an OCI index");
-  for (auto& m : index["manifests"]) {
-    store::Descriptor d = store::DescriptorFromJson(m);
-    auto name = d.annotations.find("org.opencontainers.image.ref.name");
-    if (name != d.annotations.end() && name->second == kLocalRefName) return ReadVerifiedBlob(dir, d.digest);
-  }
-  throw Error(index_path + " names no manifest \"" + kLocalRefName + "\"");
+std::string LocalManifest(const store::OciDir& dir) {
+  if (!PathExists(dir.IndexPath())) throw Error(dir.IndexPath() + " does not exist (no cache was exported there)");
+  return dir.ReadManifestNamed(kLocalRefName);
 }
 
 builder::ImportedCache Imported(const CacheSpec& spec, const std::vector<store::CacheEntry>& entries) {
@@ -116,15 +58,11 @@ builder::ImportedCache Imported(const CacheSpec& spec, const std::vector<store::
 }
 
 builder::ImportedCache ImportLocal(store::Store& store, const CacheSpec& spec) {
-  std::string manifest = LocalManifest(spec.dir);
-  std::string config = ReadVerifiedBlob(spec.dir, store::CacheConfigDescriptor(manifest).digest);
+  store::OciDir dir(spec.dir);
+  std::string manifest = LocalManifest(dir);
+  std::string config = dir.ReadBlob(store::CacheConfigDescriptor(manifest).digest);
   builder::ImportedCache cache = Imported(spec, store::ParseCacheConfig(config));
-  std::string dir = spec.dir;
-  cache.fetch_blob = [&store, dir](const store::Descriptor& blob) {
-    auto writer = store.NewBlobWriter();
-    ForEachBlock(BlobPathIn(dir, blob.digest), [&](const char* p, size_t n) { writer->Write(p, n); });
-    writer->Commit(blob.media_type, blob.digest);  // checks the digest: a corrupt copy throws
-  };
+  cache.fetch_blob = [&store, dir](const store::Descriptor& blob) { dir.CopyBlobTo(store, blob); };
   return cache;
 }
 

@@ -23,6 +23,7 @@
 #include "cli/verbs.h"
 #include "store/image.h"
 #include "store/layer.h"
+#include "store/oci_dir.h"
 
 namespace cairn::cli {
 
@@ -105,14 +106,7 @@ struct Condition {
 // A private store holding the user's images (blobs hard-linked, tags copied) but no cache, so
 // FROM resolves exactly as in the user's store and every step really runs.
 std::string PrivateStore(store::Store& from, const std::string& dir) {
-  MakeDirs(JoinPath(dir, "blobs/sha256"));
-  std::string blobs = JoinPath(from.root(), "blobs/sha256");
-  if (IsDirectory(blobs))
-    for (auto& name : ListDir(blobs))
-      if (::link(JoinPath(blobs, name).c_str(), JoinPath(dir, "blobs/sha256/" + name).c_str()) != 0)
-        throw SysError("link blob into", dir);
-  for (const char* f : {"index.json", "oci-layout"})
-    if (PathExists(JoinPath(from.root(), f))) WriteFileAtomic(JoinPath(dir, f), ReadFile(JoinPath(from.root(), f)));
+  store::OciDir(dir).LinkImagesOf(from);
   return dir;
 }
 

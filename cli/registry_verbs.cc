@@ -5,7 +5,6 @@
 // it under the name the user wrote, normalised by store::NormalizeName ("busybox:latest"), so
 // `cairn run busybox` finds what `cairn pull busybox` fetched. Push resolves NAME the same way:
 // the local tag NormalizeName(NAME) first, else the full reference's name.
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,9 +13,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "base/error.h"
 #include "base/fs.h"
 #include "cli/verbs.h"
+#include "store/registry/auth.h"
 #include "store/registry/registry.h"
 
 namespace cairn::cli {
@@ -34,10 +35,7 @@ std::string LocalNameFor(store::Store& store, const std::string& name, const reg
 }
 
 std::string DockerConfigPath(const reg::RegistryConfig& config) {
-  if (!config.docker_config_path.empty()) return config.docker_config_path;
-  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir) return JoinPath(dir, "config.json");
-  const char* home = std::getenv("HOME");
-  return JoinPath(home && *home ? home : "/root", ".docker/config.json");
+  return config.docker_config_path.empty() ? reg::DefaultDockerConfigPath() : config.docker_config_path;
 }
 
 // docker writes docker.io credentials under this historic key; other registries under host[:port].
@@ -71,14 +69,6 @@ void WriteDockerConfig(const std::string& path, const nlohmann::json& j) {
   if (slash != std::string::npos && slash > 0) MakeDirs(path.substr(0, slash), 0700);
   WriteFileAtomic(path, j.dump(1, '\t') + "\n", 0600);  // credentials: owner only
   (void)::chmod(path.c_str(), 0600);
-}
-
-std::string Base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(n);
-  return out;
 }
 
 }  // namespace
@@ -148,7 +138,7 @@ void AddLogin(CLI::App& app, Globals&) {
     // Drop other spellings of the same registry so lookups see exactly one entry.
     for (auto it = j["auths"].begin(); it != j["auths"].end();)
       it = RegistryOf(it.key()) == registry ? j["auths"].erase(it) : std::next(it);
-    j["auths"][AuthsKey(registry)] = {{"auth", Base64(f->user + ":" + f->password)}};
+    j["auths"][AuthsKey(registry)] = {{"auth", Base64Encode(f->user + ":" + f->password)}};
     WriteDockerConfig(path, j);
     std::printf("Login Succeeded (credentials for %s saved in %s; not checked against the registry)\n",
                 registry.c_str(), path.c_str());

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "base/error.h"
+#include "base/path.h"
 #include "frontend/utf8.h"
 
 namespace cairn::frontend {
@@ -49,11 +50,6 @@ std::string JoinFirst(const std::vector<std::string>& parts, size_t n) {
 }
 
 // filepath.Dir: everything before the last '/', cleaned; "." when there is no '/'.
-std::string DirName(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return CleanPath(slash == std::string_view::npos ? "" : path.substr(0, slash + 1));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Go filepath.Match syntax check (Go >= 1.20 validates the whole pattern).
 
@@ -210,35 +206,6 @@ Translation TranslatePattern(std::string_view pattern, char sep) {
 // ---------------------------------------------------------------------------------------------
 // Paths and the ignore file.
 
-std::string CleanPath(std::string_view path) {
-  if (path.empty()) return ".";
-  bool rooted = path[0] == '/';
-  std::vector<std::string_view> parts;
-  size_t dotdots = 0;  // leading ".." kept in a relative path
-  for (size_t start = 0; start <= path.size();) {
-    size_t end = std::min(path.find('/', start), path.size());
-    std::string_view part = path.substr(start, end - start);
-    start = end + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      if (parts.size() > dotdots) {
-        parts.pop_back();
-      } else if (!rooted) {
-        parts.push_back(part);
-        ++dotdots;
-      }
-      continue;
-    }
-    parts.push_back(part);
-  }
-  std::string out = rooted ? "/" : "";
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += '/';
-    out += parts[i];
-  }
-  return out.empty() ? "." : out;
-}
-
 std::vector<std::string> ReadIgnoreFile(std::string_view text) {
   std::vector<std::string> patterns;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
@@ -338,7 +305,7 @@ namespace {
 
 // The parent directories "a", "a/b", ... of "a/b/c" (none for a top-level path).
 std::vector<std::string> ParentPrefixes(std::string_view file) {
-  std::string parent = DirName(file);
+  std::string parent = Dirname(file);
   std::vector<std::string> prefixes;
   if (parent == ".") return prefixes;
   std::vector<std::string> dirs = SplitSlash(parent);
@@ -369,7 +336,7 @@ bool PatternMatcher::MatchesOrParentMatches(std::string_view file) const {
 
 bool PatternMatcher::Matches(std::string_view file) const {
   bool matched = false;
-  std::string parent = DirName(file);
+  std::string parent = Dirname(file);
   std::vector<std::string> parent_dirs = SplitSlash(parent);
   for (const Pattern& pattern : patterns_) {
     if (pattern.exclusion != matched) continue;

@@ -18,9 +18,6 @@
 
 namespace cairn::frontend {
 
-// filepath.Clean on Unix: "a//b/./c/.." -> "a/b", "" -> ".", "/../x" -> "/x".
-std::string CleanPath(std::string_view path);
-
 // ignorefile.ReadAll: one pattern a line; a line starting with '#' (column 0) is a comment;
 // lines are trimmed, blank ones dropped; a UTF-8 BOM and '\r' line ends are removed; each
 // pattern is cleaned and a leading '/' dropped; '!' stays in front ("! /a" -> "!a").

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "base/error.h"
-#include "builder/plan.h"
+#include "plan/plan.h"
 
 namespace cairn::frontend {
 

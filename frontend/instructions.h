@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "builder/plan.h"
+#include "plan/plan.h"
 #include "frontend/ast.h"
 
 namespace cairn::frontend {

@@ -69,7 +69,7 @@ std::string Expand(const LowerContext& ctx, const StageState& st, const std::str
   return ShellLex(ShellLexOptions{ctx.file->escape}).ProcessWord(word, env);
 }
 
-std::string ResolveFrom(LowerContext& ctx, StageState& st, const std::string& from) {
+plan::StageRef ResolveFrom(LowerContext& ctx, StageState& st, const std::string& from) {
   int index = -1;
   if (auto it = ctx.stage_names.find(ToLower(from)); it != ctx.stage_names.end()) {
     index = it->second;
@@ -81,14 +81,14 @@ std::string ResolveFrom(LowerContext& ctx, StageState& st, const std::string& fr
                   std::to_string(ctx.done.size()) + " stages");
     }
   } else {
-    return from;  // an image reference
+    return plan::StageRef::Image(from);
   }
   if (index == st.stage.index || ctx.in_progress[index]) {
     throw Error("circular dependency detected on stage: " + from);
   }
   EnsureLowered(ctx, index);
   st.deps.insert(index);
-  return "stage:" + std::to_string(index);
+  return plan::StageRef::Stage(index);
 }
 
 namespace {
@@ -217,25 +217,25 @@ void StartStage(LowerContext& ctx, StageState& st, int index) {
                                                               : st.stage.platform);
   auto named = ctx.stage_names.find(ToLower(image));
   if (ToLower(image) == "scratch") {
-    st.stage.base = "scratch";
+    st.stage.base = plan::StageRef::Image("scratch");
     st.config = ScratchConfig(platform);
   } else if (named != ctx.stage_names.end() && named->second < index) {
     const StageState& parent = EnsureLowered(ctx, named->second);
-    st.stage.base = "stage:" + std::to_string(named->second);
+    st.stage.base = plan::StageRef::Stage(named->second);
     st.config = parent.config;
     st.state_env = parent.state_env;  // a stage inherits its parent's ARGs
     st.arg_names = parent.arg_names;
     st.args = parent.args;
     st.deps.insert(named->second);
   } else {
-    st.stage.base = image;
+    st.stage.base = plan::StageRef::Image(image);
     try {
       st.config = (*ctx.resolve)(image);
     } catch (const std::exception& e) {
       FailAt(ctx, src.from.location, e.what());
     }
   }
-  if (!st.stage.base.starts_with("stage:")) st.state_env = EnvList::FromStrings(st.config.env);
+  if (!st.stage.base.stage()) st.state_env = EnvList::FromStrings(st.config.env);
   st.stage.base_config = st.config;
 }
 
@@ -334,6 +334,7 @@ plan::Plan Lower(const Dockerfile& file, const Options& options, const ConfigRes
   for (size_t i = 0; i < file.stages.size(); ++i) {
     if (ctx.done[i]) {
       out.stages.push_back(std::move(ctx.done[i]->stage));
+      out.stages.back().depends_on.assign(ctx.done[i]->deps.begin(), ctx.done[i]->deps.end());
       continue;
     }
     // Not needed by the target: listed (indexes stay stable) but neither resolved nor lowered.

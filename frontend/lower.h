@@ -2,7 +2,7 @@
 // ONBUILD triggers of base images, SHELL, WORKDIR), as BuildKit's dockerfile2llb applies them.
 #pragma once
 
-#include "builder/plan.h"
+#include "plan/plan.h"
 #include "frontend/frontend.h"
 #include "frontend/instructions.h"
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "builder/plan.h"
+#include "plan/plan.h"
 #include "frontend/frontend.h"
 #include "frontend/instructions.h"
 
@@ -66,10 +66,10 @@ StageState& EnsureLowered(LowerContext& ctx, int index);
 // Expands one word with the state env (escape = the Dockerfile's). Throws cairn::Error.
 std::string Expand(const LowerContext& ctx, const StageState& st, const std::string& word);
 
-// Resolves `--from`/`from=` text: a stage by name or index -> "stage:N" (lowering it if needed
+// Resolves `--from`/`from=` text: a stage by name or index -> that stage (lowering it if needed
 // and recording the dependency); anything else is an image reference. Throws cairn::Error on a
 // dependency cycle.
-std::string ResolveFrom(LowerContext& ctx, StageState& st, const std::string& from);
+plan::StageRef ResolveFrom(LowerContext& ctx, StageState& st, const std::string& from);
 
 // Applies one instruction: appends its Step (config after it) to st.stage.steps.
 // Throws cairn::Error (the caller adds the location).

@@ -149,7 +149,7 @@ plan::RunMount ParseMount(LowerContext& ctx, StageState& st, const std::string& 
       if (value.find('$') != std::string::npos) {
         throw Error("'from' doesn't support variable expansion, define alias stage instead");
       }
-      mount.options["from"] = ResolveFrom(ctx, st, value);
+      mount.from = ResolveFrom(ctx, st, value);
       continue;
     }
     value = Expand(ctx, st, value);
@@ -214,7 +214,7 @@ void LowerCopy(LowerContext& ctx, StageState& st, const Instruction& instr, cons
   std::string dest = Expand(ctx, st, c.dest);
   action.dest_is_dir = dest.empty() || dest == "." || dest.back() == '/';
   std::string workdir = st.config.workdir.empty() ? "/" : st.config.workdir;
-  action.dest = PathIsAbs(dest) ? PathClean(dest) : PathJoin(workdir, dest);
+  action.dest = PathIsAbs(dest) ? CleanPath(dest) : PathJoin(workdir, dest);
   if (!c.from.empty()) action.from = ResolveFrom(ctx, st, c.from);
   action.chown = Expand(ctx, st, c.chown);
   action.chmod = Expand(ctx, st, c.chmod);
@@ -280,7 +280,7 @@ void LowerWorkdir(LowerContext& ctx, StageState& st, const Instruction& instr,
   std::string path = Expand(ctx, st, w.path);
   if (path.empty()) throw Error("WORKDIR cannot be empty");
   std::string base = st.config.workdir.empty() ? "/" : st.config.workdir;
-  st.config.workdir = PathIsAbs(path) ? PathClean(path) : PathJoin(base, path);
+  st.config.workdir = PathIsAbs(path) ? CleanPath(path) : PathJoin(base, path);
   Commit(st, instr, "WORKDIR " + st.config.workdir, plan::MkdirAction{st.config.workdir});
 }
 

@@ -4,9 +4,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/path.h"  // CleanPath (path.Clean), Dirname (path.Dir)
+
 namespace cairn::frontend {
 
-std::string PathClean(std::string_view p);                     // path.Clean
 std::string PathJoin(std::string_view a, std::string_view b);  // path.Join (cleaned)
 bool PathIsAbs(std::string_view p);
 

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/path.h"
 #include "runtime/security.h"
 #include "runtime/userns.h"
 
@@ -27,13 +28,6 @@ void CheckOverlayPath(const std::string& what, const std::string& path) {
   if (path.find_first_of(",:\\") != std::string::npos)
     throw Error("container: " + what + " " + path +
                 " contains ',', ':' or '\\', which overlay mount options cannot carry (use another path)");
-}
-
-std::string Dirname(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
 }
 
 // The longest directory that contains every path (by whole components).
@@ -57,7 +51,7 @@ std::string RelativeTo(const std::string& base, const std::string& path) {
 std::string Options(const std::vector<std::string>& lowers, const std::string& upper, const std::string& work) {
   std::string o = "lowerdir=";
   for (size_t i = 0; i < lowers.size(); ++i) o += (i ? ":" : "") + lowers[i];
-  o += ",upperdir=" + upper + ",workdir=" + work;
+  if (!upper.empty()) o += ",upperdir=" + upper + ",workdir=" + work;  // none: a read-only view
   // The upper dir alone must describe the change, as plain files and whiteouts: no index, no
   // redirects, no metadata-only copy-ups (the snapshot reads upper, never the merged view).
   o += std::string(",index=off,redirect_dir=") + OverlayRedirectDir() + ",metacopy=off";
@@ -197,8 +191,10 @@ std::string HostsFile(const std::string& hostname) {
 std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerdirs, const std::string& upperdir,
                                           const std::string& workdir, std::string* chdir_to) {
   for (const auto& l : lowerdirs) CheckOverlayPath("lowerdir", l);
-  CheckOverlayPath("upperdir", upperdir);
-  CheckOverlayPath("workdir", workdir);
+  if (!upperdir.empty()) {
+    CheckOverlayPath("upperdir", upperdir);
+    CheckOverlayPath("workdir", workdir);
+  }
   chdir_to->clear();
   std::string options = Options(lowerdirs, upperdir, workdir);
   if (options.size() <= kMountOptionsLimit) return options;

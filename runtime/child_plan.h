@@ -121,7 +121,9 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
 // path made absolute against the current directory (the child changes directory while mounting).
 std::string AbsoluteHostPath(const std::string& path);
 
-// The overlay mount options for these directories, relative to a common parent when the absolute
+// The one builder of overlay mount options (containers, a step's trees, the snapshotter's probe):
+// index, redirect_dir and metacopy off, userxattr when rootless. An empty upperdir makes a
+// read-only view. Relative to a common parent when the absolute
 // form would exceed the kernel's one-page limit (*chdir_to then names that parent); nullopt when
 // even that is too long (the child then passes the layers one by one). Throws when a path holds a
 // character the option syntax cannot carry (',' ':' '\\').

@@ -13,6 +13,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "runtime/cancel.h"
 #include "runtime/child.h"
 #include "runtime/child_plan.h"
@@ -132,21 +133,12 @@ ExitStatus Run(const ContainerSpec& spec) {
   ThrowIfCancelled();
   std::string parent = ScratchParent(spec);
   std::string scratch = MakeTempDir(parent, "cairn-root-");
-  try {
-    ExitStatus status;
-    if (ChooseSnapshotter(parent) == Snapshotter::kCopy) {
-      CopiedRoot copied(spec);
-      status = RunWithScratch(spec, scratch, &copied.trees());
-      copied.WriteUpper();
-    } else {
-      status = RunWithScratch(spec, scratch, nullptr);
-    }
-    ::rmdir(scratch.c_str());
-    return status;
-  } catch (...) {
-    ::rmdir(scratch.c_str());
-    throw;
-  }
+  ScopeExit remove_scratch([&] { ::rmdir(scratch.c_str()); });
+  if (ChooseSnapshotter(parent) != Snapshotter::kCopy) return RunWithScratch(spec, scratch, nullptr);
+  CopiedRoot copied(spec);
+  ExitStatus status = RunWithScratch(spec, scratch, &copied.trees());
+  copied.WriteUpper();
+  return status;
 }
 
 const std::vector<std::string>& MountPointStubs() {

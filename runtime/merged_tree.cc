@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/overlay_marks.h"
+#include "base/path.h"
 #include "runtime/tree_copy.h"
 
 namespace cairn::runtime {
@@ -95,12 +96,6 @@ void WaitForClockPast(const std::string& dir, const timespec& newest) {
   }
   throw Error("the clock of the file system at " + dir + " does not advance (ctime stays at or before " +
               std::to_string(newest.tv_sec) + "): the copying snapshotter cannot tell changes there");
-}
-
-std::string Dirname(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 }  // namespace

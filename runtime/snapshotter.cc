@@ -12,6 +12,8 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
+#include "runtime/child_plan.h"
 #include "runtime/userns.h"
 
 namespace cairn::runtime {
@@ -50,25 +52,18 @@ bool OverlayWorksIn(const std::string& dir) {
   std::string base = MakeTempDir(dir, "overlay-probe-");
   std::string lower = JoinPath(base, "l"), upper = JoinPath(base, "u"), work = JoinPath(base, "w"),
               merged = JoinPath(base, "m");
-  bool ok = false;
-  try {
-    for (const std::string& d : {lower, JoinPath(lower, "d"), upper, work, merged}) MakeDirs(d);
-    WriteFileAtomic(JoinPath(lower, "f"), "");
-    std::string options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work +
-                          ",index=off,redirect_dir=" + OverlayRedirectDir() + ",metacopy=off" + OverlayUserxattr();
-    pid_t pid = ::fork();
-    if (pid < 0) throw SysError("fork", "overlay probe");
-    if (pid == 0) Probe(merged, options);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-      if (errno != EINTR) throw SysError("waitpid", "overlay probe");
-    ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  } catch (...) {
-    RemoveAll(base);
-    throw;
-  }
-  RemoveAll(base);
-  return ok;
+  ScopeExit remove_probe([&] { RemoveAll(base); });
+  for (const std::string& d : {lower, JoinPath(lower, "d"), upper, work, merged}) MakeDirs(d);
+  WriteFileAtomic(JoinPath(lower, "f"), "");
+  std::string cwd;
+  std::string options = *OverlayOptions({lower}, upper, work, &cwd);  // absolute: one short lowerdir
+  pid_t pid = ::fork();
+  if (pid < 0) throw SysError("fork", "overlay probe");
+  if (pid == 0) Probe(merged, options);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw SysError("waitpid", "overlay probe");
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 Snapshotter ChooseSnapshotter(const std::string& scratch_dir) {

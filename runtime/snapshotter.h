@@ -1,7 +1,7 @@
 // How a step's changes are captured: the one place that chooses.
 //
 // kOverlay: a kernel overlay (lowerdirs = unpacked layers, upperdir = fresh) is mounted for each
-// RUN container (runtime/container.h) and for COPY/ADD/WORKDIR (builder/overlay_child.h); the
+// RUN container (runtime/container.h) and for COPY/ADD/WORKDIR (runtime/step_trees.h); the
 // upper dir is the change.
 // kCopy: where overlay cannot be mounted (rootless on a kernel without userxattr, a store on a file
 // system overlay cannot use as upper), the merged view is copied into a plain directory

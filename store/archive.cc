@@ -16,6 +16,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "store/image.h"
 #include "store/layer.h"
 #include "store/layer_extract.h"
@@ -176,14 +177,10 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
   std::string tmp = out_path + ".tmp-" + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) throw SysError("create", tmp);
-  try {
-    WriteArchive(files, fd.get(), out_path);
-    if (::fsync(fd.get()) != 0) throw SysError("fsync", tmp);
-    if (::rename(tmp.c_str(), out_path.c_str()) != 0) throw SysError("rename to", out_path);
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
+  ScopeFail remove_tmp([&] { ::unlink(tmp.c_str()); });
+  WriteArchive(files, fd.get(), out_path);
+  if (::fsync(fd.get()) != 0) throw SysError("fsync", tmp);
+  if (::rename(tmp.c_str(), out_path.c_str()) != 0) throw SysError("rename to", out_path);
 }
 
 namespace {
@@ -304,7 +301,8 @@ Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::st
   if (!fd) throw SysError("open", tar_path);
   std::string scratch = store.NewScratchDir("import-");
   std::optional<Layer> layer;
-  try {
+  {
+    ScopeExit remove_scratch([&] { RemoveAll(scratch); });
     std::string tree = JoinPath(scratch, "tree");
     MakeDirs(tree);
     ExtractTarFd(fd.get(), tar_path, tree, ExtractOptions{.whiteouts = false});
@@ -312,11 +310,7 @@ Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::st
     snap.source_date_epoch = source_date_epoch;
     snap.overlay_upper = false;
     layer = CommitLayerFromDir(store, tree, snap);
-  } catch (...) {
-    RemoveAll(scratch);
-    throw;
   }
-  RemoveAll(scratch);
 
   std::string created = Rfc3339(source_date_epoch);
   std::string base = tar_path == "-" ? "-" : tar_path.substr(tar_path.rfind('/') + 1);
@@ -335,7 +329,7 @@ Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::st
   } else {
     config["history"][0]["empty_layer"] = true;
   }
-  Descriptor manifest = WriteImage(store, config, layers);
+  Descriptor manifest = WriteImage(store, config, layers).manifest;
   if (!name.empty()) store.SetTag(name, manifest);
   return manifest;
 }

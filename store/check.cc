@@ -6,6 +6,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "store/gc.h"
 #include "store/layer.h"
 #include "store/tree_sum.h"
@@ -22,20 +23,17 @@ void Pass(Store& store, bool fix, CheckReport& report) {
     if (!PathExists(JoinPath(root, f))) problem(JoinPath(root, f) + ": missing");
 
   // Blobs: each one's content against its name.
-  std::string blobs = JoinPath(root, "blobs/sha256");
-  for (auto& name : ListDir(blobs)) {
-    std::string path = JoinPath(blobs, name);
-    std::string want = "sha256:" + name;
+  for (const Store::BlobFile& blob : store.ListBlobFiles()) {
     std::string why;
-    if (!IsValidDigest(want)) {
+    if (!IsValidDigest(blob.digest)) {
       why = "not a sha256 blob name";
     } else {
-      std::string got = DigestOfFile(path);
-      if (got != want) why = "content hashes to " + got;
+      std::string got = DigestOfFile(blob.path);
+      if (got != blob.digest) why = "content hashes to " + got;
     }
     if (why.empty()) continue;
-    problem(path + ": " + why);
-    if (fix) RemoveAll(path);
+    problem(blob.path + ": " + why);
+    if (fix) RemoveAll(blob.path);
   }
 
   // References, tag by tag, and the layer blobs against the config's diffIDs.
@@ -108,17 +106,12 @@ void Pass(Store& store, bool fix, CheckReport& report) {
         if (it == all.layer_of_diff_id.end() || !store.HasBlob(it->second))
           throw Error("no recorded tree digest and no layer blob to verify it against");
         std::string scratch = store.NewScratchDir("check-");
-        try {
-          std::string tree = JoinPath(scratch, "t");
-          MakeDirs(tree);
-          ExtractLayer(store.BlobPath(it->second), tree);
-          ::chmod(tree.c_str(), 0755);
-          want = TreeDigest(tree);
-        } catch (...) {
-          RemoveAll(scratch);
-          throw;
-        }
-        RemoveAll(scratch);
+        ScopeExit remove_scratch([&] { RemoveAll(scratch); });
+        std::string tree = JoinPath(scratch, "t");
+        MakeDirs(tree);
+        ExtractLayer(store.BlobPath(it->second), tree);
+        ::chmod(tree.c_str(), 0755);
+        want = TreeDigest(tree);
       }
       std::string got = TreeDigest(path);
       if (got != want) why = "the tree differs from what its layer unpacked to (" + got + " != " + want + ")";
@@ -151,21 +144,15 @@ CheckReport CheckStore(Store& store, bool repair) {
     Pass(store, false, report);
     return report;
   }
-  store.LockExclusive();
-  try {
+  Store::ExclusiveLock lock = store.LockExclusive();
+  Pass(store, true, report);
+  // A repair can break more (a removed blob breaks the tags that use it): go again until quiet.
+  for (int i = 0; i < 3 && !report.repaired.empty(); i++) {
+    size_t before = report.repaired.size();
     Pass(store, true, report);
-    // A repair can break more (a removed blob breaks the tags that use it): go again until quiet.
-    for (int i = 0; i < 3 && !report.repaired.empty(); i++) {
-      size_t before = report.repaired.size();
-      Pass(store, true, report);
-      if (report.repaired.size() == before) break;
-    }
-    Pass(store, false, report);
-  } catch (...) {
-    store.UnlockExclusive();
-    throw;
+    if (report.repaired.size() == before) break;
   }
-  store.UnlockExclusive();
+  Pass(store, false, report);
   return report;
 }
 

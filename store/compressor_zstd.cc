@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "store/compressor.h"
+#include "store/store.h"
 
 namespace cairn::store {
 
@@ -14,7 +15,7 @@ namespace {
 
 class Zstd final : public Compressor {
  public:
-  Zstd(int level, BlobWriter& out) : out_(out), level_(level), c_(ZSTD_createCCtx()) {
+  Zstd(int level, ByteSink& out) : Compressor(kZstdBlockSize), out_(out), level_(level), c_(ZSTD_createCCtx()) {
     if (!c_) throw Error("zstd: out of memory");
     Check(ZSTD_CCtx_setParameter(c_, ZSTD_c_compressionLevel, level));
     Check(ZSTD_CCtx_setParameter(c_, ZSTD_c_nbWorkers, 0));
@@ -24,13 +25,11 @@ class Zstd final : public Compressor {
   ~Zstd() override { ZSTD_freeCCtx(c_); }
 
   const char* MediaType() const override { return media::kOciLayerZstd; }
-  std::string Description() const override {
-    return std::string("zstd-") + ZSTD_versionString() + " zstd level " + std::to_string(level_);
-  }
+  std::string Description() const override { return DescribeZstd(level_); }
 
  protected:
-  void CompressBlock(const unsigned char* data, size_t size, bool last) override {
-    ZSTD_inBuffer in{data, size, 0};
+  void CompressBlock(std::vector<unsigned char>& block, bool last) override {
+    ZSTD_inBuffer in{block.data(), block.size(), 0};
     std::vector<unsigned char> buf(ZSTD_CStreamOutSize());
     for (;;) {
       ZSTD_outBuffer o{buf.data(), buf.size(), 0};
@@ -46,14 +45,18 @@ class Zstd final : public Compressor {
     return rc;
   }
 
-  BlobWriter& out_;
+  ByteSink& out_;
   int level_;
   ZSTD_CCtx* c_;
 };
 
 }  // namespace
 
-std::unique_ptr<Compressor> MakeZstdCompressor(int level, BlobWriter& out) {
+std::string DescribeZstd(int level) {
+  return std::string("zstd-") + ZSTD_versionString() + " zstd level " + std::to_string(level);
+}
+
+std::unique_ptr<Compressor> MakeZstdCompressor(int level, ByteSink& out) {
   return std::make_unique<Zstd>(level, out);
 }
 

@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "store/cache_records.h"
+#include "store/manifest.h"
 
 namespace cairn::store {
 
@@ -49,7 +50,7 @@ void Walk(const Store& store, const std::string& digest, const std::string& from
     if (!any) live.problems.push_back(where + ": an index none of whose manifests is in the store");
     return;
   }
-  if (!m.contains("config") || !m["config"].is_object() || !m.contains("layers") || !m["layers"].is_array())
+  if (!IsImageManifest(m))
     return live.problems.push_back(where + ": neither an image manifest nor an index");
   std::string cfg = m["config"].value("digest", "");
   live.blobs.insert(cfg);
@@ -200,11 +201,12 @@ std::vector<std::string> RemoveImages(Store& store, const std::vector<std::strin
     }
     candidates.insert(digest);
   }
-  if (!store.TryLockExclusive()) {
+  auto lock = store.TryLockExclusive();
+  if (!lock) {
     lines.push_back("(another cairn process is using the store: data left for `cairn prune`)");
     return lines;
   }
-  try {
+  {
     LiveSet live = ComputeLive(store, /*with_cache=*/true);
     LiveSet gone;
     for (auto& d : candidates)
@@ -212,7 +214,7 @@ std::vector<std::string> RemoveImages(Store& store, const std::vector<std::strin
     PruneReport r;
     for (auto& d : gone.blobs) {
       if (live.blobs.count(d) || !IsValidDigest(d) || !store.HasBlob(d)) continue;
-      RemoveFile(store.BlobPath(d));
+      store.RemoveBlob({d, store.BlobPath(d)});
       lines.push_back("Deleted: " + d);
     }
     LiveSet keep = live;
@@ -222,18 +224,14 @@ std::vector<std::string> RemoveImages(Store& store, const std::vector<std::strin
       if (!gone.diff_ids.count(id)) keep.diff_ids.insert(id);
     }
     RemoveDeadLayers(store, keep, r);
-  } catch (...) {
-    store.UnlockExclusive();
-    throw;
   }
-  store.UnlockExclusive();
   return lines;
 }
 
 PruneReport Prune(Store& store, std::optional<int64_t> keep_storage) {
-  store.LockExclusive();
+  Store::ExclusiveLock lock = store.LockExclusive();
   PruneReport r;
-  try {
+  {
     // Broken records and records whose layer is gone first, then the budget (oldest used first).
     CacheRecords cache(store);
     for (auto& info : cache.List()) {
@@ -250,19 +248,13 @@ PruneReport Prune(Store& store, std::optional<int64_t> keep_storage) {
       RemoveAll(hints);
     }
     LiveSet live = ComputeLive(store, /*with_cache=*/true);
-    std::string blobs = JoinPath(store.root(), "blobs/sha256");
-    for (auto& name : ListDir(blobs)) {
-      std::string digest = "sha256:" + name;
-      if (IsValidDigest(digest) && live.blobs.count(digest)) continue;
-      r.bytes += RemoveFile(JoinPath(blobs, name));
+    for (const Store::BlobFile& blob : store.ListBlobFiles()) {
+      if (IsValidDigest(blob.digest) && live.blobs.count(blob.digest)) continue;
+      r.bytes += store.RemoveBlob(blob);
       r.blobs++;
     }
     RemoveDeadLayers(store, live, r);
-  } catch (...) {
-    store.UnlockExclusive();
-    throw;
   }
-  store.UnlockExclusive();
   return r;
 }
 

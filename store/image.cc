@@ -3,6 +3,7 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "store/manifest.h"
 
 namespace cairn::store {
 
@@ -44,7 +45,7 @@ Image LoadManifest(const Store& store, Descriptor desc, const std::string& ref, 
     return LoadManifest(store, PickFromIndex(m, desc.digest), ref, depth + 1);
   }
   if (desc.media_type.empty()) desc.media_type = mt.empty() ? media::kOciManifest : mt;
-  if (!m.contains("config") || !m.contains("layers") || !m["layers"].is_array())
+  if (!IsImageManifest(m))
     throw Error("manifest " + desc.digest + " of " + ref + " has no config or layers (unsupported manifest type " + mt + ")");
   Image img;
   img.manifest_descriptor = desc;
@@ -76,7 +77,7 @@ Image LoadImage(const Store& store, const std::string& ref) {
   return LoadManifest(store, *desc, ref, 0);
 }
 
-Descriptor WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers) {
+WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers) {
   size_t ids = 0;
   if (config.contains("rootfs") && config["rootfs"].contains("diff_ids")) ids = config["rootfs"]["diff_ids"].size();
   if (ids != layers.size())
@@ -86,9 +87,7 @@ Descriptor WriteImage(Store& store, const nlohmann::json& config, const std::vec
   json manifest = {{"schemaVersion", 2}, {"mediaType", media::kOciManifest}, {"config", ToJson(config_desc)},
                    {"layers", json::array()}};
   for (auto& l : layers) manifest["layers"].push_back(ToJson(l));
-  std::string bytes = CanonicalJson(manifest);
-  Descriptor d = store.PutBlob(bytes, media::kOciManifest);
-  return d;
+  return {store.PutBlob(CanonicalJson(manifest), media::kOciManifest), config_desc};
 }
 
 std::string CanonicalJson(const nlohmann::json& j) {

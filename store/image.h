@@ -23,9 +23,16 @@ struct Image {
 // reference if it is unknown ("image \"x:1\" not found in store /var/lib/cairn (import or pull it)").
 Image LoadImage(const Store& store, const std::string& ref);
 
-// Writes config and an OCI manifest for layers, returns the manifest descriptor. The config's
-// rootfs.diff_ids must already match layers. Serialisation is canonical (see WriteCanonicalJson).
-Descriptor WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers);
+// What WriteImage stored: the manifest (what a tag points at) and the config it names (whose
+// digest is the image ID docker shows).
+struct WrittenImage {
+  Descriptor manifest;
+  Descriptor config;
+};
+
+// Writes config and an OCI manifest for layers. The config's rootfs.diff_ids must already match
+// layers (else Error). Serialisation is canonical (see CanonicalJson).
+WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers);
 
 // The one JSON serialisation cairn writes blobs with: keys sorted, no insignificant whitespace,
 // UTF-8 as is. Same input -> same bytes -> same digest.

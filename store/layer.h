@@ -23,7 +23,7 @@ struct SnapshotOptions {
   std::vector<std::string> lowerdirs;
   // Paths (absolute, e.g. "/etc/hosts") never written to the layer: mount-point stubs.
   std::set<std::string> exclude;
-  // Codec and level of the blob (default: gzip, ISA-L level 1); see store/compressor.h.
+  // Codec and level of the blob (default: gzip, libdeflate level 1); see store/compressor.h.
   Compression compression;
 };
 

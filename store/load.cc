@@ -15,6 +15,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "store/image.h"
+#include "store/manifest.h"
 #include "store/tree_sum.h"
 
 namespace cairn::store {
@@ -177,7 +178,7 @@ void CopyGraph(Store& store, const Unpacked& u, const std::string& digest, const
     }
     return;
   }
-  if (!m.contains("config") || !m.contains("layers") || !m["layers"].is_array())
+  if (!IsImageManifest(m))
     throw Error("archive " + src + ": " + name + " is neither an image manifest nor an index");
   auto blob = [&](const json& desc) {
     std::string bd = desc.value("digest", "");

@@ -60,21 +60,34 @@ Store::~Store() {
   if (gc_lock_fd_ >= 0) ::close(gc_lock_fd_);
 }
 
-void Store::LockExclusive() {
+Store::ExclusiveLock Store::LockExclusive() {
   while (::flock(gc_lock_fd_, LOCK_EX) != 0)
     if (errno != EINTR) throw SysError("flock", JoinPath(root_, "gc.lock"));
+  return ExclusiveLock(this);
 }
 
-bool Store::TryLockExclusive() {
+std::optional<Store::ExclusiveLock> Store::TryLockExclusive() {
   while (::flock(gc_lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       // A failed conversion may have dropped the shared lock (flock converts non-atomically).
       UnlockExclusive();
-      return false;
+      return std::nullopt;
     }
     if (errno != EINTR) throw SysError("flock", JoinPath(root_, "gc.lock"));
   }
-  return true;
+  return ExclusiveLock(this);
+}
+
+Store::ExclusiveLock::~ExclusiveLock() noexcept(false) {
+  if (!store_) return;
+  if (std::uncaught_exceptions() <= exceptions_at_start_) {
+    store_->UnlockExclusive();
+    return;
+  }
+  try {
+    store_->UnlockExclusive();
+  } catch (...) {  // the failure already on its way is the one to report
+  }
 }
 
 void Store::UnlockExclusive() {
@@ -90,6 +103,21 @@ bool Store::HasBlob(const std::string& digest) const {
 
 std::string Store::BlobPath(const std::string& digest) const {
   return JoinPath(root_, "blobs/sha256/" + DigestHex(digest));
+}
+
+std::vector<Store::BlobFile> Store::ListBlobFiles() const {
+  std::string dir = JoinPath(root_, "blobs/sha256");
+  std::vector<BlobFile> out;
+  if (!IsDirectory(dir)) return out;
+  for (auto& name : ListDir(dir)) out.push_back({"sha256:" + name, JoinPath(dir, name)});
+  return out;
+}
+
+int64_t Store::RemoveBlob(const BlobFile& blob) {
+  struct stat st;
+  int64_t bytes = ::lstat(blob.path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+  if (::unlink(blob.path.c_str()) != 0 && errno != ENOENT) throw SysError("remove", blob.path);
+  return bytes;
 }
 
 std::string Store::ReadBlob(const std::string& digest) const {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "store/byte_sink.h"
 
 namespace cairn::store {
 
@@ -49,10 +52,8 @@ class Store;
 
 // Streams one blob into the store. Bytes go to a temp file under tmp/ and are hashed as they
 // arrive; Commit() makes the blob visible. Destroying an uncommitted writer discards the bytes.
-class BlobWriter {
+class BlobWriter : public ByteSink {
  public:
-  virtual ~BlobWriter() = default;
-  virtual void Write(const void* data, size_t size) = 0;
   // fsyncs, checks the digest against `expected_digest` (when not empty; a mismatch throws and
   // discards), renames into blobs/sha256/<hex>. Committing a blob that already exists is a no-op
   // that still returns its descriptor.
@@ -78,6 +79,17 @@ class Store {
   std::string ReadBlob(const std::string& digest) const;
   Descriptor PutBlob(std::string_view bytes, const std::string& media_type);
   std::unique_ptr<BlobWriter> NewBlobWriter();
+  // Every file in blobs/sha256/, sorted by name, with the digest its name claims ("sha256:" +
+  // name). A stray file whose name is no digest is listed too (IsValidDigest says which), so
+  // check can report it and prune can delete it.
+  struct BlobFile {
+    std::string digest;
+    std::string path;
+  };
+  std::vector<BlobFile> ListBlobFiles() const;
+  // Deletes one blob file (only under an ExclusiveLock); returns the bytes freed, 0 when it was
+  // not there.
+  int64_t RemoveBlob(const BlobFile& blob);
 
   // --- tags (index.json) ---
   // Names are normalised by NormalizeName ("hello" -> "hello:latest").
@@ -101,14 +113,29 @@ class Store {
   // --- the collector's lock (<root>/gc.lock) ---
   // Every open Store holds gc.lock shared for its whole life, so nothing deletes blobs or layers
   // a running cairn may be about to reference (a build writes blobs long before it tags them).
-  // Deleting code (prune, rmi, check --repair) converts this lock to exclusive: LockExclusive()
-  // waits until every other cairn process on this store has exited; TryLockExclusive() does not
-  // wait. UnlockExclusive() goes back to shared. A killed process's lock dies with it.
-  void LockExclusive();
-  bool TryLockExclusive();
-  void UnlockExclusive();
+  // Deleting code (prune, rmi, check --repair) converts this lock to exclusive for the life of an
+  // ExclusiveLock: LockExclusive() waits until every other cairn process on this store has
+  // exited; TryLockExclusive() does not wait (nullopt: another process uses the store). The lock
+  // goes back to shared when the ExclusiveLock is destroyed. A killed process's lock dies with it.
+  class ExclusiveLock {
+   public:
+    ExclusiveLock(ExclusiveLock&& other) noexcept : store_(std::exchange(other.store_, nullptr)) {}
+    ExclusiveLock& operator=(ExclusiveLock&&) = delete;
+    // Throws Error when going back to shared fails, unless an exception is already leaving.
+    ~ExclusiveLock() noexcept(false);
+
+   private:
+    friend class Store;
+    explicit ExclusiveLock(Store* store) : store_(store) {}
+    Store* store_;
+    int exceptions_at_start_ = std::uncaught_exceptions();
+  };
+  [[nodiscard]] ExclusiveLock LockExclusive();
+  [[nodiscard]] std::optional<ExclusiveLock> TryLockExclusive();
 
  private:
+  void UnlockExclusive();
+
   std::string root_;
   int gc_lock_fd_ = -1;
 };

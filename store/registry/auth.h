@@ -35,8 +35,4 @@ std::string FetchBearerToken(const Challenge& challenge, const std::set<std::str
 // "Basic <base64(user:password)>".
 std::string BasicAuthorization(const std::string& credentials);
 
-std::string Base64Encode(const std::string& bytes);
-// Throws Error on malformed input (the message does not repeat the input).
-std::string Base64Decode(const std::string& text);
-
 }  // namespace cairn::store::registry

@@ -5,6 +5,7 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "store/manifest.h"
 #include "store/registry/download.h"
 #include "store/registry/parallel.h"
 #include "store/registry/registry.h"
@@ -77,7 +78,7 @@ Descriptor PickPlatform(const Manifest& index) {
 // The config and layers of a manifest, each once.
 std::vector<Descriptor> BlobsOf(const Manifest& m) {
   json j = json::parse(m.bytes, nullptr, false);
-  if (!j.is_object() || !j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
+  if (!IsImageManifest(j))
     throw Error("manifest " + m.digest + " of type \"" + m.media_type +
                 "\" has no config and layers (docker schema 1 and other formats are not supported)");
   std::vector<Descriptor> all{DescriptorFromJson(j["config"])};

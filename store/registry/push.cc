@@ -6,6 +6,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "store/image.h"
+#include "store/manifest.h"
 #include "store/registry/parallel.h"
 #include "store/registry/registry.h"
 #include "store/registry/session.h"
@@ -172,8 +173,7 @@ void PushBlobs(Session& s, const Store& store, const std::vector<Descriptor>& bl
 // The config and layers a manifest's JSON names, each once.
 std::vector<Descriptor> BlobsNamedBy(const std::string& manifest_bytes, const std::string& digest) {
   nlohmann::json j = nlohmann::json::parse(manifest_bytes, nullptr, false);
-  if (!j.is_object() || !j.contains("config") || !j.contains("layers") || !j["layers"].is_array())
-    throw Error("manifest " + digest + " has no config and layers");
+  if (!IsImageManifest(j)) throw Error("manifest " + digest + " has no config and layers");
   std::vector<Descriptor> blobs;
   for (auto& l : j["layers"]) blobs.push_back(DescriptorFromJson(l));
   blobs.push_back(DescriptorFromJson(j["config"]));

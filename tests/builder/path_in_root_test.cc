@@ -9,13 +9,6 @@
 namespace cairn::builder {
 namespace {
 
-TEST(CleanPath, FollowsGoPathClean) {
-  EXPECT_EQ(CleanPath("a/../b/"), "b");
-  EXPECT_EQ(CleanPath(""), ".");
-  EXPECT_EQ(CleanPath("/../x//y/./z"), "/x/y/z");
-  EXPECT_EQ(CleanPath("../a"), "../a");
-}
-
 class ResolveInRootTest : public ::testing::Test {
  protected:
   void SetUp() override { root_ = MakeTempDir("/tmp", "cairn-root-"); }

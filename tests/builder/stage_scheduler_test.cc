@@ -26,26 +26,6 @@ struct Log {
   }
 };
 
-TEST(StageSchedulerTest, DependenciesFollowCopyFromRunMountFromAndBase) {
-  plan::Stage stage;
-  stage.base = "stage:2";
-  plan::Step copy;
-  plan::CopyAction c;
-  c.from = "stage:0";
-  copy.action = c;
-  plan::Step run;
-  plan::RunAction r;
-  r.mounts.push_back({"bind", {{"from", "stage:1"}, {"target", "/x"}}});
-  r.mounts.push_back({"bind", {{"from", "busybox"}, {"target", "/y"}}});
-  run.action = r;
-  plan::Step copy_image;
-  plan::CopyAction ci;
-  ci.from = "alpine:3";
-  copy_image.action = ci;
-  stage.steps = {copy, run, copy_image, copy};
-  EXPECT_EQ(StageDependencies(stage), (std::vector<int>{0, 1, 2}));
-}
-
 // Stages 0 and 1 can only both return if they run at the same time: each waits for the other.
 TEST(StageSchedulerTest, IndependentStagesRunConcurrentlyAndDependentsWait) {
   std::mutex mu;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "base/path.h"
 
 namespace cairn::frontend {
 namespace {
@@ -92,14 +93,6 @@ TEST(DockerIgnore, BadPatternsAreReportedWhenParsing) {
 TEST(DockerIgnore, ReadIgnoreFileNormalisesPatterns) {
   EXPECT_THAT(ReadIgnoreFile("\xEF\xBB\xBF/a//b/../c\n! /d\n#x\n e \n"),
               ElementsAre("a/c", "!d", "e"));
-}
-
-TEST(DockerIgnore, CleanPathFollowsGo) {
-  EXPECT_EQ(CleanPath(""), ".");
-  EXPECT_EQ(CleanPath("a//b/./c/.."), "a/b");
-  EXPECT_EQ(CleanPath("/../x"), "/x");
-  EXPECT_EQ(CleanPath("../../a/.."), "../..");
-  EXPECT_EQ(CleanPath("./"), ".");
 }
 
 TEST(DockerIgnore, WalkerResultsAgreeWithParentMatching) {

@@ -16,7 +16,7 @@ using Argv = std::vector<std::string>;
 TEST(LowerFrom, ScratchHasDefaultPathAndPlatform) {
   plan::Plan p = Lower("FROM scratch\nCOPY a /a\n");
   ASSERT_EQ(p.stages.size(), 1u);
-  EXPECT_EQ(p.stages[0].base, "scratch");
+  EXPECT_EQ(p.stages[0].base, plan::StageRef::Image("scratch"));
   EXPECT_THAT(p.stages[0].base_config.env, ElementsAre(HasSubstr("PATH=/usr/local/sbin")));
   EXPECT_EQ(p.stages[0].base_config.architecture, "amd64");
 }
@@ -24,7 +24,7 @@ TEST(LowerFrom, ScratchHasDefaultPathAndPlatform) {
 TEST(LowerFrom, ImageConfigComesFromResolverWithExpandedGlobalArg) {
   FakeImages images;
   plan::Plan p = Lower("ARG TAG=3.19\nFROM alpine:${TAG}\nRUN true\n", images);
-  EXPECT_EQ(p.stages[0].base, "alpine:3.19");
+  EXPECT_EQ(p.stages[0].base, plan::StageRef::Image("alpine:3.19"));
   EXPECT_THAT(images.resolved, ElementsAre("alpine:3.19"));
   EXPECT_EQ(p.stages[0].base_config.cmd, Argv{"sh"});
 }
@@ -46,10 +46,21 @@ TEST(LowerFrom, EarlierStageByNameInheritsConfigAndArgs) {
   plan::Plan p = Lower("FROM busybox AS Base\nENV A=1\nARG V=2\nFROM base\nRUN echo\n");
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_EQ(p.stages[0].name, "base");
-  EXPECT_EQ(p.stages[1].base, "stage:0");
+  EXPECT_EQ(p.stages[1].base, plan::StageRef::Stage(0));
+  EXPECT_THAT(p.stages[1].depends_on, ElementsAre(0));
   EXPECT_THAT(p.stages[1].base_config.env, ::testing::Contains("A=1"));
   EXPECT_EQ(LastStep(p).args_in_scope.at("V"), "2");
   EXPECT_THAT(p.build_order, ElementsAre(0, 1));
+}
+
+TEST(LowerFrom, StageDependenciesFollowBaseCopyFromAndRunMountFrom) {
+  plan::Plan p = Lower(
+      "FROM busybox AS a\nFROM busybox AS b\nFROM busybox AS c\n"
+      "FROM c\nCOPY --from=a /x /x\nRUN --mount=from=b,target=/m --mount=from=busybox,target=/n true\n"
+      "COPY --from=alpine:3 /y /y\nCOPY --from=a /z /z\n");
+  EXPECT_THAT(p.stages[3].depends_on, ElementsAre(0, 1, 2));
+  EXPECT_EQ(p.stages[3].base, plan::StageRef::Stage(2));
+  EXPECT_THAT(p.stages[0].depends_on, ElementsAre());
 }
 
 TEST(LowerFrom, UnneededStagesAreNeitherResolvedNorBuilt) {
@@ -121,7 +132,8 @@ TEST(LowerRun, FlagsBecomeNetworkSecurityAndMounts) {
   EXPECT_EQ(run.mounts[0].type, "cache");
   EXPECT_EQ(run.mounts[0].options.at("target"), "/root/.cache");
   EXPECT_EQ(run.mounts[1].type, "bind");
-  EXPECT_EQ(run.mounts[1].options.at("from"), "stage:0");
+  EXPECT_EQ(run.mounts[1].from, plan::StageRef::Stage(0));
+  EXPECT_EQ(run.mounts[0].from, std::nullopt);
   EXPECT_EQ(run.mounts[1].options.at("source"), "/a");
   EXPECT_THAT(p.build_order, ElementsAre(0, 1));
 }
@@ -145,7 +157,7 @@ TEST(LowerCopy, FlagsAreKeptAndDestResolvedAgainstWorkdir) {
   EXPECT_EQ(c.sources, (Argv{"a", "b"}));
   EXPECT_EQ(c.dest, "/app/sub");
   EXPECT_TRUE(c.dest_is_dir);
-  EXPECT_EQ(c.from, "stage:0");
+  EXPECT_EQ(c.from, plan::StageRef::Stage(0));
   EXPECT_EQ(c.chown, "1000:1000");
   EXPECT_EQ(c.chmod, "755");
   EXPECT_TRUE(c.link);
@@ -156,13 +168,13 @@ TEST(LowerCopy, FlagsAreKeptAndDestResolvedAgainstWorkdir) {
 
 TEST(LowerCopy, FromImageAndStageIndex) {
   plan::Plan p = Lower("FROM busybox\nFROM scratch\nCOPY --from=0 /x /x\nCOPY --from=nginx:1 /y /y\n");
-  EXPECT_EQ(ActionOf<plan::CopyAction>(TargetSteps(p)[0]).from, "stage:0");
-  EXPECT_EQ(ActionOf<plan::CopyAction>(TargetSteps(p)[1]).from, "nginx:1");
+  EXPECT_EQ(ActionOf<plan::CopyAction>(TargetSteps(p)[0]).from, plan::StageRef::Stage(0));
+  EXPECT_EQ(ActionOf<plan::CopyAction>(TargetSteps(p)[1]).from, plan::StageRef::Image("nginx:1"));
 }
 
 TEST(LowerCopy, FromIsNotExpanded) {
   plan::Plan p = Lower("FROM scratch\nARG S=x\nCOPY --from=$S /a /a\n");
-  EXPECT_EQ(ActionOf<plan::CopyAction>(LastStep(p)).from, "$S");
+  EXPECT_EQ(ActionOf<plan::CopyAction>(LastStep(p)).from, plan::StageRef::Image("$S"));
 }
 
 TEST(LowerCopy, JsonFormKeepsSpaces) {

@@ -54,7 +54,7 @@ Json InlineFiles(const std::vector<plan::InlineFile>& files) {
 Json ActionToJson(const plan::Action& action) {
   if (auto* run = std::get_if<plan::RunAction>(&action)) {
     Json mounts = Json::array();
-    for (const auto& m : run->mounts) mounts.push_back({{"type", m.type}, {"options", m.options}});
+    for (const auto& m : run->mounts) mounts.push_back({{"type", m.type}, {"options", plan::KeyedOptions(m)}});
     return {{"run", {{"argv", run->argv},
                      {"build_env", run->build_env},
                      {"network", run->network},
@@ -68,7 +68,7 @@ Json ActionToJson(const plan::Action& action) {
               {"inline_sources", InlineFiles(c->inline_sources)},
               {"dest", c->dest},
               {"dest_is_dir", c->dest_is_dir},
-              {"from", c->from},
+              {"from", c->from ? plan::KeyText(*c->from) : ""},
               {"chown", c->chown},
               {"chmod", c->chmod},
               {"link", c->link},
@@ -95,7 +95,7 @@ nlohmann::ordered_json PlanToJson(const plan::Plan& plan) {
     stage["index"] = s.index;
     stage["name"] = s.name;
     stage["line"] = s.location.line;
-    stage["base"] = s.base;
+    stage["base"] = plan::KeyText(s.base);
     stage["platform"] = s.platform;
     Json config = ConfigToJson(s.base_config);
     stage["base_config"] = config;

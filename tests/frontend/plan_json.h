@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/plan.h"
+#include "plan/plan.h"
 
 namespace cairn::frontend::testing {
 

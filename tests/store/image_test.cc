@@ -31,8 +31,11 @@ TEST(CanonicalJsonTest, SortedKeysNoWhitespace) {
 TEST_F(ImageTest, WrittenImageLoadsByTagAndDigest) {
   Descriptor layer = store_->PutBlob("layer-bytes", media::kOciLayerGzip);
   json config = {{"architecture", "amd64"}, {"os", "linux"}, {"rootfs", {{"type", "layers"}, {"diff_ids", {DigestOf("tar")}}}}};
-  Descriptor m = WriteImage(*store_, config, {layer});
+  WrittenImage written = WriteImage(*store_, config, {layer});
+  Descriptor m = written.manifest;
   EXPECT_EQ(m.media_type, media::kOciManifest);
+  EXPECT_EQ(written.config.media_type, media::kOciConfig);
+  EXPECT_EQ(written.config.digest, DigestOf(CanonicalJson(config)));
   store_->SetTag("app", m);
 
   Image by_tag = LoadImage(*store_, "app");
@@ -48,8 +51,9 @@ TEST_F(ImageTest, WrittenImageLoadsByTagAndDigest) {
   EXPECT_EQ(by_tag.manifest["schemaVersion"], 2);
   EXPECT_EQ(by_tag.manifest["mediaType"], media::kOciManifest);
   EXPECT_EQ(by_tag.config_descriptor.media_type, media::kOciConfig);
+  EXPECT_EQ(by_tag.config_descriptor.digest, written.config.digest);
   // Writing the same image again gives the same digest.
-  EXPECT_EQ(WriteImage(*store_, config, {layer}).digest, m.digest);
+  EXPECT_EQ(WriteImage(*store_, config, {layer}).manifest.digest, m.digest);
 }
 
 TEST_F(ImageTest, DockerSchema2ManifestsLoad) {

@@ -1,6 +1,7 @@
 // Authentication against real servers: an htpasswd registry (basic) and a token challenge.
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
 #include "base/error.h"
 #include "base/fs.h"
 #include "store/registry/auth.h"

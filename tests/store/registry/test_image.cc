@@ -32,7 +32,7 @@ Descriptor MakeTestImage(Store& store, const std::string& name, size_t big_bytes
       {"config", {{"Cmd", {"/bin/sh"}}}},
       {"rootfs", {{"type", "layers"}, {"diff_ids", {layer->diff_id}}}},
   };
-  Descriptor d = WriteImage(store, config, {layer->descriptor});
+  Descriptor d = WriteImage(store, config, {layer->descriptor}).manifest;
   store.SetTag(name, d);
   return d;
 }

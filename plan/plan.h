@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "plan/stage_ref.h"
+
 namespace cairn::plan {
 
 // A place in a Dockerfile; line and column are 1-based.
@@ -22,6 +24,9 @@ struct Location {
   int line = 0;
   int column = 0;
 };
+
+// "Dockerfile:3: ", the prefix of an error a step causes (the builder's messages name the line).
+std::string Where(const Location& location);
 
 struct Healthcheck {
   std::vector<std::string> test;  // {"NONE"} | {"CMD", args...} | {"CMD-SHELL", cmd}
@@ -59,8 +64,13 @@ struct InlineFile {
 
 struct RunMount {
   std::string type;  // bind | cache | tmpfs | secret | ssh
-  std::map<std::string, std::string> options;  // normalised keys: target, source, from, id, ...
+  std::map<std::string, std::string> options;  // normalised keys: target, source, id, ... (not from)
+  std::optional<StageRef> from;                // from=: a stage or an image; none = the build context
 };
+
+// The options with from= spelled by KeyText among them, as they were keyed and shown before
+// `from` had a type: cache keys stay the same and messages name every option.
+std::map<std::string, std::string> KeyedOptions(const RunMount& mount);
 
 struct RunAction {
   // Final argv. Shell form is already wrapped in the stage's SHELL: {"/bin/sh", "-c", "make"}.
@@ -78,9 +88,8 @@ struct CopyAction {
   std::vector<InlineFile> inline_sources;  // COPY <<EOF dest
   std::string dest;                  // expanded; absolute (lowering resolves it against WORKDIR)
   bool dest_is_dir = false;          // the written destination ended in '/'
-  // Where sources come from: empty = the build context; "stage:N" = stage N's result;
-  // anything else = an image reference.
-  std::string from;
+  // Where sources come from: none = the build context; else a stage's result or an image.
+  std::optional<StageRef> from;
   std::string chown;  // "user[:group]" expanded, resolved by the builder against the image
   std::string chmod;  // octal or symbolic, expanded
   bool link = false;
@@ -116,9 +125,12 @@ struct Stage {
   int index = 0;
   std::string name;  // lower-cased `AS name`, or empty
   Location location; // of its FROM
-  // Exactly one of: "scratch"; "stage:N" (an earlier stage); an image reference as written after
-  // expansion ("busybox", "registry:5000/app:1.2@sha256:...").
-  std::string base;
+  // An earlier stage, or an image (ImageRef "scratch" for the empty one); ImageRef "" when the
+  // target does not need this stage, which is then neither resolved nor lowered.
+  StageRef base;
+  // The stages this one reads and so must wait for: its base, COPY --from and RUN --mount from=.
+  // Sorted, without duplicates; the frontend computes them while lowering.
+  std::vector<int> depends_on;
   std::string platform;  // FROM --platform, expanded; empty = the build's platform
   ImageConfig base_config;  // config the stage starts from (scratch: defaults)
   std::vector<Step> steps;

@@ -1,4 +1,4 @@
-#include "builder/overlay_child.h"
+#include "runtime/step_trees.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -13,35 +13,22 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "runtime/child_plan.h"
 #include "runtime/merged_tree.h"
 #include "runtime/snapshotter.h"
 #include "runtime/upper_diff.h"
 #include "runtime/userns.h"
 
-namespace cairn::builder {
-
-static std::string Dirname(const std::string& p) {
-  auto slash = p.rfind('/');
-  return slash == std::string::npos ? "." : p.substr(0, slash);
-}
+namespace cairn::runtime {
 
 std::string OverlayOptions(const OverlayDirs& dirs, std::string* chdir_to) {
-  // index/redirect_dir/metacopy off: the upper dir alone, walked in order, must describe the
-  // change (no redirects or metadata-only copies that point into lower layers).
-  std::string parent = dirs.lowerdirs.empty() ? "" : Dirname(dirs.lowerdirs[0]);
-  bool relative = !parent.empty();
-  for (auto& d : dirs.lowerdirs) relative = relative && Dirname(d) == parent;
-  std::string lower;
-  for (auto& d : dirs.lowerdirs) {
-    if (!lower.empty()) lower += ':';
-    lower += relative ? d.substr(parent.size() + 1) : d;
-  }
-  if (chdir_to) *chdir_to = relative ? parent : "";
-  std::string opts = "lowerdir=" + lower;
-  if (!dirs.upperdir.empty()) opts += ",upperdir=" + dirs.upperdir + ",workdir=" + dirs.workdir;
-  opts += std::string(",index=off,redirect_dir=") + runtime::OverlayRedirectDir() + ",metacopy=off";
-  opts += runtime::OverlayUserxattr();  // rootless: opaque markers in user.overlay.* (runtime/userns.h)
-  return opts;
+  std::string cwd;
+  std::optional<std::string> opts = OverlayOptions(dirs.lowerdirs, dirs.upperdir, dirs.workdir, &cwd);
+  if (!opts)
+    throw Error("mount overlay: the options for " + std::to_string(dirs.lowerdirs.size()) +
+                " layers do not fit in one page");
+  if (chdir_to) *chdir_to = cwd;
+  return *opts;
 }
 
 // Mounts one stack at `target` (in the child). Overlay needs two lowerdirs when it has no upper,
@@ -68,18 +55,18 @@ static void MountStack(const OverlayDirs& dirs, const std::string& target, const
 // lowers, whose change is written into its upper dir after fn; a read-only one of several layers
 // becomes links to the layers' files, bound read-only; one layer alone is bound as with overlay.
 static void MakeCopiedStack(const OverlayDirs& dirs, const std::string& target, const std::string& empty,
-                            std::optional<runtime::MergedRecord>* made) {
+                            std::optional<MergedRecord>* made) {
   if (!dirs.upperdir.empty()) {
-    *made = runtime::MaterialiseMerged(dirs.lowerdirs, target, runtime::FileCopies::kCopy);
+    *made = MaterialiseMerged(dirs.lowerdirs, target, FileCopies::kCopy);
     return;
   }
   if (dirs.lowerdirs.size() <= 1) return MountStack(dirs, target, empty);
   std::string links = target + "-links";
-  runtime::MaterialiseMerged(dirs.lowerdirs, links, runtime::FileCopies::kHardLink);
+  MaterialiseMerged(dirs.lowerdirs, links, FileCopies::kHardLink);
   MountStack({{links}, "", ""}, target, empty);
 }
 
-static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks, runtime::Snapshotter how,
+static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks, Snapshotter how,
                       const std::function<void(const std::vector<std::string>&)>& fn) {
   // Files the builder creates get the modes it asks for, never the caller's umask (reproducibility).
   ::umask(0);
@@ -89,11 +76,11 @@ static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>
   std::string empty = JoinPath(scratch, "empty");
   MakeDirs(empty);
   std::vector<std::string> roots;
-  std::vector<std::optional<runtime::MergedRecord>> made(stacks.size());
+  std::vector<std::optional<MergedRecord>> made(stacks.size());
   for (size_t i = 0; i < stacks.size(); i++) {
     std::string target = JoinPath(scratch, "root" + std::to_string(i));
     MakeDirs(target);
-    if (how == runtime::Snapshotter::kCopy)
+    if (how == Snapshotter::kCopy)
       MakeCopiedStack(stacks[i], target, empty, &made[i]);
     else
       MountStack(stacks[i], target, empty);
@@ -101,13 +88,11 @@ static void ChildMain(const std::string& scratch, const std::vector<OverlayDirs>
   }
   fn(roots);
   for (size_t i = 0; i < stacks.size(); i++)
-    if (made[i]) runtime::WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
+    if (made[i]) WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
 }
 
-void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
-                       const std::function<void(const std::vector<std::string>& roots)>& fn) {
-  // Chosen here, in the builder's process, so that the probe runs once and not in every child.
-  runtime::Snapshotter how = runtime::ChooseSnapshotter(scratch);
+// Runs body in a forked child; an exception there comes back with its message as an Error.
+static void InChild(const std::function<void()>& body) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SysError("pipe", "");
   pid_t pid = ::fork();
@@ -116,7 +101,7 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
     ::close(pipefd[0]);
     std::string message;
     try {
-      ChildMain(scratch, stacks, how, fn);
+      body();
     } catch (const std::exception& e) {
       message = e.what();
     } catch (...) {
@@ -145,4 +130,42 @@ void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("file operation child died unexpectedly");
 }
 
-}  // namespace cairn::builder
+void WithMountedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                       const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  // Chosen here, in the builder's process, so that the probe runs once and not in every child.
+  Snapshotter how = ChooseSnapshotter(scratch);
+  InChild([&] { ChildMain(scratch, stacks, how, fn); });
+}
+
+// No mount at all: copies for writable stacks (their change written into upperdir after fn),
+// links for read-only stacks of several layers, a single layer's own directory otherwise.
+static void CopiedChildMain(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                            const std::function<void(const std::vector<std::string>&)>& fn) {
+  ::umask(0);  // as in ChildMain: modes are the builder's, never the caller's umask
+  std::string empty = JoinPath(scratch, "empty");
+  MakeDirs(empty);
+  std::vector<std::string> roots;
+  std::vector<std::optional<MergedRecord>> made(stacks.size());
+  for (size_t i = 0; i < stacks.size(); i++) {
+    const OverlayDirs& dirs = stacks[i];
+    std::string target = JoinPath(scratch, "root" + std::to_string(i));
+    if (!dirs.upperdir.empty()) {
+      made[i] = MaterialiseMerged(dirs.lowerdirs, target, FileCopies::kCopy);
+    } else if (dirs.lowerdirs.size() > 1) {
+      MaterialiseMerged(dirs.lowerdirs, target, FileCopies::kHardLink);
+    } else {
+      target = dirs.lowerdirs.empty() ? empty : dirs.lowerdirs[0];
+    }
+    roots.push_back(target);
+  }
+  fn(roots);
+  for (size_t i = 0; i < stacks.size(); i++)
+    if (made[i]) WriteUpperDiff(roots[i], *made[i], stacks[i].upperdir);
+}
+
+void WithCopiedStacks(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                      const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  InChild([&] { CopiedChildMain(scratch, stacks, fn); });
+}
+
+}  // namespace cairn::runtime

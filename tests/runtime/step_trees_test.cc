@@ -1,11 +1,11 @@
-#include "builder/overlay_child.h"
+#include "runtime/step_trees.h"
 
 #include <gtest/gtest.h>
 
 #include "base/error.h"
 #include "base/fs.h"
 
-namespace cairn::builder {
+namespace cairn::runtime {
 namespace {
 
 TEST(OverlayOptions, HundredTwentyEightShortLayersFitInOnePage) {
@@ -49,4 +49,4 @@ TEST(WithMountedStacks, WritesGoToTheUpperDirAndNoMountRemains) {
 }
 
 }  // namespace
-}  // namespace cairn::builder
+}  // namespace cairn::runtime

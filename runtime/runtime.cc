@@ -1,0 +1,51 @@
+#include "runtime/runtime.h"
+
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <mutex>
+
+#include "runtime/cancel.h"
+
+namespace cairn::runtime {
+
+namespace {
+
+// Whether this process may make a mount namespace: probed once, in a child, because a CI
+// container without CAP_SYS_ADMIN refuses unshare(CLONE_NEWNS) while a root one allows it.
+bool CanMakeMountNamespace() {
+  static std::once_flag once;
+  static bool can = true;
+  std::call_once(once, [] {
+    pid_t pid = ::fork();
+    if (pid < 0) return;  // assume yes: the mounting path reports its own error
+    if (pid == 0) ::_exit(::unshare(CLONE_NEWNS) == 0 ? 0 : 1);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0)
+      if (errno != EINTR) return;
+    can = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  });
+  return can;
+}
+
+}  // namespace
+
+ExitStatus HostRuntime::Run(const ContainerSpec& spec) {
+  if (!adjust_) return runtime::Run(spec);
+  ContainerSpec adjusted = spec;
+  adjust_(adjusted);
+  return runtime::Run(adjusted);
+}
+
+void HostRuntime::WithTrees(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                            const std::function<void(const std::vector<std::string>& roots)>& fn) {
+  if (CanMakeMountNamespace()) return WithMountedStacks(scratch, stacks, fn);
+  WithCopiedStacks(scratch, stacks, fn);
+}
+
+void HostRuntime::ThrowIfCancelled() { runtime::ThrowIfCancelled(); }
+
+void HostRuntime::KillRunning() { KillRunningContainers(); }
+
+}  // namespace cairn::runtime

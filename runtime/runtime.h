@@ -1,0 +1,54 @@
+// Everything the builder runs or mounts, behind one interface: RUN containers, the writes of
+// COPY/ADD/WORKDIR into a step's tree, and cancellation. The builder takes a Runtime; the CLI
+// passes HostRuntime(), and the builder's unit tests a fake (tests/support/fake_runtime.h) that
+// needs no root and runs in milliseconds.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/container.h"
+#include "runtime/step_trees.h"
+
+namespace cairn::runtime {
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+
+  // A RUN step's container (see Run in runtime/container.h for how it ends and fails).
+  virtual ExitStatus Run(const ContainerSpec& spec) = 0;
+
+  // Calls fn with one root directory per stack, in order, in a child process: writes into a
+  // writable stack's root reach its upperdir as overlay would have left them. An exception from
+  // fn comes back as an Error with the same message.
+  virtual void WithTrees(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                         const std::function<void(const std::vector<std::string>& roots)>& fn) = 0;
+
+  // Throws Error("cancelled") once the build was cancelled (Ctrl-C): no later step starts.
+  virtual void ThrowIfCancelled() = 0;
+  // Kills the containers running now, without cancelling: one stage failed, its siblings stop.
+  virtual void KillRunning() = 0;
+};
+
+// The host's runtime: runtime::Run with the given adjustment of every spec (e.g. the CLI's
+// --security-opt), overlay (or the copying snapshotter) for the trees, falling back to trees made
+// without any mount where no mount namespace can be made, and the process's signal-driven
+// cancellation (runtime/cancel.h).
+class HostRuntime : public Runtime {
+ public:
+  using SpecAdjust = std::function<void(ContainerSpec&)>;
+  explicit HostRuntime(SpecAdjust adjust = nullptr) : adjust_(std::move(adjust)) {}
+
+  ExitStatus Run(const ContainerSpec& spec) override;
+  void WithTrees(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
+                 const std::function<void(const std::vector<std::string>& roots)>& fn) override;
+  void ThrowIfCancelled() override;
+  void KillRunning() override;
+
+ private:
+  SpecAdjust adjust_;
+};
+
+}  // namespace cairn::runtime

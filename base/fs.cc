@@ -163,7 +163,14 @@ void MakeDirs(const std::string& path, unsigned mode) {
   }
   auto slash = path.rfind('/', path.size() > 1 ? path.size() - 2 : 0);
   if (slash != std::string::npos && slash > 0) MakeDirs(path.substr(0, slash), mode);
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw SysError("mkdir", path);
+  if (::mkdir(path.c_str(), mode) != 0) {
+    if (errno == EEXIST) return;
+    throw SysError("mkdir", path);
+  }
+  // Exactly `mode`, whatever the caller's umask: a step's upper dir is the container's `/`, so a
+  // umask 077 would make it 0700 and lock every non-root USER out (DESIGN: no host process state
+  // reaches a build).
+  if (::chmod(path.c_str(), mode) != 0) throw SysError("chmod", path);
 }
 
 static void RemoveAt(int dirfd, const char* name, dev_t dev) {

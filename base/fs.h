@@ -65,7 +65,7 @@ void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mo
 // Writes all bytes to fd, retrying on EINTR and short writes.
 void WriteAll(int fd, const void* data, size_t size, std::string_view what);
 
-// mkdir -p with the given mode for directories it creates.
+// mkdir -p with exactly the given mode (the umask does not apply) for directories it creates.
 void MakeDirs(const std::string& path, unsigned mode = 0755);
 // rm -rf; a missing path is not an error. Never follows symlinks; crosses no mount point.
 void RemoveAll(const std::string& path);

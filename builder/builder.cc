@@ -17,6 +17,7 @@
 #include "builder/copy_step.h"
 #include "builder/dockerfile_source.h"
 #include "builder/fetch_url.h"
+#include "builder/git_modes.h"
 #include "builder/image_config.h"
 #include "builder/imported_caches.h"
 #include "builder/layer_stack.h"
@@ -62,17 +63,36 @@ class BuildRun {
   BuildResult Run() {
     DockerfileSource source = LoadDockerfile(options_.context_dir, options_.dockerfile_path);
     ignore_ = std::move(source.ignore);
+    git_modes_ = GitModes::ForContext(options_.context_dir);
     frontend::Options fopts;
     fopts.dockerfile_name = source.display_name;
     fopts.build_args = options_.build_args;
     fopts.target = options_.target;
+    std::optional<SourceDateEpoch> explicit_epoch = options_.source_date_epoch;
+    if (explicit_epoch) {
+      fopts.build_args["SOURCE_DATE_EPOCH"] = std::to_string(explicit_epoch->seconds);  // the flag wins
+    } else if (auto it = options_.build_args.find("SOURCE_DATE_EPOCH");
+               it != options_.build_args.end() && !it->second.empty()) {
+      explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(it->second, "--build-arg SOURCE_DATE_EPOCH"),
+                                       "--build-arg SOURCE_DATE_EPOCH"};
+    }
+    if (explicit_epoch) fopts.source_date_epoch = std::to_string(explicit_epoch->seconds);
     plan_ = frontend::BuildPlan(source.text, fopts, [this](const std::string& ref) {
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
+    if (!explicit_epoch && !plan_.source_date_epoch_default.empty()) {
+      std::string where = plan_.source_date_epoch_at.file + ":" + std::to_string(plan_.source_date_epoch_at.line);
+      explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan_.source_date_epoch_default, where),
+                                       where + " (ARG SOURCE_DATE_EPOCH)"};
+    }
+    epochs_ = ResolveEpochs(explicit_epoch, options_.context_dir);
+    progress_.Note("source date epoch: layers " + std::to_string(epochs_.layer.seconds) + " (" + epochs_.layer.from +
+                   "), image " + std::to_string(epochs_.image.seconds) + " (" + epochs_.image.from + ")");
     states_.resize(plan_.stages.size());
     BuildStages();
     BuildResult result = Finish(states_[static_cast<size_t>(plan_.target)], plan_.stages[static_cast<size_t>(plan_.target)]);
+    result.epochs = epochs_;
     result.image_cache = states_[static_cast<size_t>(plan_.target)].records;
     for (auto& state : states_) result.all_cache.insert(result.all_cache.end(), state.records.begin(), state.records.end());
     if (options_.fetch_cached_layers)
@@ -180,9 +200,10 @@ class BuildRun {
     states_[static_cast<size_t>(stage.index)] = std::move(state);
   }
 
-  // What shapes a layer's bytes besides the step itself (see the rule at its use).
+  // What shapes a layer's bytes besides the step itself (see the rule at its use). Only the layer
+  // epoch: the image epoch (a commit time) is in no key, so a new commit keeps every step cached.
   std::string LayerFormatKey() const {
-    return "epoch=" + std::to_string(options_.source_date_epoch) + "|" + store::Describe(options_.compression);
+    return "epoch=" + std::to_string(epochs_.layer.seconds) + "|" + store::Describe(options_.compression);
   }
 
   // How the step cache treats this stage's steps; see StageCacheScope.
@@ -226,7 +247,8 @@ class BuildRun {
     if (local.empty()) return urls;
     std::lock_guard lock(context_mu_);  // the context index is shared by parallel stages
     auto matched = MatchSources(options_.context_dir, local, ignore_ ? &*ignore_ : nullptr, copy->parents);
-    std::string digest = DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files);
+    std::string digest =
+        DigestSources(options_.context_dir, matched, ignore_ ? &*ignore_ : nullptr, &context_index_, files, &git_modes_);
     context_index_.Save();
     return urls.empty() ? digest : urls + "\n" + digest;
   }
@@ -260,7 +282,7 @@ class BuildRun {
         state.records.push_back({key.key, layer});
         state.cache_key = key.chain_key;
       }
-      AppendHistory(state, step, layer, options_.source_date_epoch);
+      AppendHistory(state, step, layer, epochs_.image.seconds);
     } catch (const std::exception& e) {
       progress_.Failed(id, e.what());
       throw;
@@ -340,7 +362,7 @@ class BuildRun {
         throw StepError(step, e.what());
       }
       try {
-        RunStep({&step, lowers, upper, work, options_.network, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+        RunStep({&step, lowers, upper, work, options_.network, epochs_.layer.seconds, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
@@ -352,7 +374,7 @@ class BuildRun {
       ExecuteMkdirStep(step, *mk, {lowers, upper, work}, scratch, rt_);
     }
     store::SnapshotOptions snap;
-    snap.source_date_epoch = options_.source_date_epoch;
+    snap.source_date_epoch = epochs_.layer.seconds;
     snap.compression = options_.compression;
     snap.overlay_upper = true;
     // What the step's overlay showed, so that copy-ups it left unchanged are left out; never
@@ -370,14 +392,14 @@ class BuildRun {
   std::string KeepFailedStep(const plan::Step& step, const StageState& state, const std::string& upper,
                              const std::vector<std::string>& lowers, const std::set<std::string>& stubs) {
     store::SnapshotOptions snap;
-    snap.source_date_epoch = options_.source_date_epoch;
+    snap.source_date_epoch = epochs_.layer.seconds;
     snap.compression = options_.compression;
     snap.overlay_upper = true;
     snap.lowerdirs = lowers;
     for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
     for (auto& p : stubs) snap.exclude.insert(p);
     StageState kept = state;
-    AppendHistory(kept, step, store::CommitLayerFromDir(store_, upper, snap), options_.source_date_epoch);
+    AppendHistory(kept, step, store::CommitLayerFromDir(store_, upper, snap), epochs_.image.seconds);
     kept.config["rootfs"] = {{"type", "layers"}, {"diff_ids", kept.diff_ids}};
     imported_.EnsureLocal(kept.layers);
     store::Descriptor manifest = store::WriteImage(store_, kept.config, kept.layers).manifest;
@@ -400,7 +422,7 @@ class BuildRun {
     std::vector<FetchedUrl> fetched = HasUrlSource(copy) ? downloads_.Take(step, copy) : std::vector<FetchedUrl>{};
     ScopeExit remove_fetched([&] { RemoveFetched(fetched); });
     CopyStepInputs in{target, scratch, options_.context_dir, ignore_ ? &*ignore_ : nullptr, std::nullopt,
-                      options_.source_date_epoch};
+                      epochs_.layer.seconds, &git_modes_};
     if (copy.from) in.from_layers = LowerDirs(SourceState(*copy.from));
     ExecuteCopyStep(step, copy, in, fetched, rt_);
   }
@@ -425,7 +447,7 @@ class BuildRun {
   }
 
   BuildResult Finish(const StageState& state, const plan::Stage& stage) {
-    json config = FinalConfig(state, stage, options_.labels, options_.source_date_epoch);
+    json config = FinalConfig(state, stage, options_.labels, epochs_.image.seconds);
     imported_.EnsureLocal(state.layers);  // an image's blobs are all in the store
     store::WrittenImage written = store::WriteImage(store_, config, state.layers);
     for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
@@ -439,6 +461,8 @@ class BuildRun {
   StepCache cache_;
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
+  Epochs epochs_;  // set in Run() before any step: the two-epoch rule (builder/epoch.h)
+  GitModes git_modes_;  // the context's files as git stores them (builder/git_modes.h); set in Run()
   std::vector<StageState> states_;
   std::optional<frontend::IgnoreMatcher> ignore_;
   std::atomic<int> next_id_{0};  // progress ids: unique across parallel stages

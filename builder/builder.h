@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "builder/epoch.h"
 #include "builder/fetch_url.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
@@ -42,7 +44,10 @@ struct BuildOptions {
   std::string target;
   bool no_cache = false;
   std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache
-  int64_t source_date_epoch = 0;
+  // The explicit SOURCE_DATE_EPOCH (--source-date-epoch or the environment), if any. The builder
+  // applies the two-epoch rule of builder/epoch.h with it (a --build-arg or a global ARG default
+  // counts as explicit too).
+  std::optional<SourceDateEpoch> source_date_epoch;
   std::string network = "default";  // default (= none) | none | host: for every RUN
   std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
   store::Compression compression;    // of new layers (--compression); part of the step cache key
@@ -77,6 +82,7 @@ struct BuildResult {
   // every step of every stage built (mode=max). Each layer's blob is in the store, except, in
   // all_cache, layers of cache hits nothing needed unless fetch_cached_layers was set.
   std::vector<store::CacheEntry> image_cache, all_cache;
+  Epochs epochs;  // what the build used (builder/epoch.h)
 };
 
 // Builds and tags. Every container and every write into a step's tree goes through rt (the CLI

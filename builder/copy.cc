@@ -17,6 +17,7 @@
 #include "base/path.h"
 #include "builder/add_archive.h"
 #include "builder/context_index.h"
+#include "builder/git_modes.h"
 #include "builder/path_in_root.h"
 #include "frontend/dockerignore.h"
 
@@ -142,13 +143,17 @@ struct SourceHasher {
   const frontend::IgnoreMatcher* ignore;
   ContextIndex* index;
   std::map<std::string, std::string>* entries;
+  const GitModes* git_modes;
   Sha256 h;
 
   void Entry(const std::string& rel) {
     std::string path = rel == "." ? root : JoinPath(root, rel);
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) throw SysError("stat", path);
-    std::string header = rel + '\0' + std::to_string(st.st_mode) + '\0' + std::to_string(st.st_size) + '\0';
+    mode_t mode = st.st_mode;  // as the copy will write it
+    if (git_modes)
+      if (auto m = git_modes->ModeOf(rel, st.st_mode)) mode = (st.st_mode & S_IFMT) | *m;
+    std::string header = rel + '\0' + std::to_string(mode) + '\0' + std::to_string(st.st_size) + '\0';
     h.Update(header);
     std::string content;
     if (S_ISREG(st.st_mode)) {
@@ -159,7 +164,7 @@ struct SourceHasher {
       if (n > 0) content.assign(buf, static_cast<size_t>(n));
     }
     h.Update(content);
-    if (entries) (*entries)[rel] = std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " + content;
+    if (entries) (*entries)[rel] = std::to_string(mode) + " " + std::to_string(st.st_size) + " " + content;
     if (S_ISDIR(st.st_mode)) Children(path, rel);
     h.Update("\n", 1);
   }
@@ -180,8 +185,8 @@ struct SourceHasher {
 
 std::string DigestSources(const std::string& src_root, const std::vector<std::string>& matched,
                           const frontend::IgnoreMatcher* ignore, ContextIndex* index,
-                          std::map<std::string, std::string>* entries) {
-  SourceHasher hasher{src_root, ignore, index, entries, {}};
+                          std::map<std::string, std::string>* entries, const GitModes* git_modes) {
+  SourceHasher hasher{src_root, ignore, index, entries, git_modes, {}};
   for (auto& rel : matched) {
     // The source path itself is followed when it is a symlink, but only inside the root.
     std::string resolved = ResolveInRoot(src_root, rel);
@@ -342,6 +347,8 @@ struct Copier {
   void CopyEntry(const std::string& src, const std::string& src_rel, const std::string& dst, bool follow) {
     struct stat st;
     if ((follow ? ::stat(src.c_str(), &st) : ::lstat(src.c_str(), &st)) != 0) throw SysError("stat", src);
+    if (req.git_modes)  // git's mode, not the checkout's (builder/git_modes.h)
+      if (auto m = req.git_modes->ModeOf(src_rel, st.st_mode)) st.st_mode = (st.st_mode & S_IFMT) | *m;
     if (S_ISDIR(st.st_mode)) {
       struct stat dst_st;
       if (::lstat(dst.c_str(), &dst_st) != 0) {

@@ -17,6 +17,7 @@ class IgnoreMatcher;
 namespace cairn::builder {
 
 class ContextIndex;
+class GitModes;
 
 // Matches COPY source patterns against src_root. A pattern is a path relative to src_root
 // (a leading '/' and "../" never leave it) with Go filepath.Match wildcards in any component.
@@ -32,9 +33,12 @@ std::vector<std::string> MatchSources(const std::string& src_root, const std::ve
 // in sorted order. Ignored paths do not count. With an index, regular files whose stat is
 // unchanged are not read again (same digest either way). With entries, every entry's
 // "mode size content-digest-or-link-target" is also listed by path (to explain cache misses).
+// With git_modes, the mode is the one the copy will give (builder/git_modes.h), so two checkouts
+// of one commit under different umasks share the key.
 std::string DigestSources(const std::string& src_root, const std::vector<std::string>& matched,
                           const frontend::IgnoreMatcher* ignore, ContextIndex* index = nullptr,
-                          std::map<std::string, std::string>* entries = nullptr);
+                          std::map<std::string, std::string>* entries = nullptr,
+                          const GitModes* git_modes = nullptr);
 
 struct CopyRequest {
   std::string src_root;              // where sources live (context dir, or another stage's root)
@@ -53,6 +57,9 @@ struct CopyRequest {
   // context: its file times come from a checkout, not from the inputs, so they must not reach
   // the image (a re-touched context gives the same image).
   std::optional<int64_t> fixed_mtime;
+  // The build context's git rule (builder/git_modes.h): tracked entries take git's mode before
+  // --chmod applies. Null for other sources.
+  const GitModes* git_modes = nullptr;
   // Heredoc sources (COPY <<EOF dest): name -> content, written as files with mode 0644.
   std::vector<std::pair<std::string, std::string>> inline_files;
   // ADD <url> sources, already downloaded: file name (from the URL; empty: dest must name the

@@ -56,6 +56,7 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
       req.ignore = ignore;
       req.preserve_owner = from_image;
       if (!from_image) req.fixed_mtime = in.source_date_epoch;
+      if (!from_image) req.git_modes = in.git_modes;
       req.exclude = exclude ? &*exclude : nullptr;
       req.parents = copy.parents;
       req.extract_archives = copy.is_add && copy.unpack.value_or(true);

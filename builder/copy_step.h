@@ -14,6 +14,8 @@
 
 namespace cairn::builder {
 
+class GitModes;
+
 struct CopyStepInputs {
   runtime::OverlayDirs target;  // the step's tree: the parent's layers, its upper and work dirs
   std::string scratch;          // the step's scratch dir (mount points)
@@ -21,7 +23,8 @@ struct CopyStepInputs {
   const frontend::IgnoreMatcher* ignore = nullptr;  // the context's .dockerignore, if any
   // --from's unpacked layers (top-most first); nullopt: the sources are in the build context.
   std::optional<std::vector<std::string>> from_layers;
-  int64_t source_date_epoch = 0;  // the mtime of files copied from the context
+  int64_t source_date_epoch = 0;  // the mtime of files copied from the context (the layer epoch)
+  const GitModes* git_modes = nullptr;  // the context's git modes (builder/git_modes.h)
 };
 
 // ADD of a URL whose scheme is not http(s) is an Error naming the line (checked before anything is

@@ -3,7 +3,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include "base/digest.h"
 #include "base/error.h"
@@ -46,7 +48,29 @@ std::string Octal(uint32_t mode) {
 
 }  // namespace
 
-std::vector<TarEntry> ReadLayerEntries(const std::string& blob_path) {
+// Whether any needle occurs in the data fed so far (needles may straddle blocks).
+class NeedleScan {
+ public:
+  explicit NeedleScan(const std::vector<std::string>& needles) : needles_(needles) {
+    for (auto& n : needles_) keep_ = std::max(keep_, n.size());
+  }
+  void Feed(const void* data, size_t len) {
+    if (found_ || needles_.empty()) return;
+    window_.append(static_cast<const char*>(data), len);
+    for (auto& n : needles_)
+      if (!n.empty() && window_.find(n) != std::string::npos) found_ = true;
+    if (window_.size() > keep_) window_.erase(0, window_.size() - keep_);
+  }
+  bool found() const { return found_; }
+
+ private:
+  const std::vector<std::string>& needles_;
+  std::string window_;
+  size_t keep_ = 0;
+  bool found_ = false;
+};
+
+std::vector<TarEntry> ReadLayerEntries(const std::string& blob_path, const std::vector<std::string>& needles) {
   std::unique_ptr<archive, decltype(&archive_read_free)> a(archive_read_new(), archive_read_free);
   archive_read_support_filter_all(a.get());
   archive_read_support_format_tar(a.get());
@@ -73,11 +97,16 @@ std::vector<TarEntry> ReadLayerEntries(const std::string& blob_path) {
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) t.xattrs[name] = Hex(value, size);
     if (t.type == '0') {
       Sha256 h;
+      NeedleScan scan(needles);
       const void* buf;
       size_t len;
       la_int64_t off;
-      while (archive_read_data_block(a.get(), &buf, &len, &off) == ARCHIVE_OK) h.Update(buf, len);
+      while (archive_read_data_block(a.get(), &buf, &len, &off) == ARCHIVE_OK) {
+        h.Update(buf, len);
+        scan.Feed(buf, len);
+      }
       t.content_digest = h.Finish();
+      t.mentions_needle = scan.found();
     }
     entries.push_back(std::move(t));
   }
@@ -90,9 +119,26 @@ namespace {
 class Differ {
  public:
   DiffReport report;
+  int layer = 0;     // the layer being compared (1-based), for file differences
+  std::string step;  // its step
 
   void Add(std::string where, std::string what, std::string a = "", std::string b = "") {
-    report.differences.push_back({std::move(where), std::move(what), std::move(a), std::move(b)});
+    Difference d;
+    d.where = std::move(where);
+    d.what = std::move(what);
+    d.a = std::move(a);
+    d.b = std::move(b);
+    report.differences.push_back(std::move(d));
+  }
+
+  void AddFile(const std::string& where, const std::string& path, bool needle, std::string what, std::string a = "",
+               std::string b = "") {
+    Add(where + ": " + path, std::move(what), std::move(a), std::move(b));
+    Difference& d = report.differences.back();
+    d.layer = layer;
+    d.step = step;
+    d.path = path;
+    d.mentions_needle = needle;
   }
 
   // Walks two JSON values and reports every leaf that differs, by path.
@@ -117,15 +163,16 @@ class Differ {
   }
 
   void Entry(const std::string& where, const TarEntry& a, const TarEntry& b) {
-    std::string at = where + ": " + a.path;
-    if (a.type != b.type) Add(at, "type", std::string(1, a.type), std::string(1, b.type));
-    if (a.mode != b.mode) Add(at, "mode", Octal(a.mode), Octal(b.mode));
+    bool n = a.mentions_needle || b.mentions_needle;
+    auto add = [&](std::string what, std::string va, std::string vb) { AddFile(where, a.path, n, what, va, vb); };
+    if (a.type != b.type) add("type", std::string(1, a.type), std::string(1, b.type));
+    if (a.mode != b.mode) add("mode", Octal(a.mode), Octal(b.mode));
     if (a.uid != b.uid || a.gid != b.gid)
-      Add(at, "owner", std::to_string(a.uid) + ":" + std::to_string(a.gid), std::to_string(b.uid) + ":" + std::to_string(b.gid));
-    if (a.mtime != b.mtime) Add(at, "mtime", std::to_string(a.mtime), std::to_string(b.mtime));
-    if (a.link != b.link) Add(at, "link target", a.link, b.link);
-    if (a.content_digest != b.content_digest || a.size != b.size) Add(at, "content", a.content_digest, b.content_digest);
-    if (a.xattrs != b.xattrs) Add(at, "xattrs", json(a.xattrs).dump(), json(b.xattrs).dump());
+      add("owner", std::to_string(a.uid) + ":" + std::to_string(a.gid), std::to_string(b.uid) + ":" + std::to_string(b.gid));
+    if (a.mtime != b.mtime) add("mtime", std::to_string(a.mtime), std::to_string(b.mtime));
+    if (a.link != b.link) add("link target", a.link, b.link);
+    if (a.content_digest != b.content_digest || a.size != b.size) add("content", a.content_digest, b.content_digest);
+    if (a.xattrs != b.xattrs) add("xattrs", json(a.xattrs).dump(), json(b.xattrs).dump());
   }
 
   void Layer(const std::string& where, const std::vector<TarEntry>& a, const std::vector<TarEntry>& b) {
@@ -136,12 +183,12 @@ class Differ {
     for (auto& e : a) {
       auto it = in_b.find(e.path);
       if (it == in_b.end())
-        Add(where + ": " + e.path, "only in A");
+        AddFile(where, e.path, e.mentions_needle, "only in A");
       else
         Entry(where, e, *it->second);
     }
     for (auto& e : b)
-      if (!in_a.count(e.path)) Add(where + ": " + e.path, "only in B");
+      if (!in_a.count(e.path)) AddFile(where, e.path, e.mentions_needle, "only in B");
     if (report.differences.empty()) {
       std::vector<std::string> order_a, order_b;
       for (auto& e : a) order_a.push_back(e.path);
@@ -163,7 +210,8 @@ std::string StepOfLayer(const json& config, size_t layer) {
 
 }  // namespace
 
-DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const store::Store& sb, const std::string& ref_b) {
+DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const store::Store& sb, const std::string& ref_b,
+                      const std::vector<std::string>& needles) {
   store::Image a = store::LoadImage(sa, ref_a);
   store::Image b = store::LoadImage(sb, ref_b);
   Differ d;
@@ -187,7 +235,10 @@ DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const st
       d.Add(where, "same content, compressed differently", a.layers[i].digest, b.layers[i].digest);
       continue;
     }
-    d.Layer(where, ReadLayerEntries(sa.BlobPath(a.layers[i].digest)), ReadLayerEntries(sb.BlobPath(b.layers[i].digest)));
+    d.layer = static_cast<int>(i + 1);
+    d.step = step;
+    d.Layer(where, ReadLayerEntries(sa.BlobPath(a.layers[i].digest), needles),
+            ReadLayerEntries(sb.BlobPath(b.layers[i].digest), needles));
   }
   // Layers first: a changed file explains a changed diff_id, not the other way round.
   d.Json("manifest", ma, mb);
@@ -195,6 +246,27 @@ DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const st
   if (d.report.differences.empty())
     d.Add("manifest", "digests differ", a.manifest_descriptor.digest, b.manifest_descriptor.digest);
   return d.report;
+}
+
+std::vector<FileDifference> DifferingFiles(const DiffReport& report) {
+  std::vector<FileDifference> out;
+  std::map<std::pair<int, std::string>, size_t> at;  // (layer, path) -> index in out
+  std::map<size_t, bool> needle;
+  for (auto& d : report.differences) {
+    if (d.layer == 0) continue;
+    auto [it, fresh] = at.emplace(std::make_pair(d.layer, d.path), out.size());
+    std::string path = d.path;
+    while (path.rfind("./", 0) == 0 || path.rfind("/", 0) == 0) path.erase(0, path[0] == '.' ? 2 : 1);
+    if (fresh) out.push_back({"/" + path, d.layer, d.step, {}, std::nullopt});
+    FileDifference& f = out[it->second];
+    std::string what = d.what;
+    if (d.what == "mode" || d.what == "mtime" || d.what == "owner") what += " " + d.a + " -> " + d.b;
+    f.what.push_back(what);
+    needle[it->second] = needle[it->second] || d.mentions_needle;
+  }
+  for (size_t i = 0; i < out.size(); i++) out[i].cause = KnownCauseOf(out[i].path, needle[i]);
+  std::sort(out.begin(), out.end(), [](auto& x, auto& y) { return std::tie(x.layer, x.path) < std::tie(y.layer, y.path); });
+  return out;
 }
 
 json DiffReport::ToJson() const {

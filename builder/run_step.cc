@@ -24,7 +24,7 @@ static bool HasKey(const std::vector<std::string>& env, const std::string& key) 
 }
 
 std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const std::vector<std::string>& build_env,
-                                        const std::string& home) {
+                                        const std::string& home, int64_t source_date_epoch) {
   std::vector<std::string> env = config.env;
   for (auto& kv : build_env) {
     std::string key = kv.substr(0, kv.find('='));
@@ -32,6 +32,7 @@ std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const s
   }
   if (!HasKey(env, "PATH")) env.insert(env.begin(), kDefaultPath);
   if (!HasKey(env, "HOME")) env.push_back("HOME=" + home);
+  if (!HasKey(env, "SOURCE_DATE_EPOCH")) env.push_back("SOURCE_DATE_EPOCH=" + std::to_string(source_date_epoch));
   return env;
 }
 
@@ -60,7 +61,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   spec.upperdir = in.upperdir;
   spec.workdir = in.workdir;
   spec.argv = action.argv;
-  spec.env = RunEnvironment(step.config, action.build_env, user.home);
+  spec.env = RunEnvironment(step.config, action.build_env, user.home, in.source_date_epoch);
   spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
   spec.uid = user.uid;
   spec.gid = user.gid;

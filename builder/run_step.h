@@ -12,9 +12,12 @@
 namespace cairn::builder {
 
 // The environment a RUN sees: the image's env, then the build args in scope that no ENV of the
-// same name overrides, plus PATH and HOME defaults when missing. Nothing from the host.
+// same name overrides, plus PATH and HOME defaults when missing, and SOURCE_DATE_EPOCH = the layer
+// epoch unless the env or an ARG sets it (the reproducible-builds convention: gcc's __DATE__,
+// Python's pyc, gzip and man-db then give fixed output without the user asking; never written
+// into the image config). Nothing from the host.
 std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const std::vector<std::string>& build_env,
-                                        const std::string& home);
+                                        const std::string& home, int64_t source_date_epoch = 0);
 
 // Every occurrence of a non-empty secret value in line replaced by "****".
 std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets);
@@ -24,6 +27,7 @@ struct RunStepInput {
   std::vector<std::string> lowerdirs;  // unpacked layers, top-most first
   std::string upperdir, workdir;
   std::string network;  // the build's --network; a RUN --network overrides it
+  int64_t source_date_epoch = 0;  // the layer epoch (builder/epoch.h)
   int progress_id = 0;
   const PreparedMounts* mounts = nullptr;  // RUN --mount, prepared by PrepareMounts (or none)
   std::string hostname;                    // BUILDKIT_SANDBOX_HOSTNAME; "" = the runtime's default

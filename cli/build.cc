@@ -190,10 +190,9 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
   opts.fetch_url = DownloadUrl;
   opts.compression = store::ParseCompression(f.compression);
-  auto epoch = builder::ResolveSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"), opts.context_dir);
-  opts.source_date_epoch = epoch.seconds;
-  // The Dockerfile sees the epoch as the SOURCE_DATE_EPOCH build arg, as with BuildKit.
-  opts.build_args.emplace("SOURCE_DATE_EPOCH", std::to_string(epoch.seconds));
+  // The builder applies the two-epoch rule (builder/epoch.h) and passes the epoch to the
+  // Dockerfile as the SOURCE_DATE_EPOCH build arg, as BuildKit does.
+  opts.source_date_epoch = builder::ExplicitSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"));
 
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
@@ -207,7 +206,6 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   auto meter = std::make_unique<TransferMeter>(progress->Live(), [&progress](const std::string& line, bool final) {
     progress->Transfer(line, final);
   });
-  progress->Note("source date epoch: " + std::to_string(epoch.seconds) + " (from " + epoch.from + ")");
   for (auto& spec : cache_imports) {
     auto imported = ImportCache(g.Store(), spec, [&](const std::string& warning) { progress->Note(warning); });
     if (!imported) continue;

@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <ctime>
 #include <cstdlib>
 #include <memory>
@@ -14,7 +18,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "builder/copy.h"
-#include "builder/epoch.h"
+#include "builder/git_modes.h"
 #include "builder/image_diff.h"
 #include "cli/verbs.h"
 #include "store/image.h"
@@ -106,23 +110,25 @@ std::string PrivateStore(store::Store& from, const std::string& dir) {
   return dir;
 }
 
-// Copies the context with fresh file times: a rebuild after `git checkout` must not differ.
-// COPY's own copier does it: modes, owners, symlinks and hardlinks kept, data streamed.
-std::string TouchedContextCopy(const std::string& context, const std::string& dir) {
-  MakeDirs(dir);
+// Copies source (a path below src_root; "." = all of it) to dest in dst_root with fresh file
+// times: a rebuild after `git checkout` must not differ. COPY's own copier does it: modes,
+// owners, symlinks and hardlinks kept, data streamed.
+std::string TouchedCopy(const std::string& src_root, const std::string& source, const std::string& dst_root,
+                        const std::string& dest = "/") {
+  MakeDirs(dst_root);
   builder::CopyRequest copy;
-  copy.src_root = context;
-  copy.sources = {"."};
-  copy.dst_root = dir;
-  copy.dest = "/";
+  copy.src_root = src_root;
+  copy.sources = {source};
+  copy.dst_root = dst_root;
+  copy.dest = dest;
   copy.preserve_owner = true;
   copy.fixed_mtime = static_cast<int64_t>(std::time(nullptr));
   try {
     builder::ExecuteCopy(copy);
   } catch (const std::exception& e) {
-    throw Wrap("verify: copy the build context " + context, e);
+    throw Wrap("verify: copy " + JoinPath(src_root, source), e);
   }
-  return dir;
+  return dst_root;
 }
 
 // Runs `cairn --root ROOT build ...` under a condition; returns the manifest digest it wrote.
@@ -158,6 +164,81 @@ std::string BuildUnder(const Condition& c, const std::string& root, std::vector<
   return nlohmann::json::parse(ReadFile(meta)).at("containerimage.digest").get<std::string>();
 }
 
+
+// Text of a verify that found differences: every differing file with the step that made it and,
+// when known, its cause and remedy; then the rest (config, manifest).
+std::string VerifyText(const builder::DiffReport& report, const std::string& da, const std::string& db) {
+  std::string s = "NOT reproducible: " + da + " vs " + db + "\n";
+  auto files = builder::DifferingFiles(report);
+  s += std::to_string(files.size()) + (files.size() == 1 ? " file differs" : " files differ") + (files.empty() ? "\n" : ":\n");
+  for (auto& f : files) {
+    std::string what;
+    for (auto& w : f.what) what += (what.empty() ? "" : ", ") + w;
+    s += "  " + f.path + "\n    made by: " + (f.step.empty() ? "(no history)" : f.step) + " (layer " +
+         std::to_string(f.layer) + ")\n    differs: " + what + "\n";
+    if (f.cause) s += "    cause:   " + f.cause->cause + "\n    remedy:  " + f.cause->remedy + "\n";
+    else s += "    cause:   not a known one; compare the two files with `cairn diff`\n";
+  }
+  std::string other;
+  for (auto& d : report.differences)
+    if (d.layer == 0) other += "  " + d.where + ": " + d.what + "\n";
+  if (!other.empty()) s += "other differences:\n" + other;
+  return s;
+}
+
+nlohmann::json VerifyJson(const builder::DiffReport& report, const std::string& da, const std::string& db) {
+  nlohmann::json files = nlohmann::json::array(), other = nlohmann::json::array();
+  for (auto& f : builder::DifferingFiles(report)) {
+    nlohmann::json j = {{"path", f.path}, {"layer", f.layer}, {"step", f.step}, {"differs", f.what}};
+    j["cause"] = f.cause ? nlohmann::json(f.cause->cause) : nlohmann::json(nullptr);
+    j["remedy"] = f.cause ? nlohmann::json(f.cause->remedy) : nlohmann::json(nullptr);
+    files.push_back(j);
+  }
+  for (auto& d : report.differences)
+    if (d.layer == 0) other.push_back({{"where", d.where}, {"what", d.what}, {"a", d.a}, {"b", d.b}});
+  return {{"reproducible", report.identical()}, {"a", da}, {"b", db}, {"files", files}, {"other", other}};
+}
+
+// The repository work tree holding context and the context's path below it, or nullopt when the
+// context is no git work tree.
+std::optional<std::pair<std::string, std::string>> GitWorkTree(const std::string& context) {
+  builder::GitModes modes = builder::GitModes::ForContext(context);
+  if (modes.empty()) return std::nullopt;
+  std::string dir = std::filesystem::weakly_canonical(context).string();
+  std::string rel;
+  while (dir.size() > 1 && !PathExists(JoinPath(dir, ".git"))) {
+    size_t slash = dir.rfind('/');
+    rel = dir.substr(slash + 1) + (rel.empty() ? "" : "/" + rel);
+    dir = slash == 0 ? "/" : dir.substr(0, slash);
+  }
+  if (!PathExists(JoinPath(dir, ".git"))) return std::nullopt;
+  return std::make_pair(dir, rel);
+}
+
+// Gives the tracked entries of the context the modes a checkout under umask 002 gives them
+// (0664, 0775): git's rule (builder/git_modes.h) must make the image the same anyway.
+void LooseCheckoutModes(const std::string& context) {
+  builder::GitModes modes = builder::GitModes::ForContext(context);
+  std::function<void(const std::string&, const std::string&)> walk = [&](const std::string& path, const std::string& rel) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) throw SysError("stat", path);
+    if (auto m = modes.ModeOf(rel, st.st_mode))
+      if (::chmod(path.c_str(), *m | ((*m & 0040) >> 1)) != 0) throw SysError("chmod", path);
+    if (!S_ISDIR(st.st_mode)) return;
+    for (auto& name : ListDir(path))
+      if (!(rel == "." && name == ".git")) walk(JoinPath(path, name), rel == "." ? name : rel + "/" + name);
+  };
+  walk(context, ".");
+}
+
+// Names a build could write into files: verify's two host names and this machine's.
+std::vector<std::string> HostNames(const Condition& a, const Condition& b) {
+  std::vector<std::string> names = {a.hostname, b.hostname};
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0 && std::strlen(host) >= 4) names.push_back(host);
+  return names;
+}
+
 }  // namespace
 
 void AddVerify(CLI::App& app, Globals& g) {
@@ -166,16 +247,11 @@ void AddVerify(CLI::App& app, Globals& g) {
   cmd->prefix_command();  // [build flags] CONTEXT: passed to `cairn build` as they are
   cmd->callback([&g, cmd] {
     auto args = std::make_shared<std::vector<std::string>>(cmd->remaining());
-    if (args->empty()) throw Error("verify: give the build context (cairn verify [build flags] CONTEXT)");
+    // --json is verify's own flag (the report as JSON); everything else is the build's.
+    bool as_json = std::erase(*args, std::string("--json")) > 0;
+    if (args->empty()) throw Error("verify: give the build context (cairn verify [--json] [build flags] CONTEXT)");
     std::string context = args->back();
-    bool has_epoch = false;
-    for (auto& a : *args) has_epoch |= a.rfind("--source-date-epoch", 0) == 0;
     std::vector<std::string> build_args(args->begin(), args->end() - 1);
-    if (!has_epoch) {
-      // Both builds must see the epoch of the original context (the touched copy is no git repo).
-      auto epoch = builder::ResolveSourceDateEpoch(std::nullopt, std::getenv("SOURCE_DATE_EPOCH"), context);
-      build_args.push_back("--source-date-epoch=" + std::to_string(epoch.seconds));
-    }
     bool has_file = false;
     for (auto& a : build_args) has_file |= a == "-f" || a.rfind("--file", 0) == 0 || a.rfind("-f", 0) == 0;
     if (!has_file) build_args.insert(build_args.end(), {"-f", JoinPath(context, "Dockerfile")});
@@ -186,7 +262,22 @@ void AddVerify(CLI::App& app, Globals& g) {
       Condition b{"B", "Pacific/Chatham", 077, "verify-b.example", true};
       std::string root_a = PrivateStore(g.Store(), JoinPath(work, "a"));
       std::string root_b = PrivateStore(g.Store(), JoinPath(work, "b"));
-      std::string ctx_b = TouchedContextCopy(context, JoinPath(work, "context-b"));
+      // B builds from a copy with fresh file times. A git context is copied with its whole work
+      // tree (so B sees the same HEAD: the same image epoch and git's modes) and its tracked
+      // files get the modes of a checkout under umask 002.
+      std::string ctx_b;
+      if (auto tree = GitWorkTree(context)) {
+        // The context and the repository's .git (HEAD and the index), at the same places; the
+        // rest of the work tree is no input.
+        std::string repo_b = JoinPath(work, "repo-b");
+        TouchedCopy(tree->first, ".git", repo_b, "/.git");
+        ctx_b = tree->second.empty() ? repo_b : JoinPath(repo_b, tree->second);
+        TouchedCopy(context, ".", ctx_b);
+        LooseCheckoutModes(ctx_b);
+        std::fprintf(stderr, "== verify: git context: B builds from a copy checked out as under umask 002\n");
+      } else {
+        ctx_b = TouchedCopy(context, ".", JoinPath(work, "context-b"));
+      }
       auto with_context = [&](const std::string& ctx) {
         auto v = build_args;
         v.push_back(ctx);
@@ -194,16 +285,28 @@ void AddVerify(CLI::App& app, Globals& g) {
       };
       std::string da = BuildUnder(a, root_a, with_context(context), JoinPath(work, "a.json"));
       std::string db = BuildUnder(b, root_b, with_context(ctx_b), JoinPath(work, "b.json"));
-      if (da == db) {
-        std::printf("%s\n", da.c_str());
-        std::fprintf(stderr, "verified: both builds gave %s\n", da.c_str());
-      } else {
+      builder::DiffReport report;
+      if (da != db) {
         store::Store sa(root_a), sb(root_b);
-        builder::DiffReport report = builder::DiffImages(sa, da, sb, db);
-        std::fprintf(stderr, "NOT reproducible: %s vs %s\nfirst difference: %s", da.c_str(), db.c_str(),
-                     builder::DiffReport{{report.differences.front()}}.ToText().c_str());
-        g.exit_code = 1;
+        report = builder::DiffImages(sa, da, sb, db, HostNames(a, b));
+        if (report.identical()) {
+          builder::Difference d;
+          d.where = "manifest";
+          d.what = "digests differ";
+          d.a = da;
+          d.b = db;
+          report.differences.push_back(d);
+        }
       }
+      if (as_json) {
+        std::printf("%s\n", VerifyJson(report, da, db).dump(2).c_str());
+      } else if (report.identical()) {
+        std::printf("%s\n", da.c_str());
+      } else {
+        std::fputs(VerifyText(report, da, db).c_str(), stdout);
+      }
+      if (report.identical()) std::fprintf(stderr, "verified: both builds gave %s\n", da.c_str());
+      g.exit_code = report.identical() ? 0 : 1;
     } catch (...) {
       RemoveAll(work);
       throw;

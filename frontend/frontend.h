@@ -33,6 +33,10 @@ struct Options {
   std::map<std::string, std::string> build_args;  // --build-arg K=V
   std::string target;                             // --target; empty = the last stage
   std::string platform = "linux/amd64";           // the build (and target) platform
+  // What `ARG SOURCE_DATE_EPOCH` in a stage gives when neither --build-arg nor a global
+  // `ARG SOURCE_DATE_EPOCH=` sets it: the build's layer epoch, so RUN sees the epoch its layer is
+  // clamped to.
+  std::string source_date_epoch = "0";
 };
 
 // Looks up the config of a base image by the reference written after FROM (already expanded).

@@ -59,7 +59,7 @@ bool IsNonEnvArg(const std::string& name) {
   static const std::set<std::string> names = {
       "BUILDKIT_BUILD_NAME",     "BUILDKIT_CACHE_MOUNT_NS",   "BUILDKIT_CONTEXT_KEEP_GIT_DIR",
       "BUILDKIT_INLINE_CACHE",   "BUILDKIT_MULTI_PLATFORM",   "BUILDKIT_SANDBOX_HOSTNAME",
-      "BUILDKIT_SYNTAX",         "SOURCE_DATE_EPOCH",         "BUILDKIT_SBOM_SCAN_CONTEXT",
+      "BUILDKIT_SYNTAX",         "BUILDKIT_SBOM_SCAN_CONTEXT",
       "BUILDKIT_SBOM_SCAN_STAGE"};
   return names.count(name) > 0;
 }
@@ -161,6 +161,10 @@ void LowerMetaArgs(LowerContext& ctx) {
           ctx.global_args[a.name] = ExpandGlobal(ctx, *a.value);
         } catch (const Error& e) {
           FailAt(ctx, instr.location, e.what());
+        }
+        if (a.name == "SOURCE_DATE_EPOCH") {  // BuildKit: the build's epoch, unless given
+          ctx.source_date_epoch_default = ctx.global_args[a.name];
+          ctx.source_date_epoch_at = instr.location;
         }
       }
     }
@@ -290,6 +294,7 @@ std::string UnusedBuildArgsWarning(const LowerContext& ctx, const std::set<int>&
   std::string unused;
   for (const auto& [name, value] : ctx.options->build_args) {
     if (consumed.count(name) || IsProxyArg(name) || IsNonEnvArg(name)) continue;
+    if (name == "SOURCE_DATE_EPOCH") continue;  // the build's epoch, given by the builder too
     if (StartsWith(name, "BUILDKIT_")) continue;
     unused += (unused.empty() ? "" : " ") + name;
   }
@@ -356,6 +361,8 @@ plan::Plan Lower(const Dockerfile& file, const Options& options, const ConfigRes
     out.stages.push_back(std::move(skipped));
   }
   if (std::string w = UnusedBuildArgsWarning(ctx, needed); !w.empty()) out.warnings.push_back(w);
+  out.source_date_epoch_default = ctx.source_date_epoch_default;
+  out.source_date_epoch_at = ctx.source_date_epoch_at;
   return out;
 }
 

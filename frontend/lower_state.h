@@ -49,6 +49,8 @@ struct LowerContext {
   std::map<std::string, std::string> global_args;  // meta ARGs with a value + platform ARGs
   std::set<std::string> global_arg_names;          // every meta ARG, valued or not
   std::set<std::string> consumed_build_args;       // --build-args a meta ARG declared
+  std::string source_date_epoch_default;           // a global `ARG SOURCE_DATE_EPOCH=N` (no --build-arg)
+  plan::Location source_date_epoch_at;
   const ConfigResolver* resolve = nullptr;
   // One slot per stage, filled on demand: only the stages the target needs are lowered (and
   // only their base images resolved).

@@ -294,6 +294,8 @@ void LowerArg(LowerContext& ctx, StageState& st, const Instruction& instr, const
       value = Expand(ctx, st, *a.value);
     } else if (auto g = ctx.global_args.find(a.name); g != ctx.global_args.end()) {
       value = g->second;  // `ARG NAME` inside a stage takes the global value
+    } else if (a.name == "SOURCE_DATE_EPOCH") {
+      value = ctx.options->source_date_epoch;  // BuildKit: the build's epoch, never empty
     }
     if (std::find(st.arg_names.begin(), st.arg_names.end(), a.name) == st.arg_names.end()) {
       st.arg_names.push_back(a.name);

@@ -142,6 +142,11 @@ struct Plan {
   // Stages the target needs, in an order where every stage follows those it depends on.
   std::vector<int> build_order;
   std::vector<std::string> warnings;  // e.g. "[Warning] One or more build-args [X] were not consumed"
+  // The default of a global `ARG SOURCE_DATE_EPOCH=N` when no --build-arg gave the value
+  // (expanded, unchecked; empty: none), and where it is written. BuildKit makes it the build's
+  // epoch when no flag or environment does (builder/epoch.h).
+  std::string source_date_epoch_default;
+  Location source_date_epoch_at;
 };
 
 }  // namespace cairn::plan

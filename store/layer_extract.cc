@@ -103,8 +103,11 @@ class Extractor {
     for (size_t i = 0; i < n; i++) {
       int fd = ::openat(cur.get(), c[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0 && errno == ENOENT && create) {
-        if (::mkdirat(cur.get(), c[i].c_str(), 0755) != 0 && errno != EEXIST) throw SysError("mkdir", Join(c, i + 1));
+        bool made = ::mkdirat(cur.get(), c[i].c_str(), 0755) == 0;
+        if (!made && errno != EEXIST) throw SysError("mkdir", Join(c, i + 1));
         fd = ::openat(cur.get(), c[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        // 0755 exactly, not 0755 & ~umask: the container's users must get through it.
+        if (made && fd >= 0 && ::fchmod(fd, 0755) != 0) throw SysError("chmod", Join(c, i + 1));
       }
       if (fd < 0) {
         if (errno == ELOOP || errno == ENOTDIR)

@@ -65,7 +65,7 @@ class BuildTest : public ::testing::Test {
     o.context_dir = tmp_ / "context";
     o.tags = {"app:latest"};
     o.jobs = jobs;
-    o.source_date_epoch = 1700000000;
+    o.source_date_epoch = SourceDateEpoch{1700000000, "--source-date-epoch"};
     progress_ = std::make_unique<RecordingProgress>();
     return builder::Build(store_, *progress_, o, rt_);
   }

@@ -316,6 +316,28 @@ TEST(LowerArg, BuildArgWinsOverDefault) {
   EXPECT_EQ(TargetSteps(p)[0].created_by, "ARG V=cli");
 }
 
+TEST(LowerArg, StageSourceDateEpochIsTheBuildsEpochAndReachesRun) {
+  Options o;
+  o.source_date_epoch = "1700000000";
+  plan::Plan p = Lower("FROM busybox\nARG SOURCE_DATE_EPOCH\nRUN make\n", o);
+  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(p)).build_env, Argv{"SOURCE_DATE_EPOCH=1700000000"});
+  EXPECT_EQ(LastStep(p).created_by, "RUN |1 SOURCE_DATE_EPOCH=1700000000 /bin/sh -c make # buildkit");
+  EXPECT_TRUE(p.source_date_epoch_default.empty());
+}
+
+TEST(LowerArg, GlobalSourceDateEpochDefaultIsReportedWithItsLine) {
+  plan::Plan p = Lower("ARG SOURCE_DATE_EPOCH=1234\nFROM busybox\nARG SOURCE_DATE_EPOCH\nRUN make\n");
+  EXPECT_EQ(p.source_date_epoch_default, "1234");
+  EXPECT_EQ(p.source_date_epoch_at.line, 1);
+  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(p)).build_env, Argv{"SOURCE_DATE_EPOCH=1234"});
+  Options o;  // a --build-arg wins: no default to report
+  o.build_args["SOURCE_DATE_EPOCH"] = "5";
+  plan::Plan q = Lower("ARG SOURCE_DATE_EPOCH=1234\nFROM busybox\nARG SOURCE_DATE_EPOCH\nRUN make\n", o);
+  EXPECT_TRUE(q.source_date_epoch_default.empty());
+  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(q)).build_env, Argv{"SOURCE_DATE_EPOCH=5"});
+  EXPECT_THAT(q.warnings, IsEmpty());
+}
+
 TEST(LowerArg, PlatformArgsNeedRedeclaration) {
   plan::Plan p = Lower("FROM scratch\nLABEL a=x$TARGETARCH\nARG TARGETARCH\nLABEL b=$TARGETARCH\n");
   EXPECT_EQ(LastStep(p).config.labels.at("a"), "x");

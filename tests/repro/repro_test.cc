@@ -219,9 +219,9 @@ TEST_F(Repro, VerifyNamesEveryDifferingFileItsStepAndCause) {
   std::string ctx = dir_ / "ctx";
   WriteTextFile(ctx + "/Dockerfile",
                 "FROM busybox\n"
-                "RUN mkdir -p /var/log/apt /var/cache/apt && date +%s%N > /var/log/dpkg.log"
-                " && date +%s%N > /var/log/apt/term.log && echo same > /stable\n"
-                "RUN date +%s%N > /var/cache/apt/pkgcache.bin && date +%s%N > /opt-stamp\n");
+                "RUN mkdir -p /var/log/apt /var/cache/apt && cat /proc/sys/kernel/random/uuid > /var/log/dpkg.log"
+                " && cat /proc/sys/kernel/random/uuid > /var/log/apt/term.log && echo same > /stable\n"
+                "RUN cat /proc/sys/kernel/random/uuid > /var/cache/apt/pkgcache.bin && cat /proc/sys/kernel/random/uuid > /opt-stamp\n");
   auto text = Cairn(root_a(), {"verify", ctx});
   EXPECT_EQ(text.exit_code, 1) << text.err;
   EXPECT_NE(text.out.find("4 files differ:"), std::string::npos) << text.out;

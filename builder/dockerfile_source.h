@@ -14,8 +14,8 @@ struct DockerfileSource {
   std::optional<frontend::IgnoreMatcher> ignore;  // <Dockerfile>.dockerignore, else the context's
 };
 
-// context_dir and dockerfile_path are absolute; an empty dockerfile_path means
-// <context>/Dockerfile. Throws Error when the context is not a directory or the Dockerfile
+// context_dir and dockerfile_path are absolute; an empty dockerfile_path means the file
+// DockerfilePath picks. Throws Error when the context is not a directory or the Dockerfile
 // cannot be read ("... (pass the Dockerfile with -f FILE)"), or a .dockerignore is malformed.
 // -f, else CONTEXT/Dockerfile, else CONTEXT/dockerfile: with no -f, docker and BuildKit take the
 // lower-case name when it is the only one there.

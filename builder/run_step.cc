@@ -51,6 +51,15 @@ std::string MaskSecrets(std::string line, const std::vector<std::string>& secret
   return line;
 }
 
+std::string NetworkHint(const std::string& network) {
+  if (network == "host") return "";
+  // A failure without a network is often a download that could not resolve its host: say so
+  // in one line, so the user need not guess from "Temporary failure resolving ...".
+  if (network == "none") return "\n  this step ran with --network none: it had no network";
+  return "\n  this step ran without a network (by default cairn gives RUN only loopback for now): "
+         "pass --network host to let RUN reach the network";
+}
+
 void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   const plan::Step& step = *in.step;
   const auto& action = std::get<plan::RunAction>(step.action);
@@ -127,6 +136,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
     msg += "\n  last output:";
     for (auto& l : tail) msg += "\n    " + l;
   }
+  msg += NetworkHint(network);
   throw StepError(step, msg);
 }
 

@@ -22,6 +22,10 @@ std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const s
 // Every occurrence of a non-empty secret value in line replaced by "****".
 std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets);
 
+// The line a failed RUN's error ends with when the step had no network ("" for --network host):
+// network is the step's effective mode (RUN --network, else the build's --network).
+std::string NetworkHint(const std::string& network);
+
 struct RunStepInput {
   const plan::Step* step = nullptr;
   std::vector<std::string> lowerdirs;  // unpacked layers, top-most first

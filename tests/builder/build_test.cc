@@ -24,6 +24,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::FakeRuntime;
 
 // Records what the build reported.
@@ -187,6 +188,32 @@ TEST_F(BuildTest, CancelledBuildStartsNoStep) {
   rt_.Cancel();
   EXPECT_THROW(Build("FROM scratch\nRUN make\n"), Error);
   EXPECT_EQ(rt_.Runs("make"), 0);
+}
+
+// A failing RUN says in one line when it had no network: the usual cause of "Temporary failure
+// resolving ..." is not the command but the missing network.
+TEST_F(BuildTest, AFailedRunWithoutNetworkSaysSoAndOneWithTheHostsNetworkDoesNot) {
+  rt_.On("apt-get", FakeRuntime::Exits(100));
+  try {
+    Build("FROM scratch\nRUN --network=none apt-get\n");
+    FAIL() << "the build succeeded";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit code 100"));
+    EXPECT_THAT(e.what(), HasSubstr("this step ran with --network none: it had no network"));
+  }
+  try {
+    Build("FROM scratch\nRUN apt-get\n");
+    FAIL() << "the build succeeded";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("pass --network host to let RUN reach the network"));
+  }
+  try {
+    Build("FROM scratch\nRUN --network=host apt-get\n");
+    FAIL() << "the build succeeded";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("exit code 100"));
+    EXPECT_THAT(e.what(), Not(HasSubstr("this step ran")));
+  }
 }
 
 }  // namespace

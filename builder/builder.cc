@@ -33,6 +33,7 @@
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
 #include "runtime/cancel.h"
+#include "runtime/network.h"
 #include "runtime/snapshotter.h"
 #include "store/image.h"
 #include "store/layer.h"
@@ -68,6 +69,9 @@ class BuildRun {
     fopts.dockerfile_name = source.display_name;
     fopts.build_args = options_.build_args;
     fopts.target = options_.target;
+    if (!runtime::ParseNetwork(options_.network))
+      throw Error("--network " + options_.network + ": use default (outbound), none (loopback only) or host");
+    fopts.network = options_.network;
     std::optional<SourceDateEpoch> explicit_epoch = options_.source_date_epoch;
     if (explicit_epoch) {
       fopts.build_args["SOURCE_DATE_EPOCH"] = std::to_string(explicit_epoch->seconds);  // the flag wins
@@ -362,7 +366,7 @@ class BuildRun {
         throw StepError(step, e.what());
       }
       try {
-        RunStep({&step, lowers, upper, work, options_.network, epochs_.layer.seconds, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;

@@ -48,7 +48,7 @@ struct BuildOptions {
   // applies the two-epoch rule of builder/epoch.h with it (a --build-arg or a global ARG default
   // counts as explicit too).
   std::optional<SourceDateEpoch> source_date_epoch;
-  std::string network = "default";  // default (= none) | none | host: for every RUN
+  std::string network = "default";  // default (outbound, runtime/network.h) | none | host: for every RUN
   std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
   store::Compression compression;    // of new layers (--compression); part of the step cache key
   // FROM / COPY --from of an image the store lacks: called with the name as written, must leave

@@ -46,7 +46,7 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   spec.uid = user.uid;
   spec.gid = user.gid;
   spec.supplementary_groups = user.supplementary_groups;
-  spec.host_network = o.host_network;
+  spec.network = o.network;
   spec.binds = o.volumes;
   spec.stdin_fd = o.interactive ? 0 : -1;  // docker: no -i, no input
   spec.tty = o.tty;

@@ -15,7 +15,7 @@ struct RunImageOptions {
   std::vector<std::string> env;      // -e K=V, added to the image's env
   std::string workdir;               // -w, else the image's
   std::string user;                  // -u, else the image's
-  bool host_network = false;
+  runtime::Network network = runtime::Network::kOutbound;  // --network, as docker run
   std::vector<runtime::BindMount> volumes;  // -v HOST:CTR[:ro]
   bool interactive = false;                 // -i: the container reads cairn's stdin (else /dev/null)
   bool tty = false;                         // -t: the command runs on a terminal (runtime::ContainerSpec::tty)

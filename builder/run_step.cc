@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "builder/step_error.h"
 #include "builder/users.h"
+#include "runtime/network.h"
 
 namespace cairn::builder {
 
@@ -51,13 +52,12 @@ std::string MaskSecrets(std::string line, const std::vector<std::string>& secret
   return line;
 }
 
-std::string NetworkHint(const std::string& network) {
-  if (network == "host") return "";
+// The line a failed RUN's error ends with when the step had no network ("" otherwise).
+static std::string NetworkHint(const std::string& network) {
   // A failure without a network is often a download that could not resolve its host: say so
   // in one line, so the user need not guess from "Temporary failure resolving ...".
   if (network == "none") return "\n  this step ran with --network none: it had no network";
-  return "\n  this step ran without a network (by default cairn gives RUN only loopback for now): "
-         "pass --network host to let RUN reach the network";
+  return "";
 }
 
 void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
@@ -76,8 +76,9 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   spec.gid = user.gid;
   if (!in.hostname.empty()) spec.hostname = in.hostname;
   spec.supplementary_groups = user.supplementary_groups;
-  std::string network = action.network != "default" ? action.network : in.network;
-  spec.host_network = network == "host";
+  auto network = runtime::ParseNetwork(action.network);
+  if (!network) throw Error("unknown network mode \"" + action.network + "\"");  // the frontend lets none through
+  spec.network = *network;
   if (in.mounts) {
     spec.binds = in.mounts->binds;
     spec.tmpfs = in.mounts->tmpfs;
@@ -136,7 +137,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
     msg += "\n  last output:";
     for (auto& l : tail) msg += "\n    " + l;
   }
-  msg += NetworkHint(network);
+  msg += NetworkHint(action.network);
   throw StepError(step, msg);
 }
 

@@ -22,15 +22,10 @@ std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const s
 // Every occurrence of a non-empty secret value in line replaced by "****".
 std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets);
 
-// The line a failed RUN's error ends with when the step had no network ("" for --network host):
-// network is the step's effective mode (RUN --network, else the build's --network).
-std::string NetworkHint(const std::string& network);
-
 struct RunStepInput {
   const plan::Step* step = nullptr;
   std::vector<std::string> lowerdirs;  // unpacked layers, top-most first
   std::string upperdir, workdir;
-  std::string network;  // the build's --network; a RUN --network overrides it
   int64_t source_date_epoch = 0;  // the layer epoch (builder/epoch.h)
   int progress_id = 0;
   const PreparedMounts* mounts = nullptr;  // RUN --mount, prepared by PrepareMounts (or none)

@@ -280,7 +280,7 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "shell: open a shell in a failed RUN's filesystem; keep: keep it as an image named in the error");
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--network", flags->network, "network for RUN: default (none), none or host");
+  cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
   cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");

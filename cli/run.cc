@@ -1,4 +1,4 @@
-// cairn run [--rm] [-i] [-t] [-e K=V] [-w DIR] [-u USER] [--network none|host] [-v HOST:CTR[:ro]]
+// cairn run [--rm] [-i] [-t] [-e K=V] [-w DIR] [-u USER] [--network default|none|host] [-v HOST:CTR[:ro]]
 //           [--security-opt no-new-privileges] IMAGE [CMD...]
 #include <csignal>
 
@@ -7,6 +7,7 @@
 #include "cli/security_opt.h"
 #include "cli/verbs.h"
 #include "runtime/cancel.h"
+#include "runtime/network.h"
 
 namespace cairn::cli {
 
@@ -33,7 +34,7 @@ void AddRun(CLI::App& app, Globals& g) {
     std::vector<std::string> security_opts;
     std::vector<std::string> env, volumes;
     std::string image;
-    std::string workdir, user, network = "none";
+    std::string workdir, user, network = "default";
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("run", "run a command in a new container from an image");
@@ -44,7 +45,7 @@ void AddRun(CLI::App& app, Globals& g) {
   cmd->add_option("-e,--env", f->env, "set an environment variable K=V")->allow_extra_args(false);
   cmd->add_option("-w,--workdir", f->workdir, "working directory inside the container");
   cmd->add_option("-u,--user", f->user, "user[:group] to run as");
-  cmd->add_option("--network", f->network, "none (loopback only) or host");
+  cmd->add_option("--network", f->network, "default (outbound, not the host's loopback), none (loopback only) or host");
   cmd->add_option("-v,--volume", f->volumes, "bind mount HOST:CONTAINER[:ro]")->allow_extra_args(false);
   cmd->add_option("image", f->image, "IMAGE [COMMAND [ARG...]]")->required();
   cmd->allow_extras();
@@ -56,8 +57,10 @@ void AddRun(CLI::App& app, Globals& g) {
     for (auto& e : f->env) o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
     o.workdir = f->workdir;
     o.user = f->user;
-    if (f->network != "none" && f->network != "host") throw Error("--network " + f->network + ": use none or host");
-    o.host_network = f->network == "host";
+    // docker run calls its default "bridge".
+    auto network = runtime::ParseNetwork(f->network == "bridge" ? "default" : f->network);
+    if (!network) throw Error("--network " + f->network + ": use default, none or host");
+    o.network = *network;
     for (auto& v : f->volumes) o.volumes.push_back(ParseVolume(v));
     o.interactive = f->interactive;
     o.tty = f->tty;

@@ -37,6 +37,9 @@ struct Options {
   // `ARG SOURCE_DATE_EPOCH=` sets it: the build's layer epoch, so RUN sees the epoch its layer is
   // clamped to.
   std::string source_date_epoch = "0";
+  // --network: the mode of every RUN without RUN --network (default | none | host). It goes into
+  // each RunAction, so it is part of the step's cache key, as BuildKit hashes an ExecOp's mode.
+  std::string network = "default";
 };
 
 // Looks up the config of a base image by the reference written after FROM (already expanded).

@@ -194,7 +194,7 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
     action.argv = WithShell(st, run.json, run.cmd);
   }
   action.build_env = BuildEnv(ctx, st);
-  if (!run.network.empty()) action.network = run.network;
+  action.network = run.network.empty() ? ctx.options->network : run.network;
   // Options cairn parses but cannot honour are refused, never dropped: the step would not do
   // what the Dockerfile says.
   if (run.security == "insecure") {

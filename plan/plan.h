@@ -76,7 +76,7 @@ struct RunAction {
   // Final argv. Shell form is already wrapped in the stage's SHELL: {"/bin/sh", "-c", "make"}.
   std::vector<std::string> argv;
   std::vector<std::string> build_env;  // "K=V" of ARGs in scope, added to config.env for this RUN only
-  std::string network = "default";     // default | none | host
+  std::string network = "default";     // default | none | host: RUN --network, else the build's --network
   std::string security = "sandbox";    // sandbox | insecure
   std::vector<RunMount> mounts;
   std::vector<InlineFile> heredocs;    // RUN <<EOF ... bodies fed to the command

@@ -69,8 +69,8 @@ void ContainerInit(ChildPlan& plan, int report_fd) {
   ::umask(022);
   // Only our own descriptors: another thread's pipes, inherited at clone(), would otherwise stay
   // open in this long-lived process and keep their readers from seeing EOF.
-  int keep[] = {report_fd, plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.tty_socket};
-  child::CloseAllExcept(keep, 5);
+  int keep[] = {report_fd, plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.tty_socket, plan.network_fd};
+  child::CloseAllExcept(keep, 6);
   // The container dies with the thread that started it.
   child::Must(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl PR_SET_PDEATHSIG");
 

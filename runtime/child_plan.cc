@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/path.h"
+#include "runtime/network.h"
 #include "runtime/security.h"
 #include "runtime/userns.h"
 
@@ -59,14 +60,21 @@ std::string Options(const std::vector<std::string>& lowers, const std::string& u
   return o;
 }
 
-std::string ResolvConf(bool host_network) {
-  // Without a network there is nothing to resolve through; with the host's network, its resolver.
-  if (!host_network) return "";
-  try {
-    return ReadFile("/etc/resolv.conf");
-  } catch (const Error&) {
-    return "";
+std::string ResolvConf(Network network) {
+  switch (network) {
+    case Network::kLoopback:
+      return "";  // nothing to resolve through
+    case Network::kOutbound:
+      // slirp4netns's forwarder, which asks the host's resolvers: the same file on every machine.
+      return std::string("nameserver ") + kOutboundResolver + "\n";
+    case Network::kHost:
+      try {
+        return ReadFile("/etc/resolv.conf");
+      } catch (const Error&) {
+        return "";
+      }
   }
+  return "";
 }
 
 std::string PathOf(const std::vector<std::string>& env) {
@@ -216,8 +224,8 @@ std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerd
 ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied) {
   ChildPlan plan;
   plan.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-  if (!spec.host_network) plan.clone_flags |= CLONE_NEWNET;
-  plan.host_network = spec.host_network;
+  if (spec.network != Network::kHost) plan.clone_flags |= CLONE_NEWNET;
+  plan.network = spec.network;
 
   plan.scratch = scratch;
   plan.root = JoinPath(scratch, "root");
@@ -232,7 +240,7 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
   plan.files = {
       {"/etc/hosts", HostsFile(plan.hostname), JoinPath(scratch, "hosts")},
       {"/etc/hostname", plan.hostname + "\n", JoinPath(scratch, "hostname")},
-      {"/etc/resolv.conf", ResolvConf(spec.host_network), JoinPath(scratch, "resolv.conf")},
+      {"/etc/resolv.conf", ResolvConf(spec.network), JoinPath(scratch, "resolv.conf")},
   };
   AddBinds(spec, plan);
   plan.bind_fds.assign(plan.binds.size(), -1);

@@ -85,7 +85,10 @@ struct ChildPlan {
   std::vector<PlannedAttach> attach_order;
 
   std::string hostname;
-  bool host_network = false;
+  Network network = Network::kLoopback;
+  // kOutbound: init reads its slot (one byte) from here once the parent made its eth0; EOF means
+  // the parent could not (runtime/network.h).
+  int network_fd = -1;
   std::string cwd;
   uid_t uid = 0;
   gid_t gid = 0;

@@ -18,6 +18,7 @@
 #include "runtime/child.h"
 #include "runtime/child_plan.h"
 #include "runtime/copied_root.h"
+#include "runtime/network.h"
 #include "runtime/report.h"
 #include "runtime/snapshotter.h"
 #include "runtime/terminal.h"
@@ -94,6 +95,14 @@ ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch,
     terminal.emplace(spec.stdin_fd, spec.stdout_fd);
     plan.tty_size = terminal->Size();
   }
+  UniqueFd network_ours;  // kOutbound: the slot goes to init through here
+  if (plan.network == Network::kOutbound) {
+    int nfds[2];
+    if (::pipe2(nfds, O_CLOEXEC) != 0) throw SysError("pipe", "network");
+    plan.network_fd = nfds[0];
+    network_ours = UniqueFd(nfds[1]);
+  }
+  UniqueFd network_theirs(plan.network_fd);
   // Raw clone: fork semantics (copy of memory, same stack) plus the new namespaces. Every signal
   // is blocked across it, so cairn's handlers never run in the child (see ContainerInit).
   sigset_t all, saved;
@@ -109,6 +118,20 @@ ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch,
   if (pid == 0) ContainerInit(plan, write_end.get());
   int slot = RegisterContainer(static_cast<pid_t>(pid));
   write_end.Reset();
+  network_theirs.Reset();
+  // Made while init mounts its root; it waits for the slot before it configures eth0.
+  OutboundLease lease;
+  std::optional<Error> network_error;
+  if (network_ours) {
+    try {
+      lease = AttachOutbound(static_cast<pid_t>(pid));
+      auto byte = static_cast<unsigned char>(lease.slot());
+      if (::write(network_ours.get(), &byte, 1) != 1) throw SysError("write", "the step's network slot");
+    } catch (const Error& e) {
+      network_error = e;  // init sees EOF and stops; this is the story
+    }
+    network_ours.Reset();
+  }
   if (terminal) {
     tty_theirs.Reset();
     // Nothing arrives when setup failed first: the report says why.
@@ -118,6 +141,7 @@ ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch,
   int status = WaitFor(static_cast<pid_t>(pid), slot);
   if (terminal) terminal->Finish();  // every process is gone: the pty hangs up
   ThrowIfCancelled();  // killed by cancellation: that, not "killed by signal 9", is the story
+  if (network_error) throw *network_error;
   return Conclude(reports, status);
 }
 

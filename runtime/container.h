@@ -6,7 +6,7 @@
 // pivot_root; fresh /proc; a minimal /dev
 // (tmpfs with null, zero, full, random, urandom, tty, pts, shm); /sys read-only; a generated
 // /etc/hosts, /etc/hostname and /etc/resolv.conf bind-mounted over the image's (their stubs never
-// need to enter a layer: see MountPointStubs()); loopback only unless host_network. The whole tree
+// need to enter a layer: see MountPointStubs()); the network chosen by `network`. The whole tree
 // dies with the caller (PR_SET_PDEATHSIG), and no mount outlives the container.
 #pragma once
 
@@ -40,6 +40,13 @@ struct LayeredMount {
   bool writable = false;
 };
 
+// A container's network, as docker's --network none|default|host.
+enum class Network {
+  kLoopback,  // none: a network namespace of its own with only lo
+  kOutbound,  // default: lo plus eth0 on cairn's slirp4netns hub (runtime/network.h)
+  kHost,      // the host's network namespace, and the host's /etc/resolv.conf
+};
+
 struct ContainerSpec {
   // Overlay root. lowerdirs top-most first; may be empty (FROM scratch). upperdir and workdir must
   // be on the same file system and exist (relative paths are taken from the current directory). Run() briefly creates an empty directory
@@ -55,7 +62,7 @@ struct ContainerSpec {
   uint32_t gid = 0;
   std::vector<uint32_t> supplementary_groups;
   std::string hostname = "cairn";
-  bool host_network = false;
+  Network network = Network::kLoopback;
   std::vector<BindMount> binds;  // files or directories, attached recursively
   std::vector<TmpfsMount> tmpfs;
   std::vector<LayeredMount> layered;

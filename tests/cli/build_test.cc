@@ -167,6 +167,22 @@ TEST_F(BuildTest, FailingRunNamesLineAndExitCode) {
   EXPECT_NE(r.err.find("about to fail"), std::string::npos) << r.err;
 }
 
+// A download that fails for want of a network says so, through the real container: with
+// --network none it had none. No packet leaves the step: it has no route, so the name cannot
+// even be looked up. A step that fails with the default (outbound) network gets no such line.
+TEST_F(BuildTest, FailingRunWithoutNetworkSaysItHadNone) {
+  TempDir ctx;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nRUN --network=none wget -q -O /dev/null http://deb.debian.org/\n");
+  auto none = Build(ctx.path());
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.err.find("Dockerfile:2"), std::string::npos) << none.err;
+  EXPECT_NE(none.err.find("this step ran with --network none: it had no network"), std::string::npos) << none.err;
+  WriteTextFile(ctx / "Dockerfile", "FROM busybox\nRUN false\n");
+  auto by_default = Build(ctx.path());
+  EXPECT_NE(by_default.exit_code, 0);
+  EXPECT_EQ(by_default.err.find("this step ran"), std::string::npos) << by_default.err;
+}
+
 TEST_F(BuildTest, ExecFormRunAndEnvReachTheContainer) {
   TempDir ctx;
   WriteTextFile(ctx / "Dockerfile",

@@ -72,8 +72,7 @@ TEST_F(ReproDebian, VerifyNamesTheSevenFilesOfBuildpackDepsCurl) {
       "\t\twget \\\n"
       "\t; \\\n"
       "\trm -rf /var/lib/apt/lists/*\n");
-  // network: default once outbound RUN lands
-  auto r = Cairn(root(), {"verify", "--json", "--network", "host", ctx});
+  auto r = Cairn(root(), {"verify", "--json", ctx});
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   json report = json::parse(r.out);
   std::vector<std::string> paths;
@@ -98,8 +97,7 @@ TEST_F(ReproDebian, AnAptDockerfileThatDropsLogsAndCachesIsIdenticalOnTwoMachine
       "RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates \\\n"
       " && rm -rf /var/lib/apt/lists/* /var/log/* /var/cache/ldconfig/aux-cache /var/cache/apt/*.bin\n"
       "CMD [\"curl\", \"--version\"]\n");
-  // network: default once outbound RUN lands
-  auto r = Cairn(root(), {"verify", "--network", "host", ctx});
+  auto r = Cairn(root(), {"verify", ctx});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("sha256:", 0), 0u) << r.out;
   EXPECT_NE(r.err.find("verified: both builds gave"), std::string::npos) << r.err;

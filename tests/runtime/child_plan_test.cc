@@ -63,7 +63,9 @@ TEST(OverlayOptionsTest, PathsOverlayCannotParseAreRejected) {
 TEST(ChildPlanTest, NewNetworkNamespaceUnlessHostNetwork) {
   ContainerSpec spec = BasicSpec();
   EXPECT_TRUE(MakeChildPlan(spec, "/tmp/s").clone_flags & CLONE_NEWNET);
-  spec.host_network = true;
+  spec.network = Network::kOutbound;
+  EXPECT_TRUE(MakeChildPlan(spec, "/tmp/s").clone_flags & CLONE_NEWNET);
+  spec.network = Network::kHost;
   EXPECT_FALSE(MakeChildPlan(spec, "/tmp/s").clone_flags & CLONE_NEWNET);
   EXPECT_TRUE(MakeChildPlan(spec, "/tmp/s").clone_flags & CLONE_NEWPID);
 }
@@ -114,6 +116,14 @@ TEST(ChildPlanTest, GeneratedEtcFilesNameTheHost) {
   EXPECT_THAT(plan.files[0].content, HasSubstr("\tbox\n"));
   EXPECT_EQ(plan.files[1].content, "box\n");
   EXPECT_EQ(plan.files[2].content, "");  // no network: no resolver
+}
+
+// The outbound network's resolver is slirp4netns's forwarder, whatever the host's resolv.conf.
+TEST(ChildPlanTest, OutboundNetworkNamesTheFixedResolver) {
+  ContainerSpec spec = BasicSpec();
+  spec.network = Network::kOutbound;
+  ChildPlan plan = MakeChildPlan(spec, "/tmp/s");
+  EXPECT_EQ(plan.files[2].content, "nameserver 10.0.2.3\n");
 }
 
 TEST(ChildPlanTest, BadSpecsAreRejectedBeforeClone) {

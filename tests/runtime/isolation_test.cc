@@ -58,7 +58,7 @@ TEST_F(ContainerTest, OnlyLoopbackNetworkAndItIsUp) {
 
 TEST_F(ContainerTest, HostNetworkSharesHostInterfaces) {
   ContainerSpec spec = Spec({"cat", "/proc/net/dev"});
-  spec.host_network = true;
+  spec.network = Network::kHost;
   EXPECT_EQ(RunCaptured(spec).out, ReadFile("/proc/net/dev"));
 }
 

@@ -264,6 +264,15 @@ TEST_F(RootlessTest, HostNetworkStillGetsAReadOnlySys) {
   EXPECT_THAT(r.out, HasSubstr("ro-sys"));
 }
 
+// The same default network as root: eth0 on cairn's slirp4netns, the fixed resolver, and the
+// host's loopback out of reach (its 127.0.0.1 server through slirp's gateway).
+TEST_F(RootlessTest, RunGetsTheOutboundNetworkAsRootDoes) {
+  auto r = CairnAs(kUser, Home(), {"run", "--rm", "busybox:latest", "sh", "-c",
+                                   "ls /sys/class/net | tr '\\n' ' '; cat /etc/resolv.conf; ip route | head -1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "eth0 lo nameserver 10.0.2.3\ndefault via 10.0.2.2 dev eth0 \n");
+}
+
 TEST_F(RootlessTest, UserWithoutSubordinateIdsIsToldWhatToAdd) {
   if (HasLine("/etc/subuid", std::string(kNoSubids) + ":")) GTEST_SKIP() << kNoSubids << " has subuids here";
   auto r = CairnAs(kNoSubids, *dir_ / "nohome", {"images"});

@@ -117,11 +117,13 @@ std::string LoadDebianBase(const std::string& root, const std::string& tag) {
   return "";
 }
 
-bool DebianArchiveReachable() {
+bool DebianArchiveReachable() { return TcpReachable("deb.debian.org", "80"); }
+
+bool TcpReachable(const std::string& host, const std::string& port) {
   struct addrinfo hints {};
   hints.ai_socktype = SOCK_STREAM;
   struct addrinfo* found = nullptr;
-  if (::getaddrinfo("deb.debian.org", "80", &hints, &found) != 0) return false;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return false;
   bool reached = false;
   for (struct addrinfo* a = found; a != nullptr && !reached; a = a->ai_next) {
     int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

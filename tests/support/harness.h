@@ -50,5 +50,7 @@ std::string LoadDebianBase(const std::string& root, const std::string& tag = "de
 // Whether Debian's archive (deb.debian.org:80) answers a TCP connect within a few seconds: tests
 // that apt-get inside RUN skip with a message when it does not.
 bool DebianArchiveReachable();
+// Whether host:port answers a TCP connect within a few seconds.
+bool TcpReachable(const std::string& host, const std::string& port);
 
 }  // namespace cairn::testing

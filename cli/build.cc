@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <cstdlib>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
 #include "cli/security_opt.h"
+#include "cli/stdin_inputs.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "builder/run_image.h"
@@ -155,7 +157,41 @@ void OpenShellIn(Globals& g, const std::string& image, const std::string& error)
   std::fprintf(stderr, "cairn: the shell ended; %s is removed\n", image.c_str());
 }
 
-void RunBuild(Globals& g, const BuildFlags& f) {
+// `build -` and `-f -` (cli/stdin_inputs.h): what stdin gave becomes files in the store's
+// scratch, and the flags name them. Returns the inputs, which must outlive the build.
+std::optional<StdinInputs> ReadStdinInputs(Globals& g, BuildFlags& f, std::string& dockerfile_name) {
+  if (f.context == "-" && f.file == "-")
+    throw Error("build - -f -: standard input cannot be both the context and the Dockerfile");
+  if (f.context != "-" && f.file != "-") return std::nullopt;
+  std::optional<StdinInputs> in;
+  if (f.file == "-") {
+    in.emplace(StdinInputs::Dockerfile(g.Store(), STDIN_FILENO));
+    f.file = in->dockerfile_path();
+    dockerfile_name = "Dockerfile";
+    return in;
+  }
+  in.emplace(StdinInputs::Context(g.Store(), STDIN_FILENO));
+  if (!in->dockerfile_path().empty()) {
+    if (!f.file.empty())
+      throw Error("build -: standard input is a Dockerfile, not a context tar, so -f " + f.file + " names nothing in it");
+    f.file = in->dockerfile_path();
+    dockerfile_name = "Dockerfile";
+  } else if (!f.file.empty()) {
+    // As docker: -f names a file inside the context tar.
+    std::string inside = f.file;
+    while (!inside.empty() && inside.front() == '/') inside.erase(0, 1);
+    f.file = JoinPath(in->context_dir(), inside);
+    if (!PathExists(f.file)) throw Error("build -: -f " + inside + ": no such file in the context tar on stdin");
+  } else if (!PathExists(JoinPath(in->context_dir(), "Dockerfile")) && !PathExists(JoinPath(in->context_dir(), "dockerfile"))) {
+    throw Error("build -: the context tar on stdin holds no Dockerfile; name one in it with -f PATH");
+  }
+  f.context = in->context_dir();
+  return in;
+}
+
+void RunBuild(Globals& g, BuildFlags f) {
+  std::string dockerfile_name;
+  std::optional<StdinInputs> stdin_inputs = ReadStdinInputs(g, f, dockerfile_name);
   if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")
     throw Error("--on-error " + f.on_error + ": use shell (a shell in the failed step) or keep (keep it as an image)");
   if (f.on_error == "shell" && !(::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)))
@@ -164,7 +200,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   if (call != "build") {
     std::string context = f.context;
     while (context.size() > 1 && context.back() == '/') context.pop_back();
-    g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f)}, g.Store());
+    g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f), dockerfile_name}, g.Store());
     return;
   }
   if (!f.platform.empty() && f.platform != "linux/amd64")
@@ -173,6 +209,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   opts.context_dir = f.context;
   while (opts.context_dir.size() > 1 && opts.context_dir.back() == '/') opts.context_dir.pop_back();
   opts.dockerfile_path = f.file;
+  opts.dockerfile_name = dockerfile_name;
   opts.tags = f.tags;
   opts.build_args = BuildArgs(f);
   for (auto& kv : f.labels) opts.labels.insert(SplitKeyValue(kv, "--label"));
@@ -265,7 +302,7 @@ void AddBuild(CLI::App& app, Globals& g) {
   auto flags = std::make_shared<BuildFlags>();
   CLI::App* cmd = app.add_subcommand("build", "build an image from a Dockerfile");
   cmd->add_option("-t,--tag", flags->tags, "name:tag for the image (repeatable)")->allow_extra_args(false);
-  cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile)");
+  cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile; - = stdin)");
   cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
@@ -298,7 +335,9 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
-  cmd->add_option("context", flags->context, "the build context directory")->required();
+  cmd->add_option("context", flags->context,
+                  "the build context directory, or - (stdin: a context tar, plain or compressed, or a Dockerfile)")
+      ->required();
   cmd->callback([&g, flags] { RunBuild(g, *flags); });
 }
 

@@ -6,14 +6,17 @@
 #include <optional>
 #include <set>
 #include <cstdlib>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
+#include "builder/export_rootfs.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
@@ -78,8 +81,8 @@ std::pair<std::string, std::string> SplitKeyValue(const std::string& kv, const c
 }
 
 struct OutputSpec {
-  std::string type;  // registry | image | oci | docker
-  std::string dest;  // oci, docker: the archive file
+  std::string type;  // registry | image | oci | docker | local | tar
+  std::string dest;  // oci, docker, tar: the archive file ("-" = stdout for tar); local: the directory
   bool push = false; // registry, or image with push=true
 };
 
@@ -107,8 +110,15 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
       if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
       spec.dest = kv["dest"];
+    } else if (spec.type == "local" || spec.type == "tar") {
+      known = {"type", "dest"};
+      if (!kv.count("dest") || kv["dest"].empty())
+        throw Error("--output " + o + ": needs dest=" + (spec.type == "local" ? "DIR" : "FILE (- for stdout)"));
+      spec.dest = kv["dest"];
+      if (spec.type == "local" && spec.dest == "-")
+        throw Error("--output " + o + ": type=local writes a directory; for a stream on stdout use type=tar,dest=-");
     } else {
-      throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci or docker)");
+      throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci, docker, local or tar)");
     }
     for (auto& [k, v] : kv) {
       if (known.count(k)) continue;
@@ -122,7 +132,46 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
                   "; pass the same compression with --compression (layers are never recompressed)");
     specs.push_back(spec);
   }
+  int to_stdout = 0;
+  for (auto& spec : specs) to_stdout += spec.type == "tar" && spec.dest == "-";
+  if (to_stdout > 1) throw Error("--output: only one output can go to stdout (dest=-)");
+  if (to_stdout && ::isatty(STDOUT_FILENO))
+    throw Error("--output type=tar,dest=-: stdout is a terminal; redirect it (> rootfs.tar) or give dest=FILE");
   return specs;
+}
+
+// True when an output streams to stdout: then stdout carries nothing else (no image ID).
+bool OutputsToStdout(const std::vector<OutputSpec>& outputs) {
+  return std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.type == "tar" && o.dest == "-"; });
+}
+
+// Bytes to a file descriptor, for -o type=tar.
+class FdSink : public store::ByteSink {
+ public:
+  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  void Write(const void* data, size_t size) override { WriteAll(fd_, data, size, name_); }
+
+ private:
+  int fd_;
+  std::string name_;
+};
+
+// -o type=tar: the image's filesystem as a tar on stdout, or in FILE (written beside it and
+// renamed into place, so a failed export leaves no partial FILE).
+void ExportTar(store::Store& store, const std::string& image, const std::string& dest) {
+  if (dest == "-") {
+    FdSink out(STDOUT_FILENO, "stdout");
+    builder::ExportRootfsTar(store, image, out);
+    return;
+  }
+  std::string tmp = dest + ".cairn-" + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) throw SysError("open", tmp);
+  ScopeFail unlink_tmp([&] { ::unlink(tmp.c_str()); });
+  FdSink out(fd.get(), tmp);
+  builder::ExportRootfsTar(store, image, out);
+  if (::fsync(fd.get()) != 0) throw SysError("fsync", tmp);
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) throw SysError("rename", tmp + " to " + dest);
 }
 
 std::map<std::string, std::string> BuildArgs(const BuildFlags& f) {
@@ -278,6 +327,12 @@ void RunBuild(Globals& g, BuildFlags f) {
   for (auto& o : outputs) {
     if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
+    } else if (o.type == "local") {
+      builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
+      progress->Note("exported the filesystem to " + o.dest);
+    } else if (o.type == "tar") {
+      ExportTar(g.Store(), result.manifest.digest, o.dest);
+      progress->Note("exported the filesystem as a tar to " + (o.dest == "-" ? std::string("stdout") : o.dest));
     } else {
       // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
       store::SaveArchive(g.Store(), f.tags, o.dest);
@@ -293,7 +348,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   progress->BytesPushed(meter->Bytes("push"));
   meter.reset();  // its closing total comes before the summary
   progress->Finish();  // the live view's summary, before the ID on stdout (often the same terminal)
-  std::printf("%s\n", result.config_digest.c_str());
+  if (!OutputsToStdout(outputs)) std::printf("%s\n", result.config_digest.c_str());
 }
 
 }  // namespace
@@ -328,7 +383,10 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--jobs", flags->jobs, "stages built at the same time (default: number of cores)");
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
-  cmd->add_option("-o,--output", flags->outputs, "type=registry | type=oci,dest=FILE | type=docker,dest=FILE (repeatable)")->allow_extra_args(false);
+  cmd->add_option("-o,--output", flags->outputs,
+                  "type=registry | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR (the filesystem) | "
+                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout) (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd] or type=local,dest=DIR (repeatable)")
       ->allow_extra_args(false);

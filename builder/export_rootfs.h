@@ -13,9 +13,11 @@ namespace cairn::builder {
 
 // Writes the filesystem of `image` (a tag or manifest digest) into dest_dir, which is made when
 // missing and must otherwise be empty (nothing of an earlier export is merged or overwritten).
-// Modes, symlinks, mtimes and xattrs are the image's; owners too when the process may chown
-// (root, or rootless inside its user namespace), else the files are the caller's. Throws Error
-// naming dest_dir or the path that failed.
+// Modes, symlinks, mtimes, xattrs and numeric owners are the image's. Owners are set as cairn
+// runs: as root they are the image's on the host too; rootless, cairn is root in its user
+// namespace (runtime/userns.h), so the host sees them through the /etc/subuid mapping (image
+// uid 0 is the user), as it sees the store's files. An owner that cannot be set (outside the
+// mapping) is an Error naming the path, as is any other failure, or a dest_dir that is not empty.
 void ExportRootfsToDir(store::Store& store, const std::string& image, const std::string& dest_dir);
 
 // Writes that filesystem to out as one uncompressed tar (store::WriteTreeTar: sorted names,

@@ -157,7 +157,8 @@ void AddLogin(CLI::App& app, Globals&) {
 
 void AddLogout(CLI::App& app, Globals&) {
   auto registry = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("logout", "remove a registry's credentials from docker's config.json");
+  CLI::App* cmd = app.add_subcommand(
+      "logout", "remove a registry's credentials from docker's config.json and its credsStore/credHelpers helper");
   cmd->add_option("registry", *registry, "registry (host[:port]; default docker.io)");
   cmd->callback([registry] {
     std::string name = RegistryOf(registry->empty() ? "docker.io" : *registry);

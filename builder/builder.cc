@@ -66,7 +66,7 @@ class BuildRun {
     ignore_ = std::move(source.ignore);
     git_modes_ = GitModes::ForContext(options_.context_dir);
     frontend::Options fopts;
-    fopts.dockerfile_name = source.display_name;
+    fopts.dockerfile_name = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
     fopts.build_args = options_.build_args;
     fopts.target = options_.target;
     if (!runtime::ParseNetwork(options_.network))

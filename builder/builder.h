@@ -38,6 +38,9 @@ struct ImportedCache {
 struct BuildOptions {
   std::string context_dir;
   std::string dockerfile_path;  // empty = <context>/Dockerfile
+  // What messages call the Dockerfile ("Dockerfile:3:1: ..."); empty = its path, relative to the
+  // context when inside it. The CLI names a Dockerfile read from stdin "Dockerfile", as docker does.
+  std::string dockerfile_name;
   std::vector<std::string> tags;
   std::map<std::string, std::string> build_args;
   std::map<std::string, std::string> labels;  // --label

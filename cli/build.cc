@@ -3,20 +3,25 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <cstdlib>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
+#include "builder/export_rootfs.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
 #include "cli/security_opt.h"
+#include "cli/stdin_inputs.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "builder/run_image.h"
@@ -76,8 +81,8 @@ std::pair<std::string, std::string> SplitKeyValue(const std::string& kv, const c
 }
 
 struct OutputSpec {
-  std::string type;  // registry | image | oci | docker
-  std::string dest;  // oci, docker: the archive file
+  std::string type;  // registry | image | oci | docker | local | tar
+  std::string dest;  // oci, docker, tar: the archive file ("-" = stdout for tar); local: the directory
   bool push = false; // registry, or image with push=true
 };
 
@@ -105,8 +110,15 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
       if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
       spec.dest = kv["dest"];
+    } else if (spec.type == "local" || spec.type == "tar") {
+      known = {"type", "dest"};
+      if (!kv.count("dest") || kv["dest"].empty())
+        throw Error("--output " + o + ": needs dest=" + (spec.type == "local" ? "DIR" : "FILE (- for stdout)"));
+      spec.dest = kv["dest"];
+      if (spec.type == "local" && spec.dest == "-")
+        throw Error("--output " + o + ": type=local writes a directory; for a stream on stdout use type=tar,dest=-");
     } else {
-      throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci or docker)");
+      throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci, docker, local or tar)");
     }
     for (auto& [k, v] : kv) {
       if (known.count(k)) continue;
@@ -120,7 +132,46 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
                   "; pass the same compression with --compression (layers are never recompressed)");
     specs.push_back(spec);
   }
+  int to_stdout = 0;
+  for (auto& spec : specs) to_stdout += spec.type == "tar" && spec.dest == "-";
+  if (to_stdout > 1) throw Error("--output: only one output can go to stdout (dest=-)");
+  if (to_stdout && ::isatty(STDOUT_FILENO))
+    throw Error("--output type=tar,dest=-: stdout is a terminal; redirect it (> rootfs.tar) or give dest=FILE");
   return specs;
+}
+
+// True when an output streams to stdout: then stdout carries nothing else (no image ID).
+bool OutputsToStdout(const std::vector<OutputSpec>& outputs) {
+  return std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.type == "tar" && o.dest == "-"; });
+}
+
+// Bytes to a file descriptor, for -o type=tar.
+class FdSink : public store::ByteSink {
+ public:
+  FdSink(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  void Write(const void* data, size_t size) override { WriteAll(fd_, data, size, name_); }
+
+ private:
+  int fd_;
+  std::string name_;
+};
+
+// -o type=tar: the image's filesystem as a tar on stdout, or in FILE (written beside it and
+// renamed into place, so a failed export leaves no partial FILE).
+void ExportTar(store::Store& store, const std::string& image, const std::string& dest) {
+  if (dest == "-") {
+    FdSink out(STDOUT_FILENO, "stdout");
+    builder::ExportRootfsTar(store, image, out);
+    return;
+  }
+  std::string tmp = dest + ".cairn-" + std::to_string(::getpid());
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd) throw SysError("open", tmp);
+  ScopeFail unlink_tmp([&] { ::unlink(tmp.c_str()); });
+  FdSink out(fd.get(), tmp);
+  builder::ExportRootfsTar(store, image, out);
+  if (::fsync(fd.get()) != 0) throw SysError("fsync", tmp);
+  if (::rename(tmp.c_str(), dest.c_str()) != 0) throw SysError("rename", tmp + " to " + dest);
 }
 
 std::map<std::string, std::string> BuildArgs(const BuildFlags& f) {
@@ -155,7 +206,41 @@ void OpenShellIn(Globals& g, const std::string& image, const std::string& error)
   std::fprintf(stderr, "cairn: the shell ended; %s is removed\n", image.c_str());
 }
 
-void RunBuild(Globals& g, const BuildFlags& f) {
+// `build -` and `-f -` (cli/stdin_inputs.h): what stdin gave becomes files in the store's
+// scratch, and the flags name them. Returns the inputs, which must outlive the build.
+std::optional<StdinInputs> ReadStdinInputs(Globals& g, BuildFlags& f, std::string& dockerfile_name) {
+  if (f.context == "-" && f.file == "-")
+    throw Error("build - -f -: standard input cannot be both the context and the Dockerfile");
+  if (f.context != "-" && f.file != "-") return std::nullopt;
+  std::optional<StdinInputs> in;
+  if (f.file == "-") {
+    in.emplace(StdinInputs::Dockerfile(g.Store(), STDIN_FILENO));
+    f.file = in->dockerfile_path();
+    dockerfile_name = "Dockerfile";
+    return in;
+  }
+  in.emplace(StdinInputs::Context(g.Store(), STDIN_FILENO));
+  if (!in->dockerfile_path().empty()) {
+    if (!f.file.empty())
+      throw Error("build -: standard input is a Dockerfile, not a context tar, so -f " + f.file + " names nothing in it");
+    f.file = in->dockerfile_path();
+    dockerfile_name = "Dockerfile";
+  } else if (!f.file.empty()) {
+    // As docker: -f names a file inside the context tar.
+    std::string inside = f.file;
+    while (!inside.empty() && inside.front() == '/') inside.erase(0, 1);
+    f.file = JoinPath(in->context_dir(), inside);
+    if (!PathExists(f.file)) throw Error("build -: -f " + inside + ": no such file in the context tar on stdin");
+  } else if (!PathExists(JoinPath(in->context_dir(), "Dockerfile")) && !PathExists(JoinPath(in->context_dir(), "dockerfile"))) {
+    throw Error("build -: the context tar on stdin holds no Dockerfile; name one in it with -f PATH");
+  }
+  f.context = in->context_dir();
+  return in;
+}
+
+void RunBuild(Globals& g, BuildFlags f) {
+  std::string dockerfile_name;
+  std::optional<StdinInputs> stdin_inputs = ReadStdinInputs(g, f, dockerfile_name);
   if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")
     throw Error("--on-error " + f.on_error + ": use shell (a shell in the failed step) or keep (keep it as an image)");
   if (f.on_error == "shell" && !(::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO)))
@@ -164,7 +249,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   if (call != "build") {
     std::string context = f.context;
     while (context.size() > 1 && context.back() == '/') context.pop_back();
-    g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f)}, g.Store());
+    g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f), dockerfile_name}, g.Store());
     return;
   }
   if (!f.platform.empty() && f.platform != "linux/amd64")
@@ -173,6 +258,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   opts.context_dir = f.context;
   while (opts.context_dir.size() > 1 && opts.context_dir.back() == '/') opts.context_dir.pop_back();
   opts.dockerfile_path = f.file;
+  opts.dockerfile_name = dockerfile_name;
   opts.tags = f.tags;
   opts.build_args = BuildArgs(f);
   for (auto& kv : f.labels) opts.labels.insert(SplitKeyValue(kv, "--label"));
@@ -241,6 +327,12 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   for (auto& o : outputs) {
     if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
+    } else if (o.type == "local") {
+      builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
+      progress->Note("exported the filesystem to " + o.dest);
+    } else if (o.type == "tar") {
+      ExportTar(g.Store(), result.manifest.digest, o.dest);
+      progress->Note("exported the filesystem as a tar to " + (o.dest == "-" ? std::string("stdout") : o.dest));
     } else {
       // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
       store::SaveArchive(g.Store(), f.tags, o.dest);
@@ -256,7 +348,7 @@ void RunBuild(Globals& g, const BuildFlags& f) {
   progress->BytesPushed(meter->Bytes("push"));
   meter.reset();  // its closing total comes before the summary
   progress->Finish();  // the live view's summary, before the ID on stdout (often the same terminal)
-  std::printf("%s\n", result.config_digest.c_str());
+  if (!OutputsToStdout(outputs)) std::printf("%s\n", result.config_digest.c_str());
 }
 
 }  // namespace
@@ -265,7 +357,7 @@ void AddBuild(CLI::App& app, Globals& g) {
   auto flags = std::make_shared<BuildFlags>();
   CLI::App* cmd = app.add_subcommand("build", "build an image from a Dockerfile");
   cmd->add_option("-t,--tag", flags->tags, "name:tag for the image (repeatable)")->allow_extra_args(false);
-  cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile)");
+  cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile; - = stdin)");
   cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
@@ -291,14 +383,19 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--jobs", flags->jobs, "stages built at the same time (default: number of cores)");
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
-  cmd->add_option("-o,--output", flags->outputs, "type=registry | type=oci,dest=FILE | type=docker,dest=FILE (repeatable)")->allow_extra_args(false);
+  cmd->add_option("-o,--output", flags->outputs,
+                  "type=registry | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR (the filesystem) | "
+                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout) (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd] or type=local,dest=DIR (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
-  cmd->add_option("context", flags->context, "the build context directory")->required();
+  cmd->add_option("context", flags->context,
+                  "the build context directory, or - (stdin: a context tar, plain or compressed, or a Dockerfile)")
+      ->required();
   cmd->callback([&g, flags] { RunBuild(g, *flags); });
 }
 

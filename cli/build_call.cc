@@ -30,6 +30,7 @@ frontend::Ast ParseDockerfile(const BuildCallInput& in) {
   }
   std::string name = path;
   if (name.rfind(in.context + "/", 0) == 0) name = name.substr(in.context.size() + 1);
+  if (!in.file_name.empty()) name = in.file_name;
   return frontend::Parse(text, name);
 }
 

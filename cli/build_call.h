@@ -12,6 +12,7 @@ namespace cairn::cli {
 struct BuildCallInput {
   std::string context, file, target;  // as the build flags give them (file "" = CONTEXT/Dockerfile)
   std::map<std::string, std::string> build_args;
+  std::string file_name;  // what messages call the Dockerfile; "" = its path (relative to the context)
 };
 
 // Prints to stdout and returns the exit code: check exits 1 when a finding is an error (the

@@ -18,7 +18,8 @@
 #include "base/fs.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
-#include "store/registry/auth.h"
+#include "store/registry/credential_helper.h"
+#include "store/registry/credentials.h"
 #include "store/registry/registry.h"
 
 namespace cairn::cli {
@@ -39,17 +40,11 @@ std::string DockerConfigPath(const reg::RegistryConfig& config) {
   return config.docker_config_path.empty() ? reg::DefaultDockerConfigPath() : config.docker_config_path;
 }
 
-// docker writes docker.io credentials under this historic key; other registries under host[:port].
-std::string AuthsKey(const std::string& registry) {
-  return registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
-}
 // What a user may type for REGISTRY: "localhost:5000", "https://reg/", "docker.io", "index.docker.io".
-std::string RegistryOf(std::string text) {
-  if (size_t s = text.find("://"); s != std::string::npos) text = text.substr(s + 3);
-  if (size_t slash = text.find('/'); slash != std::string::npos) text = text.substr(0, slash);
-  if (text == "index.docker.io" || text == "registry-1.docker.io") text = "docker.io";
-  if (text.empty()) throw Error("login: empty registry name; give one like localhost:5000 or docker.io");
-  return text;
+std::string RegistryOf(const std::string& text) {
+  std::string registry = reg::RegistryOfServerKey(text);
+  if (registry.empty()) throw Error("login: empty registry name; give one like localhost:5000 or docker.io");
+  return registry;
 }
 
 nlohmann::json ReadDockerConfig(const std::string& path) {
@@ -128,7 +123,8 @@ void AddLogin(CLI::App& app, Globals&) {
     bool password_stdin = false;
   };
   auto f = std::make_shared<Flags>();
-  CLI::App* cmd = app.add_subcommand("login", "store credentials for a registry in docker's config.json");
+  CLI::App* cmd = app.add_subcommand(
+      "login", "store credentials for a registry in docker's config.json, or through its credsStore/credHelpers helper");
   cmd->add_option("registry", f->registry, "registry (host[:port]; default docker.io)");
   cmd->add_option("-u,--username", f->user, "user name")->required();
   cmd->add_option("-p,--password", f->password, "password (prefer --password-stdin: argv is visible to others)");
@@ -143,26 +139,33 @@ void AddLogin(CLI::App& app, Globals&) {
     std::string registry = RegistryOf(f->registry.empty() ? "docker.io" : f->registry);
     std::string path = DockerConfigPath(reg::LoadRegistryConfig());
     nlohmann::json j = ReadDockerConfig(path);
+    std::string helper = reg::ConfiguredHelper(path, registry);
+    if (!helper.empty()) reg::HelperStore(helper, reg::DockerServerKey(registry), {f->user, f->password});
     if (!j.contains("auths") || !j["auths"].is_object()) j["auths"] = nlohmann::json::object();
     // Drop other spellings of the same registry so lookups see exactly one entry.
     for (auto it = j["auths"].begin(); it != j["auths"].end();)
       it = RegistryOf(it.key()) == registry ? j["auths"].erase(it) : std::next(it);
-    j["auths"][AuthsKey(registry)] = {{"auth", Base64Encode(f->user + ":" + f->password)}};
+    // With a helper the file keeps docker's empty placeholder: the secret lives in the helper.
+    j["auths"][reg::DockerServerKey(registry)] =
+        helper.empty() ? nlohmann::json{{"auth", Base64Encode(f->user + ":" + f->password)}} : nlohmann::json::object();
     WriteDockerConfig(path, j);
-    std::printf("Login Succeeded (credentials for %s saved in %s; not checked against the registry)\n",
-                registry.c_str(), path.c_str());
+    std::string where = helper.empty() ? "saved in " + path : "stored by docker-credential-" + helper;
+    std::printf("Login Succeeded (credentials for %s %s; not checked against the registry)\n", registry.c_str(),
+                where.c_str());
   });
 }
 
 void AddLogout(CLI::App& app, Globals&) {
   auto registry = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("logout", "remove a registry's credentials from docker's config.json");
+  CLI::App* cmd = app.add_subcommand(
+      "logout", "remove a registry's credentials from docker's config.json and its credsStore/credHelpers helper");
   cmd->add_option("registry", *registry, "registry (host[:port]; default docker.io)");
   cmd->callback([registry] {
     std::string name = RegistryOf(registry->empty() ? "docker.io" : *registry);
     std::string path = DockerConfigPath(reg::LoadRegistryConfig());
     nlohmann::json j = ReadDockerConfig(path);
-    bool removed = false;
+    std::string helper = reg::ConfiguredHelper(path, name);
+    bool removed = !helper.empty() && reg::HelperErase(helper, reg::DockerServerKey(name));
     if (j.contains("auths") && j["auths"].is_object()) {
       for (auto it = j["auths"].begin(); it != j["auths"].end();) {
         if (RegistryOf(it.key()) == name) {
@@ -173,7 +176,7 @@ void AddLogout(CLI::App& app, Globals&) {
         }
       }
     }
-    if (removed) WriteDockerConfig(path, j);
+    if (removed && PathExists(path)) WriteDockerConfig(path, j);
     std::printf(removed ? "Removing login credentials for %s\n" : "Not logged in to %s\n", name.c_str());
   });
 }

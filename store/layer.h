@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "store/byte_sink.h"
 #include "store/compressor.h"
 #include "store/store.h"
 
@@ -36,6 +37,11 @@ struct Layer {
 // options' compressor into the store.
 // Returns nullopt if the tree holds no entries (an empty change makes no layer).
 std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, const SnapshotOptions& options);
+
+// Writes `dir`, a plain root filesystem, as an uncompressed tar to out, by the same rules as a
+// layer's tar (sorted names, numeric owners, allowed xattrs, hard links) but with every mtime
+// kept: `-o type=tar` of a built image. Throws Error naming the path that could not be read.
+void WriteTreeTar(const std::string& dir, ByteSink& out);
 
 // Extracts a layer blob (gzip, zstd or plain tar, detected from its bytes) into `dir`, which
 // must exist. `.wh.` whiteouts become overlay whiteouts (char 0/0) and opaque xattrs. Nothing is

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -20,6 +21,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/overlay_marks.h"
+#include "store/byte_sink.h"
 #include "store/compressor.h"
 #include "store/layer.h"
 #include "store/tar_rules.h"
@@ -131,11 +133,11 @@ class Walker {
 };
 
 // tar bytes -> sha256 (diffID) -> compressor -> BlobWriter (which hashes the digest).
-class LayerSink {
+class LayerSink : public ByteSink {
  public:
   LayerSink(BlobWriter& blob, const Compression& c) : compressor_(MakeCompressor(c, blob)) {}
 
-  void Write(const void* data, size_t size) {
+  void Write(const void* data, size_t size) override {
     diff_id_.Update(data, size);
     compressor_->Write(data, size);
   }
@@ -152,7 +154,7 @@ class LayerSink {
 
 class TarWriter {
  public:
-  explicit TarWriter(LayerSink& sink) : c_locale_(), sink_(sink), a_(archive_write_new()), e_(archive_entry_new()) {
+  explicit TarWriter(ByteSink& sink) : c_locale_(), sink_(sink), a_(archive_write_new()), e_(archive_entry_new()) {
     if (!a_ || !e_) throw Error("libarchive: out of memory");
     ConfigureTarWriter(a_);
     if (archive_write_open2(a_, this, nullptr, &TarWriter::OnWrite, nullptr, nullptr) != ARCHIVE_OK) Fail("open");
@@ -230,13 +232,41 @@ class TarWriter {
   }
 
   CLocaleScope c_locale_;  // first member: alive before libarchive sees any name
-  LayerSink& sink_;
+  ByteSink& sink_;
   archive* a_;
   archive_entry* e_;
   std::exception_ptr error_;
 };
 
+// Rule: hard links inside the tar: the first path in sorted order carries the data, later paths
+// with the same inode become link entries to it.
+void WriteNodes(TarWriter& tar, const std::vector<Node>& nodes, int64_t epoch) {
+  std::map<std::pair<dev_t, ino_t>, std::string> first_path;
+  for (const Node& n : nodes) {
+    std::string link_to;
+    if (!n.whiteout && !S_ISDIR(n.st.st_mode) && n.st.st_nlink > 1) {
+      auto [it, inserted] = first_path.try_emplace({n.st.st_dev, n.st.st_ino}, n.tar_name);
+      if (!inserted) link_to = it->second;
+    }
+    tar.WriteNode(n, link_to, epoch);
+  }
+  tar.Close();
+}
+
 }  // namespace
+
+void WriteTreeTar(const std::string& dir, ByteSink& out) {
+  SnapshotOptions o;
+  o.overlay_upper = false;
+  // No clamping: the tree's times are the image's, already clamped when its layers were made.
+  o.source_date_epoch = INT64_MAX;
+  try {
+    TarWriter tar(out);
+    WriteNodes(tar, Walker(dir, o).Run(), o.source_date_epoch);
+  } catch (const std::exception& e) {
+    throw Wrap("writing a tar of " + dir, e);
+  }
+}
 
 std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, const SnapshotOptions& options) {
   try {
@@ -249,18 +279,7 @@ std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, co
       media_type = sink.compressor().MediaType();
       description = sink.compressor().Description();
       TarWriter tar(sink);
-      // Rule: hard links inside the layer: the first path in sorted order carries the data,
-      // later paths with the same inode become link entries to it.
-      std::map<std::pair<dev_t, ino_t>, std::string> first_path;
-      for (const Node& n : nodes) {
-        std::string link_to;
-        if (!n.whiteout && !S_ISDIR(n.st.st_mode) && n.st.st_nlink > 1) {
-          auto [it, inserted] = first_path.try_emplace({n.st.st_dev, n.st.st_ino}, n.tar_name);
-          if (!inserted) link_to = it->second;
-        }
-        tar.WriteNode(n, link_to, options.source_date_epoch);
-      }
-      tar.Close();
+      WriteNodes(tar, nodes, options.source_date_epoch);
       diff_id = sink.Finish();
     }
     Layer layer;

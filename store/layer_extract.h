@@ -1,4 +1,4 @@
-// Safe tar extraction shared by ExtractLayer and ImportRootfs. (Private to store/.)
+// Safe tar extraction shared by ExtractLayer, ImportRootfs and `cairn build -` (a context tar).
 #pragma once
 
 #include <string>

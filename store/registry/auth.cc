@@ -2,14 +2,13 @@
 #include "store/registry/auth.h"
 
 #include <cctype>
-#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
 #include "base/error.h"
-#include "base/fs.h"
 #include "store/registry/http.h"
+#include "store/registry/tls.h"
 
 namespace cairn::store::registry {
 namespace {
@@ -43,20 +42,11 @@ bool ParseParam(const std::string& h, size_t& pos, std::string& key, std::string
   return true;
 }
 
-// The registry a docker config "auths" key names: "https://index.docker.io/v1/" -> "docker.io".
-std::string AuthsKeyRegistry(std::string key) {
-  if (size_t s = key.find("://"); s != std::string::npos) key = key.substr(s + 3);
-  if (size_t slash = key.find('/'); slash != std::string::npos) key = key.substr(0, slash);
-  if (key == "index.docker.io" || key == "registry-1.docker.io") key = "docker.io";
-  return key;
-}
-
-std::optional<std::string> EntryCredentials(const nlohmann::json& entry) {
-  if (entry.contains("auth") && entry["auth"].is_string() && !entry["auth"].get<std::string>().empty())
-    return Base64Decode(entry["auth"].get<std::string>());
-  if (entry.contains("username") && entry.contains("password"))
-    return entry["username"].get<std::string>() + ":" + entry["password"].get<std::string>();
-  return std::nullopt;
+// The host[:port] of a URL, for its certs.d directory.
+std::string HostPort(const std::string& url) {
+  size_t start = url.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  return url.substr(start, url.find_first_of("/?", start) - start);
 }
 
 std::string TokenUrl(const Challenge& c, const std::set<std::string>& scopes) {
@@ -71,6 +61,21 @@ std::string TokenUrl(const Challenge& c, const std::set<std::string>& scopes) {
     sep = '&';
   }
   return url;
+}
+
+// docker's OAuth2 request for an identity token: a form POST trading the refresh token for an
+// access token (distribution's token spec, "grant_type=refresh_token").
+HttpRequest RefreshTokenRequest(const Challenge& c, const std::set<std::string>& scopes, const std::string& token) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = c.params.at("realm");
+  req.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+  req.body = "grant_type=refresh_token&refresh_token=" + UrlEncode(token) + "&client_id=cairn";
+  if (auto it = c.params.find("service"); it != c.params.end()) req.body += "&service=" + UrlEncode(it->second);
+  std::string scope;
+  for (auto& s : scopes) scope += (scope.empty() ? "" : " ") + s;
+  if (!scope.empty()) req.body += "&scope=" + UrlEncode(scope);
+  return req;
 }
 
 }  // namespace
@@ -88,40 +93,23 @@ std::optional<Challenge> ParseChallenge(const std::string& header) {
   return c;
 }
 
-std::string DefaultDockerConfigPath() {
-  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir && *dir) return JoinPath(dir, "config.json");
-  const char* home = std::getenv("HOME");
-  return JoinPath(home && *home ? home : "/root", ".docker/config.json");
-}
-
-std::optional<std::string> LookupCredentials(const std::string& docker_config_path, const std::string& registry) {
-  std::string path = docker_config_path.empty() ? DefaultDockerConfigPath() : docker_config_path;
-  if (!PathExists(path)) return std::nullopt;
-  try {
-    nlohmann::json config = nlohmann::json::parse(ReadFile(path));
-    nlohmann::json auths = config.value("auths", nlohmann::json::object());  // a local: items() of a temporary dangles
-    for (auto& [key, entry] : auths.items())
-      if (AuthsKeyRegistry(key) == registry) return EntryCredentials(entry);
-  } catch (const nlohmann::json::exception& e) {
-    // e.what() names a position and a token kind, never the file's content.
-    throw Error("docker credentials file " + path + " is malformed: " + e.what());
-  } catch (const Error& e) {
-    throw Error("docker credentials file " + path + ": the entry for " + registry + " is malformed: " + e.what());
-  }
-  return std::nullopt;
-}
-
 std::string FetchBearerToken(const Challenge& challenge, const std::set<std::string>& scopes,
-                             const std::optional<std::string>& credentials) {
+                             const std::optional<Credentials>& credentials) {
   if (!challenge.params.count("realm")) throw Error("registry asked for a bearer token but named no realm");
   const std::string& realm = challenge.params.at("realm");
   HttpRequest req;
-  req.url = TokenUrl(challenge, scopes);
-  if (credentials) req.headers.push_back("Authorization: " + BasicAuthorization(*credentials));
+  if (credentials && credentials->identity_token) {
+    req = RefreshTokenRequest(challenge, scopes, credentials->secret);
+  } else {
+    req.url = TokenUrl(challenge, scopes);
+    if (credentials) req.headers.push_back("Authorization: " + BasicAuthorization(credentials->UserPassword()));
+  }
+  req.tls = RegistryTls(HostPort(realm));
   HttpResponse resp = Perform(req);
-  if (resp.status == 401 || resp.status == 403)
-    throw Error("token service " + realm + " refused access (HTTP " + std::to_string(resp.status) +
-                "); check this registry's entry in docker's config.json \"auths\"");
+  if (resp.status == 401 || resp.status == 403 || (credentials && credentials->identity_token && resp.status == 400))
+    throw Error("token service " + realm + " refused access (HTTP " + std::to_string(resp.status) + "); " +
+                (credentials ? "check this registry's credentials (docker login / cairn login)"
+                             : "log in first: cairn login REGISTRY"));
   if (resp.status != 200) throw Error("token service " + realm + " answered HTTP " + std::to_string(resp.status));
   try {
     nlohmann::json j = nlohmann::json::parse(resp.body);

@@ -1,11 +1,13 @@
-// Registry authentication: docker's credentials file, WWW-Authenticate challenges, bearer tokens.
-// Nothing here ever puts a credential or a token into an error message.
+// Registry authentication: WWW-Authenticate challenges and bearer tokens (credentials.h finds
+// the credentials). Nothing here ever puts a credential or a token into an error message.
 #pragma once
 
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+
+#include "store/registry/credentials.h"
 
 namespace cairn::store::registry {
 
@@ -18,19 +20,12 @@ struct Challenge {
 // Returns nullopt for an empty or unparseable header.
 std::optional<Challenge> ParseChallenge(const std::string& header);
 
-// "user:password" for `registry` from docker's config.json "auths" (the "auth" base64 field, or
-// "username"/"password"). Docker Hub's key "https://index.docker.io/v1/" matches "docker.io".
-// nullopt when the file or the entry is missing. A malformed file throws Error naming the file.
-std::optional<std::string> LookupCredentials(const std::string& docker_config_path, const std::string& registry);
-
-// docker's default credentials file: $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json.
-std::string DefaultDockerConfigPath();
-
-// Asks the challenge's realm for a bearer token covering `scopes` (sent as basic auth when
-// `credentials` are given). Returns the "Authorization" header value ("Bearer <token>").
+// Asks the challenge's realm for a bearer token covering `scopes`. With a user and password it
+// is a GET sent with basic auth; with an identity token, docker's OAuth2 form POST
+// (grant_type=refresh_token). Returns the "Authorization" header value ("Bearer <token>").
 // Throws Error naming the realm (never the credentials) when no token is granted.
 std::string FetchBearerToken(const Challenge& challenge, const std::set<std::string>& scopes,
-                             const std::optional<std::string>& credentials);
+                             const std::optional<Credentials>& credentials);
 
 // "Basic <base64(user:password)>".
 std::string BasicAuthorization(const std::string& credentials);

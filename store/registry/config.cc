@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "store/registry/registry.h"
 #include "store/registry/session.h"
+#include "store/registry/tls.h"
 
 namespace cairn::store::registry {
 namespace {
@@ -57,6 +58,8 @@ RegistryConfig LoadRegistryConfig(const std::string& path) {
 
 bool UsesPlainHttp(const RegistryConfig& config, const std::string& registry) {
   if (config.insecure.count(registry)) return true;
+  // A certs.d directory says the registry serves TLS (tls.h), on loopback too.
+  if (!CertsDirFor(registry).empty()) return false;
   // Loopback registries are plain http, as docker treats them: nothing leaves the machine.
   std::string host = HostOnly(registry);
   if (host == "localhost" || host == "::1") return true;

@@ -159,6 +159,14 @@ void SetCommon(CURL* c, const HttpRequest& r, Transfer& t) {
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+  if (!r.tls.ca_pem.empty()) {
+    curl_blob roots{const_cast<char*>(r.tls.ca_pem.data()), r.tls.ca_pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &roots);
+  }
+  if (!r.tls.client_cert.empty()) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, r.tls.client_cert.c_str());
+    curl_easy_setopt(c, CURLOPT_SSLKEY, r.tls.client_key.c_str());
+  }
   if (r.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (r.method != "GET") {

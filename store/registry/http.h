@@ -20,6 +20,13 @@ class TransportError : public Error {
 
 struct HttpResponse;
 
+// TLS material for one server beyond curl's defaults (tls.h finds it in certs.d).
+struct TlsFiles {
+  std::string ca_pem;       // PEM roots to trust instead of curl's default bundle; empty = the default
+  std::string client_cert;  // PEM client certificate file and its key, for mutual TLS; empty = none
+  std::string client_key;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -35,6 +42,7 @@ struct HttpRequest {
   std::function<void(const HttpResponse& head, const char*, size_t)> sink;
   // When set, called as the file body goes out with the bytes of it read so far (progress).
   std::function<void(int64_t sent)> on_upload;
+  TlsFiles tls;
 };
 
 struct HttpResponse {

@@ -50,10 +50,12 @@ struct RegistryConfig {
   // registry name -> mirror ("docker.io" -> "https://mirror.gcr.io" or "mirror.local:5000").
   // Pulls try the mirror first and fall back to the registry itself; pushes never use mirrors.
   std::map<std::string, std::string> mirrors;
-  // Registries spoken to over plain http. localhost and 127.0.0.0/8 are always plain http, as in docker.
+  // Registries spoken to over plain http. localhost and 127.0.0.0/8 are plain http too, as in
+  // docker, unless certs.d has a directory for them (tls.h).
   std::set<std::string> insecure;
-  // docker's config.json whose "auths" hold basic credentials; empty = $DOCKER_CONFIG/config.json,
-  // else $HOME/.docker/config.json. A missing file means anonymous access.
+  // docker's config.json (auths, credsStore, credHelpers; see credentials.h); empty =
+  // $DOCKER_CONFIG/config.json, else $HOME/.docker/config.json. A missing file, and no podman
+  // auth file, means anonymous access.
   std::string docker_config_path;
 };
 

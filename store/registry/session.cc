@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/registry/auth.h"
+#include "store/registry/tls.h"
 
 namespace cairn::store::registry {
 
@@ -44,7 +45,9 @@ std::string Describe(const HttpResponse& response) {
 
 Session::Session(const RegistryConfig& config, std::string registry, std::string endpoint, std::string repository)
     : registry_(std::move(registry)), endpoint_(std::move(endpoint)), repository_(std::move(repository)) {
-  credentials_ = LookupCredentials(config.docker_config_path, registry_);
+  credentials_ = FindCredentials(config.docker_config_path, registry_);
+  size_t host = endpoint_.find("://");
+  tls_ = RegistryTls(host == std::string::npos ? endpoint_ : endpoint_.substr(host + 3));
   scopes_.insert("repository:" + repository_ + ":pull");
 }
 
@@ -65,8 +68,9 @@ bool Session::Authenticate(const HttpResponse& unauthorized, const std::string& 
   std::lock_guard<std::mutex> lock(mu_);
   if (!authorization_.empty() && authorization_ != sent_with) return true;  // another worker got one meanwhile
   if (c->scheme == "basic") {
-    if (!credentials_) return false;
-    authorization_ = BasicAuthorization(*credentials_);
+    // An identity token is only ever traded at a token service, never sent as a password.
+    if (!credentials_ || credentials_->identity_token) return false;
+    authorization_ = BasicAuthorization(credentials_->UserPassword());
     return true;
   }
   if (c->scheme != "bearer") return false;
@@ -80,6 +84,7 @@ bool Session::Authenticate(const HttpResponse& unauthorized, const std::string& 
 }
 
 HttpRequest Session::WithAuthorization(HttpRequest request, std::string* used) {
+  request.tls = tls_;
   std::lock_guard<std::mutex> lock(mu_);
   if (!authorization_.empty()) request.headers.push_back("Authorization: " + authorization_);
   if (used) *used = authorization_;

@@ -1,5 +1,6 @@
-// One repository on one registry endpoint: builds API URLs, authenticates (anonymous or basic
-// bearer tokens, or basic auth) and retries what is worth retrying. Thread-safe: pull's workers
+// One repository on one registry endpoint: builds API URLs, authenticates (anonymous or
+// credentialed bearer tokens, or basic auth; credentials.h finds the credentials), uses the
+// endpoint's certs.d TLS material (tls.h) and retries what is worth retrying. Thread-safe: pull's workers
 // share one session.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "store/registry/credentials.h"
 #include "store/registry/http.h"
 #include "store/registry/registry.h"
 
@@ -71,7 +73,8 @@ class Session {
   std::string registry_;
   std::string endpoint_;
   std::string repository_;
-  std::optional<std::string> credentials_;
+  std::optional<Credentials> credentials_;
+  TlsFiles tls_;  // the endpoint's certs.d material, on every request to it
   std::mutex mu_;
   std::string authorization_;  // "Authorization" value, empty while anonymous
   std::set<std::string> scopes_;

@@ -5,6 +5,7 @@
 
 #include "base/fs.h"
 #include "tests/support/harness.h"
+#include "tests/store/registry/fake_credential_helper.h"
 #include "tests/store/registry/test_registry.h"
 
 namespace cairn {
@@ -126,6 +127,38 @@ TEST_F(RegistryVerbs, LoginWritesPrivateCredentialsThatPushUsesAndLogoutRemoves)
   ASSERT_EQ(logout.exit_code, 0) << logout.err;
   EXPECT_EQ(ReadFile(config).find(registry.host()), std::string::npos);
   EXPECT_NE(Cairn(StoreA(), {"pull", ref}, Env()).exit_code, 0);
+}
+
+TEST_F(RegistryVerbs, LoginStoresThroughTheConfiguredCredentialHelper) {
+  std::string line;
+  ASSERT_EQ(treg::RunCommand({"htpasswd", "-Bbn", "alice", "s3cret-pass"}, &line), 0) << line;
+  WriteFileAtomic(tmp_ / "htpasswd", line);
+  treg::TestRegistry registry(tmp_ / "htpasswd");
+  treg::FakeCredentialHelper helper(tmp_ / "helper", "cairntest");  // first on PATH for cairn too
+  std::string config = tmp_ / "docker/config.json";
+  cairn::testing::WriteTextFile(config, R"({"credsStore": "cairntest"})");
+  std::string ref = registry.host() + "/private/helper:1";
+  ASSERT_EQ(Cairn(StoreA(), {"tag", "busybox", ref}).exit_code, 0);
+
+  auto login = Cairn(StoreA(), {"login", "-u", "alice", "-p", "s3cret-pass", registry.host()}, Env());
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_NE(login.out.find("docker-credential-cairntest"), std::string::npos) << login.out;
+  EXPECT_NE(helper.Stored(registry.host()).find("\"Secret\":\"s3cret-pass\""), std::string::npos) << helper.Stored(registry.host());
+  EXPECT_NE(helper.Stored(registry.host()).find("\"Username\":\"alice\""), std::string::npos);
+  std::string text = ReadFile(config);
+  EXPECT_EQ(text.find("auth\""), std::string::npos) << "the secret went to the helper, not the file: " << text;
+  EXPECT_NE(text.find("credsStore"), std::string::npos) << text;
+
+  auto push = Cairn(StoreA(), {"push", ref}, Env());
+  EXPECT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_NE(helper.Calls().find("get " + registry.host()), std::string::npos) << helper.Calls();
+
+  auto logout = Cairn(StoreA(), {"logout", registry.host()}, Env());
+  ASSERT_EQ(logout.exit_code, 0) << logout.err;
+  EXPECT_EQ(helper.Stored(registry.host()), "");
+  auto denied = Cairn(StoreA(), {"pull", ref}, Env());
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_EQ(denied.err.find("s3cret-pass"), std::string::npos) << denied.err;
 }
 
 }  // namespace

@@ -13,7 +13,12 @@ namespace {
 
 class TempDir : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = MakeTempDir("/tmp", "cairn-registry-unit-"); }
+  void SetUp() override {
+    dir_ = MakeTempDir("/tmp", "cairn-registry-unit-");
+    // The host's podman auth file must not answer for these tests.
+    unsetenv("REGISTRY_AUTH_FILE");
+    unsetenv("XDG_RUNTIME_DIR");
+  }
   void TearDown() override { RemoveAll(dir_); }
   std::string Write(const std::string& name, const std::string& text) {
     std::string path = JoinPath(dir_, name);
@@ -48,17 +53,17 @@ TEST_F(CredentialsTest, DockerConfigAuthsAreFoundByRegistry) {
       "https://index.docker.io/v1/": {"auth": "aHViOmh1YnBhc3M="},
       "127.0.0.1:5000": {"auth": "dXNlcjpzZWNyZXQ="},
       "https://reg.example.com": {"username": "u", "password": "p"}}})");
-  EXPECT_EQ(LookupCredentials(path, "docker.io"), "hub:hubpass");
-  EXPECT_EQ(LookupCredentials(path, "127.0.0.1:5000"), "user:secret");
-  EXPECT_EQ(LookupCredentials(path, "reg.example.com"), "u:p");
-  EXPECT_EQ(LookupCredentials(path, "other.example.com"), std::nullopt);
-  EXPECT_EQ(LookupCredentials(JoinPath(dir_, "missing.json"), "docker.io"), std::nullopt);
+  EXPECT_EQ(FindCredentials(path, "docker.io")->UserPassword(), "hub:hubpass");
+  EXPECT_EQ(FindCredentials(path, "127.0.0.1:5000")->UserPassword(), "user:secret");
+  EXPECT_EQ(FindCredentials(path, "reg.example.com")->UserPassword(), "u:p");
+  EXPECT_FALSE(FindCredentials(path, "other.example.com"));
+  EXPECT_FALSE(FindCredentials(JoinPath(dir_, "missing.json"), "docker.io"));
 }
 
 TEST_F(CredentialsTest, MalformedCredentialsFileErrorNamesTheFileButNotTheSecret) {
   std::string path = Write("config.json", R"({"auths": {"r.io": {"auth": "c2VjcmV0cGFzcw"}}})");
   try {
-    LookupCredentials(path, "r.io");
+    FindCredentials(path, "r.io");
     FAIL() << "malformed base64 accepted";
   } catch (const Error& e) {
     std::string m = e.what();

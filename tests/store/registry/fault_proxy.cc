@@ -101,7 +101,13 @@ void FaultProxy::Record(const std::string& chunk) {
 bool FaultProxy::AnswerBearer(int client, const std::string& chunk) {
   if (faults_.bearer_token.empty()) return false;
   std::string response;
-  if (chunk.rfind("GET /token?", 0) == 0) {
+  bool token_request = chunk.rfind("GET /token?", 0) == 0 || chunk.rfind("POST /token", 0) == 0;
+  bool refused = !faults_.refresh_token.empty() &&
+                 (chunk.rfind("POST /token", 0) != 0 || chunk.find("grant_type=refresh_token") == std::string::npos ||
+                  chunk.find("refresh_token=" + faults_.refresh_token) == std::string::npos);
+  if (token_request && refused) {
+    response = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
+  } else if (token_request) {
     std::string body = "{\"token\": \"" + faults_.bearer_token + "\"}";
     response = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                "\r\n\r\n" + body;

@@ -29,6 +29,9 @@ struct Faults {
   // Plays a token-authenticated registry: requests without "Authorization: Bearer <token>" get a
   // 401 Bearer challenge whose realm is this proxy's /token, which grants `token` to anyone.
   std::string bearer_token{};
+  // With bearer_token: the token service grants it only to docker's OAuth2 form POST
+  // (grant_type=refresh_token) carrying this refresh token; any other token request gets a 401.
+  std::string refresh_token{};
 };
 
 class FaultProxy {

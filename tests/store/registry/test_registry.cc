@@ -18,9 +18,11 @@
 namespace cairn::store::registry::testing {
 namespace {
 
-std::string Config(const std::string& dir, int port, const std::string& htpasswd) {
+std::string Config(const std::string& dir, int port, const std::string& htpasswd, const ServerTls& tls) {
   std::string c = "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: " + dir +
                   "/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port) + "\n";
+  if (!tls.cert.empty())
+    c += "  tls:\n    certificate: " + tls.cert + "\n    key: " + tls.key + "\n    clientcas:\n      - " + tls.client_ca + "\n";
   if (!htpasswd.empty()) c += "auth:\n  htpasswd:\n    realm: cairn-test\n    path: " + htpasswd + "\n";
   return c;
 }
@@ -42,10 +44,11 @@ pid_t Spawn(const std::vector<std::string>& argv, int out_fd) {
   return pid;
 }
 
-bool Answers(int port) {
+bool Answers(int port, const ServerTls& tls) {
   try {
     HttpRequest req;
-    req.url = "http://127.0.0.1:" + std::to_string(port) + "/v2/";
+    req.url = (tls.cert.empty() ? "http" : "https") + std::string("://127.0.0.1:") + std::to_string(port) + "/v2/";
+    if (!tls.cert.empty()) req.tls = {ReadFile(tls.probe_ca), tls.probe_cert, tls.probe_key};
     long status = Perform(req).status;
     return status == 200 || status == 401;
   } catch (const TransportError&) {
@@ -66,15 +69,15 @@ int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-TestRegistry::TestRegistry(const std::string& htpasswd_file) {
+TestRegistry::TestRegistry(const std::string& htpasswd_file, const ServerTls& tls) : tls_(tls) {
   dir_ = MakeTempDir("/tmp", "cairn-registry-");
   port_ = FreePort();
   std::string config = JoinPath(dir_, "config.yml");
-  WriteFileAtomic(config, Config(dir_, port_, htpasswd_file));
+  WriteFileAtomic(config, Config(dir_, port_, htpasswd_file, tls_));
   UniqueFd log(open(JoinPath(dir_, "log").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   pid_ = Spawn({"/usr/bin/docker-registry", "serve", config}, log.get());
-  for (int i = 0; i < 200 && !Answers(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  if (!Answers(port_)) throw Error("docker-registry did not start on port " + std::to_string(port_) + ": " + this->log());
+  for (int i = 0; i < 200 && !Answers(port_, tls_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!Answers(port_, tls_)) throw Error("docker-registry did not start on port " + std::to_string(port_) + ": " + this->log());
 }
 
 TestRegistry::~TestRegistry() {

@@ -12,11 +12,20 @@ namespace cairn::store::registry::testing {
 // A port on 127.0.0.1 that was free a moment ago.
 int FreePort();
 
+// A registry serving https with this certificate and key, demanding a client certificate
+// signed by client_ca (mutual TLS).
+struct ServerTls {
+  std::string cert, key, client_ca;
+  // What the readiness probe presents: a CA to trust and a client certificate and key.
+  std::string probe_ca, probe_cert, probe_key;
+};
+
 class TestRegistry {
  public:
   // Starts `docker-registry serve` with its data under a fresh temp dir. With an htpasswd file
-  // (bcrypt lines), the registry demands basic auth (realm "cairn-test"). Waits until /v2/ answers.
-  explicit TestRegistry(const std::string& htpasswd_file = "");
+  // (bcrypt lines), the registry demands basic auth (realm "cairn-test"); with tls, it serves
+  // https only. Waits until /v2/ answers.
+  explicit TestRegistry(const std::string& htpasswd_file = "", const ServerTls& tls = {});
   ~TestRegistry();
   TestRegistry(const TestRegistry&) = delete;
   TestRegistry& operator=(const TestRegistry&) = delete;
@@ -29,6 +38,7 @@ class TestRegistry {
 
  private:
   std::string dir_;
+  ServerTls tls_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

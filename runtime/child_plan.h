@@ -86,7 +86,7 @@ struct ChildPlan {
 
   std::string hostname;
   Network network = Network::kLoopback;
-  // kOutbound: init reads its slot (one byte) from here once the parent made its eth0; EOF means
+  // kOutbound: init reads its slot (one byte) from this socket once the parent made its eth0; EOF means
   // the parent could not (runtime/network.h).
   int network_fd = -1;
   std::string cwd;

@@ -95,10 +95,12 @@ ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch,
     terminal.emplace(spec.stdin_fd, spec.stdout_fd);
     plan.tty_size = terminal->Size();
   }
-  UniqueFd network_ours;  // kOutbound: the slot goes to init through here
+  // kOutbound: the slot goes to init through here. A socket, not a pipe: sent with MSG_NOSIGNAL,
+  // an init that already died of a setup error is an EPIPE here, not a SIGPIPE that kills cairn.
+  UniqueFd network_ours;
   if (plan.network == Network::kOutbound) {
     int nfds[2];
-    if (::pipe2(nfds, O_CLOEXEC) != 0) throw SysError("pipe", "network");
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, nfds) != 0) throw SysError("socketpair", "network");
     plan.network_fd = nfds[0];
     network_ours = UniqueFd(nfds[1]);
   }
@@ -126,7 +128,9 @@ ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch,
     try {
       lease = AttachOutbound(static_cast<pid_t>(pid));
       auto byte = static_cast<unsigned char>(lease.slot());
-      if (::write(network_ours.get(), &byte, 1) != 1) throw SysError("write", "the step's network slot");
+      // EPIPE: init is gone, and its report says why.
+      if (::send(network_ours.get(), &byte, 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+        throw SysError("send", "the step's network slot");
     } catch (const Error& e) {
       network_error = e;  // init sees EOF and stops; this is the story
     }

@@ -150,8 +150,20 @@ class Hub {
       throw SysError("RUN's default network: netlink socket", "");
   }
 
+  // slirp4netns opens /dev/net/tun as the user cairn runs as: say so before it fails obscurely.
+  static void CheckTunDevice() {
+    if (::access("/dev/net/tun", R_OK | W_OK) == 0) return;
+    if (errno == ENOENT)
+      throw Error("RUN's default network needs /dev/net/tun, which this machine lacks (a container "
+                  "without the tun device?): pass --network none or --network host");
+    throw Error(std::string("RUN's default network needs /dev/net/tun readable and writable by you: ") +
+                std::strerror(errno) + " (Debian's udev makes it 0666; as root: chmod 0666 /dev/net/tun), or pass "
+                "--network none or --network host");
+  }
+
   // slirp4netns --configure on the hub namespace; returns once it reports tap0 configured.
   void StartHelper() {
+    CheckTunDevice();
     int exit_pipe[2], ready_pipe[2];
     if (::pipe2(exit_pipe, O_CLOEXEC) != 0 || ::pipe2(ready_pipe, O_CLOEXEC) != 0) throw SysError("pipe", "slirp4netns");
     UniqueFd exit_read(exit_pipe[0]), ready_read(ready_pipe[0]), ready_write(ready_pipe[1]);

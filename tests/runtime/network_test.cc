@@ -204,5 +204,16 @@ TEST_F(RunNetwork, CairnRunDefaultsToTheOutboundNetwork) {
   EXPECT_EQ(none.out, "lo\n") << none.err;
 }
 
+// slirp4netns is cairn's child while cairn runs and exits with it: it leaves nothing behind (a
+// zombie waiting for init to reap it has exited).
+TEST_F(RunNetwork, Slirp4netnsExitsWithCairn) {
+  std::string script = std::string("\"$0\" --root \"$1\" run --rm busybox sleep 2 & c=$!; sleep 1; ") +
+                       "s=$(pgrep -P $c -x slirp4netns); echo \"helper:${s:+yes}\"; wait $c; sleep 0.5; "
+                       "st=$(awk '/^State/ {print $2}' /proc/$s/status 2>/dev/null); "
+                       "if [ -n \"$s\" ] && [ -n \"$st\" ] && [ \"$st\" != Z ]; then echo left; else echo gone; fi";
+  auto r = RunCommand({"sh", "-c", script, CAIRN_BINARY, Root()});
+  EXPECT_EQ(r.out, "helper:yes\ngone\n") << r.err;
+}
+
 }  // namespace
 }  // namespace cairn::testing

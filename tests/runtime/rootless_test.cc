@@ -113,6 +113,9 @@ class RootlessTest : public ::testing::Test {
     EnsureUser(kNoSubids);
     EnsureSubids(kUser, "300000");
     RemoveSubids(kNoSubids);
+    // RUN's default network needs /dev/net/tun usable by the user, as Debian's udev rule makes it
+    // (0666). This test machine has no udev and leaves it 0600: set it as a stock Debian has it.
+    ::chmod("/dev/net/tun", 0666);
     dir_ = new TempDir();
     ::chmod(dir_->path().c_str(), 0755);
     WriteTextFile(*dir_ / "ctx/Dockerfile", kDockerfile);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -24,21 +25,23 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A socket of the host's bound on `address` (127.0.0.1 or ::1) at an ephemeral port.
+// A socket of the host's bound on `address` (127.0.0.1 or ::1) at `port` (0: an ephemeral one).
 class HostSocket {
  public:
-  HostSocket(int family, int type, const char* address) {
+  HostSocket(int family, int type, const char* address, int port = 0) {
     fd_ = ::socket(family, type | SOCK_CLOEXEC, 0);
     sockaddr_storage ss{};
     socklen_t len;
     if (family == AF_INET) {
       auto* a = reinterpret_cast<sockaddr_in*>(&ss);
       a->sin_family = AF_INET;
+      a->sin_port = htons(static_cast<uint16_t>(port));
       ::inet_pton(AF_INET, address, &a->sin_addr);
       len = sizeof *a;
     } else {
       auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
       a->sin6_family = AF_INET6;
+      a->sin6_port = htons(static_cast<uint16_t>(port));
       ::inet_pton(AF_INET6, address, &a->sin6_addr);
       len = sizeof *a;
     }
@@ -51,6 +54,7 @@ class HostSocket {
     ::fcntl(fd_, F_SETFL, O_NONBLOCK);
   }
   ~HostSocket() { ::close(fd_); }
+  int fd() const { return fd_; }
   std::string port() const { return std::to_string(port_); }
   // Whether anything arrived: a connection (TCP) or a datagram (UDP).
   bool Reached() const {
@@ -202,6 +206,71 @@ TEST_F(RunNetwork, CairnRunDefaultsToTheOutboundNetwork) {
   EXPECT_EQ(r.out, "nameserver 10.0.2.3\n") << r.err;
   auto none = Cairn(Root(), {"run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"});
   EXPECT_EQ(none.out, "lo\n") << none.err;
+}
+
+// A DNS stub on the host's 127.0.0.53, as systemd-resolved's, answering every A query with
+// 10.1.2.3 and every other query with no record.
+class LoopbackStubResolver {
+ public:
+  LoopbackStubResolver() : socket_(AF_INET, SOCK_DGRAM, "127.0.0.53", 53) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~LoopbackStubResolver() {
+    stop_ = true;
+    thread_.join();
+  }
+  int answered() const { return answered_; }
+
+ private:
+  void Serve() {
+    unsigned char q[512];
+    while (!stop_) {
+      sockaddr_storage from{};
+      socklen_t len = sizeof from;
+      ssize_t n = ::recvfrom(socket_.fd(), q, sizeof q, 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 17) {
+        ::usleep(10000);
+        continue;
+      }
+      size_t end = 12;
+      while (end < static_cast<size_t>(n) && q[end] != 0) end += q[end] + 1;
+      end += 5;  // the root label, QTYPE, QCLASS
+      if (end > static_cast<size_t>(n)) continue;
+      bool a = q[end - 4] == 0 && q[end - 3] == 1;
+      std::string reply(reinterpret_cast<char*>(q), end);
+      reply[2] = '\x81';
+      reply[3] = '\x80';
+      reply.replace(6, 6, std::string(a ? "\0\1\0\0\0\0" : "\0\0\0\0\0\0", 6));
+      if (a) reply += std::string("\xc0\x0c\0\1\0\1\0\0\0\x3c\0\4\x0a\x01\x02\x03", 16);
+      ::sendto(socket_.fd(), reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+      if (a) ++answered_;
+    }
+  }
+  HostSocket socket_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> answered_{0};
+  std::thread thread_;
+};
+
+// The host's resolv.conf names a local stub (127.0.0.53): the step still resolves through it,
+// via slirp4netns's forwarder at 10.0.2.3, though the host's loopback is otherwise out of reach.
+// cairn runs in a mount namespace of the test's own whose /etc/resolv.conf names the stub.
+TEST_F(RunNetwork, ResolvesThroughAStubResolverOnTheHostsLoopback) {
+  std::unique_ptr<LoopbackStubResolver> stub;
+  try {
+    stub = std::make_unique<LoopbackStubResolver>();
+  } catch (const std::runtime_error&) {
+    GTEST_SKIP() << "127.0.0.53:53 is taken on this machine (a resolver of its own listens there)";
+  }
+  TempDir etc;
+  WriteTextFile(etc / "resolv.conf", "nameserver 127.0.0.53\n");
+  WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nRUN nslookup -type=a registry.example.test\n");
+  std::string script = "mount --bind \"$2\" /etc/resolv.conf && exec \"$0\" --root \"$1\" build --no-cache --progress plain \"$3\"";
+  auto r = RunCommand({"unshare", "-m", "--propagation", "private", "sh", "-c", script, CAIRN_BINARY, Root(),
+                       etc / "resolv.conf", ctx_.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("Address: 10.1.2.3"));
+  EXPECT_GE(stub->answered(), 1);
 }
 
 // slirp4netns is cairn's child while cairn runs and exits with it: it leaves nothing behind (a

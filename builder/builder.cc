@@ -264,7 +264,8 @@ class BuildRun {
     if (stop_) throw Error("stopped: another stage failed");  // that stage's error is the one reported
     int id = ++next_id_;
     auto start = std::chrono::steady_clock::now();
-    progress_.Started(id, label);
+    // As BuildKit's progress: a secret's value never shows, not even in the instruction's text.
+    progress_.Started(id, MaskSecrets(label, SecretValues()));
     try {
       std::optional<store::Layer> layer;
       if (std::holds_alternative<plan::NoAction>(step.action)) {

@@ -138,7 +138,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
     for (auto& l : tail) msg += "\n    " + l;
   }
   msg += NetworkHint(action.network);
-  throw StepError(step, msg);
+  throw Error(MaskSecrets(StepError(step, msg).what(), in.secret_values));  // the command's text too
 }
 
 }  // namespace cairn::builder

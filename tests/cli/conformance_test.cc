@@ -155,6 +155,19 @@ TEST_F(ConformanceTest, SecretValuesAreMaskedInRunOutput) {
   EXPECT_EQ(r.err.find("s3cret-pw"), std::string::npos) << r.err;
 }
 
+// The value is masked in the instruction's own text too: its progress title and its error.
+TEST_F(ConformanceTest, SecretValuesAreMaskedInTheShownInstruction) {
+  TempDir ctx;
+  WriteTextFile(ctx / "pw", "s3cret-pw");
+  WriteTextFile(ctx / "Dockerfile",
+                "FROM busybox\nRUN --mount=type=secret,id=pw [ \"$(cat /run/secrets/pw)\" = s3cret-pw ] && exit 7\n");
+  auto r = Build(ctx.path(), {"--secret", "id=pw,src=" + ctx / "pw"});  // Build() already asks for plain progress
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "#2 [2/2] RUN --mount=type=secret,id=pw [ \"$(cat /run/secrets/pw)\" = **** ] && exit 7\n");
+  EXPECT_HAS(r.err, "exit code 7");
+  EXPECT_EQ(r.err.find("s3cret-pw"), std::string::npos) << r.err;
+}
+
 TEST_F(ConformanceTest, CacheMountFromAStageIsSeededFromItsDirectory) {
   TempDir ctx;
   WriteTextFile(ctx / "Dockerfile",

@@ -52,6 +52,14 @@ BuildOptions WithAbsolutePaths(BuildOptions o) {
   return o;
 }
 
+// Whether some RUN of the plan uses the default (outbound) network.
+bool NeedsOutboundNetwork(const plan::Plan& plan) {
+  for (const auto& stage : plan.stages)
+    for (const auto& step : stage.steps)
+      if (auto* run = std::get_if<plan::RunAction>(&step.action); run && run->network == "default") return true;
+  return false;
+}
+
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -85,6 +93,7 @@ class BuildRun {
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
+    if (NeedsOutboundNetwork(plan_)) rt_.PrepareOutboundNetwork();
     if (!explicit_epoch && !plan_.source_date_epoch_default.empty()) {
       std::string where = plan_.source_date_epoch_at.file + ":" + std::to_string(plan_.source_date_epoch_at.line);
       explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan_.source_date_epoch_default, where),

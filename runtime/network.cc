@@ -255,6 +255,16 @@ OutboundLease::~OutboundLease() {
   if (slot_) TheHub().GiveBack(slot_);
 }
 
+void StartOutboundInBackground() {
+  std::thread([] {
+    try {
+      TheHub().EnsureStarted();
+    } catch (const Error&) {
+      // kept by the hub: the first step that needs the network reports it
+    }
+  }).detach();
+}
+
 OutboundLease AttachOutbound(pid_t pid) {
   Hub& hub = TheHub();
   hub.EnsureStarted();

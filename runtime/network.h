@@ -61,6 +61,11 @@ class OutboundLease {
 // missing or cannot start, or the link cannot be made.
 OutboundLease AttachOutbound(pid_t pid);
 
+// Starts the hub on a thread of its own and returns at once: a build calls it as soon as it knows
+// a RUN with the default network is coming, so slirp4netns's start-up (milliseconds) overlaps the
+// build's own. A failure is kept and reported by AttachOutbound.
+void StartOutboundInBackground();
+
 // The step's address for a slot, e.g. 1 -> "10.0.2.101" (host byte order: 0x0a000265).
 uint32_t OutboundAddress(int slot);
 

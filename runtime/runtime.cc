@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "runtime/cancel.h"
+#include "runtime/network.h"
 
 namespace cairn::runtime {
 
@@ -47,5 +48,7 @@ void HostRuntime::WithTrees(const std::string& scratch, const std::vector<Overla
 void HostRuntime::ThrowIfCancelled() { runtime::ThrowIfCancelled(); }
 
 void HostRuntime::KillRunning() { KillRunningContainers(); }
+
+void HostRuntime::PrepareOutboundNetwork() { StartOutboundInBackground(); }
 
 }  // namespace cairn::runtime

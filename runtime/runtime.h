@@ -30,6 +30,10 @@ class Runtime {
   virtual void ThrowIfCancelled() = 0;
   // Kills the containers running now, without cancelling: one stage failed, its siblings stop.
   virtual void KillRunning() = 0;
+
+  // A RUN with the default network is coming: whatever that network needs once may start now,
+  // in the background, so the first such step does not wait for it. Does nothing by default.
+  virtual void PrepareOutboundNetwork() {}
 };
 
 // The host's runtime: runtime::Run with the given adjustment of every spec (e.g. the CLI's
@@ -46,6 +50,7 @@ class HostRuntime : public Runtime {
                  const std::function<void(const std::vector<std::string>& roots)>& fn) override;
   void ThrowIfCancelled() override;
   void KillRunning() override;
+  void PrepareOutboundNetwork() override;  // starts the slirp4netns hub (runtime/network.h)
 
  private:
   SpecAdjust adjust_;

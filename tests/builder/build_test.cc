@@ -214,5 +214,13 @@ TEST_F(BuildTest, AFailedRunWithNetworkNoneSaysSoAndOthersDoNot) {
   EXPECT_THAT(host, Not(HasSubstr("this step ran")));
 }
 
+// The outbound network starts while the build reads its bases, only when a RUN will use it.
+TEST_F(BuildTest, TheOutboundNetworkIsPreparedOnlyForARunThatUsesIt) {
+  Build("FROM scratch\nRUN --network=none true\nRUN --network=host true\n");
+  EXPECT_EQ(rt_.network_preparations(), 0);
+  Build("FROM scratch\nRUN --network=none true\nRUN true\n");
+  EXPECT_EQ(rt_.network_preparations(), 1);
+}
+
 }  // namespace
 }  // namespace cairn::builder

@@ -8,6 +8,7 @@
 // KillRunning() ends every script waiting in WaitUntilKilled() with SIGKILL's status.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -41,6 +42,7 @@ class FakeRuntime : public runtime::Runtime {
   std::vector<std::string> Commands() const;
   int Runs(const std::string& command) const;
   int kills() const;
+  int network_preparations() const { return network_preparations_; }
 
   // Makes ThrowIfCancelled throw, as Ctrl-C does.
   void Cancel();
@@ -50,6 +52,7 @@ class FakeRuntime : public runtime::Runtime {
                  const std::function<void(const std::vector<std::string>& roots)>& fn) override;
   void ThrowIfCancelled() override;
   void KillRunning() override;
+  void PrepareOutboundNetwork() override { ++network_preparations_; }
 
  private:
   mutable std::mutex mu_;
@@ -58,6 +61,7 @@ class FakeRuntime : public runtime::Runtime {
   std::vector<std::string> commands_;
   int running_ = 0;
   int kills_ = 0;
+  std::atomic<int> network_preparations_{0};
   bool cancelled_ = false;
 };
 

@@ -55,6 +55,13 @@ std::string ReadAll(int fd) {
   return text;
 }
 
+// A copy of fd numbered above 5 (close-on-exec), for posix_spawn's dup2s into 2..5.
+UniqueFd Above5(int fd) {
+  int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 6);
+  if (copy < 0) throw SysError("fcntl F_DUPFD", "slirp4netns's descriptors");
+  return UniqueFd(copy);
+}
+
 class Hub {
  public:
   // Throws the reason the hub cannot start, the same one every time it is asked again.
@@ -175,10 +182,10 @@ class Hub {
     posix_spawn_file_actions_init(&files);
     posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&files, log.get(), 2);
-    posix_spawn_file_actions_adddup2(&files, exit_read.get(), 3);
-    posix_spawn_file_actions_adddup2(&files, ready_write.get(), 4);
-    posix_spawn_file_actions_adddup2(&files, netns_.get(), 5);
+    // The dup2s run in order: a source numbered 2..5 would be overwritten before its turn, so
+    // every source is first copied above them.
+    UniqueFd sources[] = {Above5(log.get()), Above5(exit_read.get()), Above5(ready_write.get()), Above5(netns_.get())};
+    for (int target = 2; target <= 5; ++target) posix_spawn_file_actions_adddup2(&files, sources[target - 2].get(), target);
     // Its own process group (Ctrl-C is cairn's to handle), no signal of cairn's blocked or caught.
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -203,6 +210,7 @@ class Hub {
     if (rc == ENOENT) throw Error(kInstallHint);
     if (rc != 0) throw SysError("start slirp4netns for RUN's default network", "", rc);
     ready_write.Reset();  // now only slirp4netns holds it: EOF means it exited
+    for (auto& copy : sources) copy.Reset();
 
     pollfd p{ready_read.get(), POLLIN, 0};
     int n;

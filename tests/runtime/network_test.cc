@@ -273,6 +273,27 @@ TEST_F(RunNetwork, ResolvesThroughAStubResolverOnTheHostsLoopback) {
   EXPECT_GE(stub->answered(), 1);
 }
 
+// Without slirp4netns, or with one that fails, the step's error says what to do, at once.
+TEST_F(RunNetwork, AMissingOrFailingHelperIsReportedWithWhatToDo) {
+  TempDir bin;
+  // cairn run with PATH set to path alone (the harness's env would add to the inherited one).
+  auto run_with_path = [&](const std::string& path, const std::string& network) {
+    return RunCommand({"/usr/bin/env", "PATH=" + path, CAIRN_BINARY, "--root", Root(), "run", "--rm", "--network",
+                       network, "busybox", "true"});
+  };
+  auto missing = run_with_path(bin.path(), "default");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("RUN's default network needs slirp4netns: install it (apt-get install slirp4netns)"));
+  EXPECT_THAT(missing.err, HasSubstr("--network none"));
+  WriteTextFile(bin / "slirp4netns", "#!/bin/sh\necho 'cannot open tap: no luck' >&2\nexit 1\n");
+  ::chmod((bin / "slirp4netns").c_str(), 0755);
+  auto failing = run_with_path(bin.path() + ":/usr/bin:/bin", "default");
+  EXPECT_NE(failing.exit_code, 0);
+  EXPECT_THAT(failing.err, HasSubstr("slirp4netns exited before it was ready: cannot open tap: no luck"));
+  auto none = run_with_path(bin.path(), "none");
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+}
+
 // slirp4netns is cairn's child while cairn runs and exits with it: it leaves nothing behind (a
 // zombie waiting for init to reap it has exited).
 TEST_F(RunNetwork, Slirp4netnsExitsWithCairn) {

@@ -93,7 +93,11 @@ class BuildRun {
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
-    if (NeedsOutboundNetwork(plan_)) rt_.PrepareOutboundNetwork();
+    if (NeedsOutboundNetwork(plan_)) {
+      default_network_is_host_ = !runtime::TunDeviceExists();
+      if (default_network_is_host_) progress_.Note(runtime::kNoTunNote);
+      else rt_.PrepareOutboundNetwork();
+    }
     if (!explicit_epoch && !plan_.source_date_epoch_default.empty()) {
       std::string where = plan_.source_date_epoch_at.file + ":" + std::to_string(plan_.source_date_epoch_at.line);
       explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan_.source_date_epoch_default, where),
@@ -376,7 +380,7 @@ class BuildRun {
         throw StepError(step, e.what());
       }
       try {
-        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, default_network_is_host_, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
@@ -480,6 +484,7 @@ class BuildRun {
   std::vector<StageState> states_;
   std::optional<frontend::IgnoreMatcher> ignore_;
   std::atomic<int> next_id_{0};  // progress ids: unique across parallel stages
+  bool default_network_is_host_ = false;  // no /dev/net/tun here (runtime::TunDeviceExists)
   std::atomic<bool> stop_{false};  // set when a stage failed: the others start no more steps
   std::mutex context_mu_;
   UrlDownloads downloads_{store_, options_.fetch_url};

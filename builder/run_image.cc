@@ -1,5 +1,7 @@
 #include "builder/run_image.h"
 
+#include <cstdio>
+
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
@@ -7,6 +9,7 @@
 #include "builder/layer_stack.h"
 #include "builder/run_step.h"
 #include "builder/users.h"
+#include "runtime/network.h"
 #include "store/image.h"
 
 namespace cairn::builder {
@@ -47,6 +50,10 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   spec.gid = user.gid;
   spec.supplementary_groups = user.supplementary_groups;
   spec.network = o.network;
+  if (spec.network == runtime::Network::kOutbound && !runtime::TunDeviceExists()) {
+    std::fprintf(stderr, "cairn: %s\n", runtime::kNoTunNote);
+    spec.network = runtime::Network::kHost;
+  }
   spec.binds = o.volumes;
   spec.stdin_fd = o.interactive ? 0 : -1;  // docker: no -i, no input
   spec.tty = o.tty;

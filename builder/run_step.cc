@@ -79,6 +79,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   auto network = runtime::ParseNetwork(action.network);
   if (!network) throw Error("unknown network mode \"" + action.network + "\"");  // the frontend lets none through
   spec.network = *network;
+  if (spec.network == runtime::Network::kOutbound && in.default_network_is_host) spec.network = runtime::Network::kHost;
   if (in.mounts) {
     spec.binds = in.mounts->binds;
     spec.tmpfs = in.mounts->tmpfs;

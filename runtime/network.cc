@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,6 +286,11 @@ OutboundLease AttachOutbound(pid_t pid) {
     std::string why = err == EOPNOTSUPP || err == ENOENT ? " (this kernel has no macvlan support)" : "";
     throw SysError("RUN's default network: give the step a link on tap0" + why, "", err);
   }
+}
+
+bool TunDeviceExists() {
+  struct stat st;
+  return ::stat("/dev/net/tun", &st) == 0 && S_ISCHR(st.st_mode);
 }
 
 std::optional<Network> ParseNetwork(std::string_view name) {

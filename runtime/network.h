@@ -66,6 +66,16 @@ OutboundLease AttachOutbound(pid_t pid);
 // build's own. A failure is kept and reported by AttachOutbound.
 void StartOutboundInBackground();
 
+// Whether this machine has /dev/net/tun. Where it lacks it (most CI containers), no user-mode
+// network can be made: the builder then gives the default-network steps the machine's own
+// network, as --network host would, and says so once (the container is then the sandbox).
+bool TunDeviceExists();
+
+// The one-line note a build or `cairn run` prints when TunDeviceExists() is false.
+inline constexpr const char* kNoTunNote =
+    "RUN's default network: this machine has no /dev/net/tun (a container without the tun device?), "
+    "so steps use its own network, as --network host would; --network none gives loopback only";
+
 // The step's address for a slot, e.g. 1 -> "10.0.2.101" (host byte order: 0x0a000265).
 uint32_t OutboundAddress(int slot);
 

@@ -294,6 +294,22 @@ TEST_F(RunNetwork, AMissingOrFailingHelperIsReportedWithWhatToDo) {
   EXPECT_EQ(none.exit_code, 0) << none.err;
 }
 
+// Most CI containers have no /dev/net/tun: steps then use that machine's own network, and the
+// build says so once. cairn runs in a mount namespace of the test's own where /dev/net is empty.
+TEST_F(RunNetwork, WithoutATunDeviceStepsUseTheMachinesNetworkAndTheBuildSaysSo) {
+  WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nRUN ls /sys/class/net | tr '\\n' ' '\nRUN true\n");
+  std::string script = "mount -t tmpfs none /dev/net && exec \"$0\" --root \"$1\" build --no-cache --progress plain \"$2\"";
+  auto r = RunCommand({"unshare", "-m", "--propagation", "private", "sh", "-c", script, CAIRN_BINARY, Root(), ctx_.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string real;
+  for (auto& name : ListDir("/sys/class/net")) real += name + " ";
+  EXPECT_THAT(r.err, HasSubstr(" " + real + "\n"));
+  std::string note = "this machine has no /dev/net/tun (a container without the tun device?), so steps use its own network";
+  size_t first = r.err.find(note);
+  ASSERT_NE(first, std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(note, first + 1), std::string::npos) << "said more than once:\n" << r.err;
+}
+
 // slirp4netns is cairn's child while cairn runs and exits with it: it leaves nothing behind (a
 // zombie waiting for init to reap it has exited).
 TEST_F(RunNetwork, Slirp4netnsExitsWithCairn) {

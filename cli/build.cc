@@ -398,7 +398,7 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout) (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
-                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,ignore-error=true] or "
+                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "
                   "type=local,dest=DIR[,mode=..][,ignore-error=true] (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable: looked up in order, the first hit wins)")

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "cli/verbs.h"
 #include "store/cache_merge.h"
 #include "store/oci_dir.h"
 #include "store/registry/registry.h"
@@ -199,8 +200,8 @@ CacheExport ExportRegistry(store::Store& store, const CacheSpec& spec, const std
   std::vector<store::PublishedCache> published = ReadPublished(store, client, ref, warn);
   std::vector<store::MergedRecord> merged = store::MergeCaches(published);
   int dropped = 0;
-  if (spec.max_records && merged.size() > *spec.max_records) {
-    store::BoundPlan plan = store::PlanBound(published, *spec.max_records);
+  if (spec.bound.records || spec.bound.bytes) {
+    store::BoundPlan plan = store::PlanBound(published, spec.bound);
     for (auto& group : plan.republish) {
       store::Descriptor m = store::WriteCacheManifest(store, Entries(group), group.front().last_used);
       client.PushManifest(store, m.digest, WithTag(ref, RecordTag(ref.tag, m, store)));
@@ -279,9 +280,19 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting) {
     spec.max = mode == "max";
     std::string compression = take("compression");
     if (!compression.empty()) spec.compression = store::ParseCompression(compression).codec;
-    spec.max_records = ParseMaxRecords(flag, text, take("max-records"));
-    if (spec.max_records && spec.type != "registry")
+    spec.bound.records = ParseMaxRecords(flag, text, take("max-records"));
+    if (spec.bound.records && spec.type != "registry")
       throw Error(flag + " " + text + ": max-records works with type=registry only (a local cache keeps every record)");
+    std::string max_size = take("max-size");
+    if (!max_size.empty()) {
+      if (spec.type != "registry")
+        throw Error(flag + " " + text + ": max-size works with type=registry only (a local cache keeps every record)");
+      try {
+        spec.bound.bytes = ParseSize(max_size);
+      } catch (const Error& e) {
+        throw Error(flag + " " + text + ": max-size: " + e.what());
+      }
+    }
     spec.ignore_error = ParseBool(flag, text, "ignore-error", take("ignore-error"));
   }
   if (!kv.empty()) throw Error(flag + " " + text + ": unknown option \"" + kv.begin()->first + "\"");

@@ -1,7 +1,8 @@
 // --cache-to and --cache-from: the exported step cache (store/cache_manifest.h) in a registry or
 // in a directory that several machines share.
 //
-//   type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,ignore-error=true]
+//   type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE]
+//                      [,ignore-error=true]
 //       OCI manifests in R's repository: each export's own under a tag of its own, and a summary
 //       of every record at R; readers merge them all (docs/cache-format.md, "Many writers")
 //   type=local,dest=DIR / type=local,src=DIR
@@ -19,6 +20,7 @@
 
 #include "builder/builder.h"
 #include "store/cache_manifest.h"
+#include "store/cache_merge.h"
 #include "store/compressor.h"
 #include "store/store.h"
 
@@ -31,7 +33,7 @@ struct CacheSpec {
   std::string dir;   // type=local: dest (export) or src (import)
   bool max = false;  // mode=max
   std::optional<store::Compression::Codec> compression;  // compression= (export)
-  std::optional<size_t> max_records;  // max-records= (export, registry): keep the N used last
+  store::CacheBound bound;  // max-records=, max-size= (export, registry): keep what was used last
   bool ignore_error = false;          // ignore-error=true (export): a failed export only warns
 };
 
@@ -56,7 +58,7 @@ struct CacheExport {
 };
 
 // Adds `entries` (their layer blobs are in the store) to the cache spec names, keeping every
-// record other exports put there (at most max_records of them when given). `warn` hears about
+// record other exports put there (within spec.bound when given). `warn` hears about
 // manifests found there that could not be read (they are left alone). Throws Error naming spec.
 CacheExport ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries,
                         const Warn& warn);

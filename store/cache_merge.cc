@@ -30,12 +30,22 @@ std::vector<MergedRecord> MergeCaches(const std::vector<PublishedCache>& publish
   return out;
 }
 
-BoundPlan PlanBound(const std::vector<PublishedCache>& published, size_t max_records) {
+BoundPlan PlanBound(const std::vector<PublishedCache>& published, const CacheBound& bound) {
   BoundPlan plan;
   std::vector<MergedRecord> all = MergeCaches(published);
   std::stable_sort(all.begin(), all.end(),
                    [](const MergedRecord& a, const MergedRecord& b) { return a.last_used > b.last_used; });
-  if (all.size() > max_records) all.resize(max_records);
+  std::set<std::string> layers;
+  int64_t bytes = 0;
+  size_t fit = 0;
+  for (; fit < all.size() && (!bound.records || fit < *bound.records); fit++) {
+    const auto& layer = all[fit].entry.layer;
+    if (!layer || layers.count(layer->descriptor.digest)) continue;
+    if (bound.bytes && bytes + layer->descriptor.size > *bound.bytes) break;
+    layers.insert(layer->descriptor.digest);
+    bytes += layer->descriptor.size;
+  }
+  all.resize(fit);
   std::sort(all.begin(), all.end(),
             [](const MergedRecord& a, const MergedRecord& b) { return a.entry.key < b.entry.key; });
   plan.kept = all;

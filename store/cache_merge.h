@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,18 @@ struct MergedRecord {
 // smaller layer digest), so every reader picks the same.
 std::vector<MergedRecord> MergeCaches(const std::vector<PublishedCache>& published);
 
-// What bounding the merge of `published` to `max_records` takes.
+// A shared cache's bound: at most `records` records, and at most `bytes` of layers (each distinct
+// layer the kept records name counted once, by its compressed size). Unset: no such limit.
+struct CacheBound {
+  std::optional<size_t> records;
+  std::optional<int64_t> bytes;
+};
+
+// What bounding the merge of `published` takes.
 struct BoundPlan {
-  std::vector<MergedRecord> kept;  // the max_records most recently used (ties: by key), sorted by key
+  // The most recently used records (ties: by key) that fit the bound, sorted by key: taken in
+  // that order until the next one would not fit (so a record is never kept over a newer one).
+  std::vector<MergedRecord> kept;
   // Manifests (not the summary) holding a record that is not kept: deleted, tags and all.
   std::vector<std::string> drop;
   // Kept records that only dropped manifests hold, grouped by last_used (ascending): each group
@@ -43,6 +53,6 @@ struct BoundPlan {
   // times of use survive.
   std::vector<std::vector<MergedRecord>> republish;
 };
-BoundPlan PlanBound(const std::vector<PublishedCache>& published, size_t max_records);
+BoundPlan PlanBound(const std::vector<PublishedCache>& published, const CacheBound& bound);
 
 }  // namespace cairn::store

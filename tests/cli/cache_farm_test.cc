@@ -111,6 +111,18 @@ TEST_F(CacheFarmTest, MaxRecordsKeepsTheRecordsUsedLast) {
   EXPECT_EQ(Count(first.err, " CACHED\n"), 0) << "the least recently used records were kept:\n" << first.err;
 }
 
+TEST_F(CacheFarmTest, MaxSizeBoundsTheLayerBytesTheRefNames) {
+  treg::TestRegistry registry;
+  std::string to = "type=registry,ref=" + registry.host() + "/cache/app:size,mode=max,max-size=";
+  auto roomy = Build("w", 0, {"--cache-to", to + "1G"});
+  ASSERT_EQ(roomy.exit_code, 0) << roomy.err << registry.log();
+  EXPECT_NE(roomy.err.find("the cache holds 2 records\n"), std::string::npos) << roomy.err;
+  // No layer fits in one byte: the newest record's does not, so nothing older is kept either.
+  auto tiny = Build("w", 1, {"--cache-to", to + "1"});
+  ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
+  EXPECT_NE(tiny.err.find("the cache holds 0 records (4 least recently used dropped)"), std::string::npos) << tiny.err;
+}
+
 TEST_F(CacheFarmTest, SeveralCacheFromRefsAreLookedUpInOrder) {
   treg::TestRegistry registry;
   std::string a = registry.host() + "/cache/a:c", b = registry.host() + "/cache/b:c";
@@ -135,8 +147,10 @@ TEST_F(CacheFarmTest, CacheTypesCairnLacksAreNamedAndIgnoreErrorOnlyWarns) {
     EXPECT_NE(r.err.find("cairn has no \"" + type + "\" cache"), std::string::npos) << r.err;
     EXPECT_EQ(r.err.find("RUN"), std::string::npos) << "the build started: " << r.err;
   }
-  auto unknown = Build("a", 0, {"--cache-to", "type=local,dest=" + (tmp_ / "c") + ",max-size=1G"});
-  EXPECT_NE(unknown.err.find("unknown option \"max-size\""), std::string::npos) << unknown.err;
+  auto unknown = Build("a", 0, {"--cache-to", "type=local,dest=" + (tmp_ / "c") + ",max-age=1h"});
+  EXPECT_NE(unknown.err.find("unknown option \"max-age\""), std::string::npos) << unknown.err;
+  auto bad_size = Build("a", 0, {"--cache-to", "type=registry,ref=127.0.0.1:1/c/a,max-size=lots"});
+  EXPECT_NE(bad_size.err.find("max-size: invalid size \"lots\""), std::string::npos) << bad_size.err;
   auto local_bound = Build("a", 0, {"--cache-to", "type=local,dest=" + (tmp_ / "c") + ",max-records=3"});
   EXPECT_NE(local_bound.err.find("max-records works with type=registry only"), std::string::npos) << local_bound.err;
 

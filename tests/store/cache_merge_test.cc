@@ -41,21 +41,30 @@ TEST(CacheMergeTest, ABoundDropsTheLeastRecentlyUsedAndRepublishesWhatItKeepsOfT
   // m1 (oldest) holds a and b; b was exported again by m3, so only a is least recently used.
   auto plan = PlanBound({Published("m1", 10, {Entry('a'), Entry('b')}), Published("m2", 20, {Entry('c')}),
                          Published("m3", 30, {Entry('b'), Entry('d')}), Published("sum", 0, {Entry('a')}, true)},
-                        3);
+                        {3, std::nullopt});
   EXPECT_EQ(Keys(plan.kept), "bcd");
   EXPECT_EQ(plan.drop, std::vector<std::string>{"m1"});  // never the summary
   EXPECT_TRUE(plan.republish.empty());                   // b and c live on in m3 and m2
 
-  auto tighter = PlanBound({Published("m1", 10, {Entry('a')}), Published("m2", 20, {Entry('b'), Entry('c')})}, 2);
+  auto tighter = PlanBound({Published("m1", 10, {Entry('a')}), Published("m2", 20, {Entry('b'), Entry('c')})}, {2, std::nullopt});
   EXPECT_EQ(Keys(tighter.kept), "bc");
   EXPECT_EQ(tighter.drop, std::vector<std::string>{"m1"});
 
   // One export larger than the bound: its manifest goes, the kept part comes back with its time.
-  auto big = PlanBound({Published("m1", 10, {Entry('a'), Entry('b'), Entry('c')})}, 2);
+  auto big = PlanBound({Published("m1", 10, {Entry('a'), Entry('b'), Entry('c')})}, {2, std::nullopt});
   EXPECT_EQ(big.drop, std::vector<std::string>{"m1"});
   ASSERT_EQ(big.republish.size(), 1u);
   EXPECT_EQ(Keys(big.republish[0]), "ab");
   EXPECT_EQ(big.republish[0][0].last_used, 10);
+}
+
+TEST(CacheMergeTest, ASizeBoundKeepsTheNewestLayersThatFitCountingASharedLayerOnce) {
+  // Every test layer is 1 byte. d (newest) and c share layer x; b has y; a (oldest) has z.
+  auto plan = PlanBound({Published("m1", 10, {Entry('a', 'z')}), Published("m2", 20, {Entry('b', 'y')}),
+                         Published("m3", 30, {Entry('c', 'x'), Entry('d', 'x'), Entry('e')})},
+                        {std::nullopt, 2});
+  EXPECT_EQ(Keys(plan.kept), "bcde");  // x and y: 2 bytes; an empty step costs nothing
+  EXPECT_EQ(plan.drop, std::vector<std::string>{"m1"});
 }
 
 }  // namespace

@@ -59,7 +59,8 @@ void Client::DeleteManifest(const Reference& ref, const std::string& digest) {
     if (resp.status == 202 || resp.status == 200 || resp.status == 404) return;  // 404: already gone
     if (resp.status == 405)
       throw Error("the registry does not allow deleting manifests (" + Describe(resp) +
-                  "); enable deletion (distribution: storage.delete.enabled) or drop max-records");
+                  "); enable deletion (distribution: storage.delete.enabled) or drop max-records and "
+                  "max-size from --cache-to");
     throw Error(Describe(resp));
   } catch (const std::exception& e) {
     throw Error("deleting manifest " + digest + " of " + ref.registry + "/" + ref.repository + " (" + endpoint +

@@ -184,7 +184,7 @@ class BlobTally {
 // 1. The build's records under their own record tag (blobs first, the manifest last, so no
 //    reader meets a record whose layer is missing). Nothing any other export wrote is touched:
 //    concurrent exports cannot lose each other's records.
-// 2. With max-records: the least recently used records beyond the bound are dropped (their
+// 2. With max-records or max-size: the least recently used records beyond the bound are dropped (their
 //    manifests deleted, the kept records among them published again first).
 // 3. The summary: every record found, pushed to the plain tag for older readers. Two exports
 //    racing here may leave a summary without the other's records; the record tags still hold them.
@@ -216,7 +216,6 @@ CacheExport ExportRegistry(store::Store& store, const CacheSpec& spec, const std
   tally.Into(out);
   return out;
 }
-
 
 // Cache backends of BuildKit that cairn does not have: named, so the error says so plainly.
 bool IsBuildKitOnlyType(const std::string& type) {

@@ -318,10 +318,20 @@ void RunBuild(Globals& g, BuildFlags f) {
   progress->Note("writing image " + result.config_digest + " done");
   for (auto& spec : cache_exports) {
     auto& entries = spec.max ? result.all_cache : result.image_cache;
-    CacheExport done = ExportCache(g.Store(), spec, entries);
+    auto note = [&](const std::string& warning) { progress->Note(warning); };
+    CacheExport done;
+    try {
+      done = ExportCache(g.Store(), spec, entries, note);
+    } catch (const Error& e) {
+      if (!spec.ignore_error) throw;
+      progress->Note(std::string("warning: ") + e.what() + " (ignore-error=true: the build goes on)");
+      continue;
+    }
     progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size()) + " records, " +
                    done.manifest.digest + " (blobs: " + std::to_string(done.uploaded) + " uploaded, " +
-                   std::to_string(done.mounted) + " mounted, " + std::to_string(done.present) + " already there)");
+                   std::to_string(done.mounted) + " mounted, " + std::to_string(done.present) + " already there)" +
+                   "; the cache holds " + std::to_string(done.records) + " records" +
+                   (done.dropped ? " (" + std::to_string(done.dropped) + " least recently used dropped)" : ""));
   }
   bool push = f.push;
   for (auto& o : outputs) {
@@ -388,9 +398,10 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout) (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
-                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd] or type=local,dest=DIR (repeatable)")
+                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "
+                  "type=local,dest=DIR[,mode=..][,ignore-error=true] (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable)")
+  cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable: looked up in order, the first hit wins)")
       ->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
   cmd->add_option("context", flags->context,

@@ -1,8 +1,12 @@
 // --cache-to and --cache-from: the exported step cache (store/cache_manifest.h) in a registry or
 // in a directory that several machines share.
 //
-//   type=registry,ref=R[,mode=min|max][,compression=gzip|zstd]   an OCI manifest pushed to R
-//   type=local,dest=DIR / type=local,src=DIR                      an OCI image layout in DIR
+//   type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE]
+//                      [,ignore-error=true]
+//       OCI manifests in R's repository: each export's own under a tag of its own, and a summary
+//       of every record at R; readers merge them all (docs/cache-format.md, "Many writers")
+//   type=local,dest=DIR / type=local,src=DIR
+//       an OCI image layout in DIR; exports merge their records into it under DIR's lock
 //
 // mode=min (the default, as in BuildKit) exports the records of the steps whose layers the image
 // holds; mode=max those of every stage built. Importing reads the records only: a layer is
@@ -16,6 +20,7 @@
 
 #include "builder/builder.h"
 #include "store/cache_manifest.h"
+#include "store/cache_merge.h"
 #include "store/compressor.h"
 #include "store/store.h"
 
@@ -28,7 +33,11 @@ struct CacheSpec {
   std::string dir;   // type=local: dest (export) or src (import)
   bool max = false;  // mode=max
   std::optional<store::Compression::Codec> compression;  // compression= (export)
+  store::CacheBound bound;  // max-records=, max-size= (export, registry): keep what was used last
+  bool ignore_error = false;          // ignore-error=true (export): a failed export only warns
 };
+
+using Warn = std::function<void(const std::string&)>;
 
 // Parses a --cache-to (exporting) or --cache-from value. Throws Error naming the flag and what
 // to write instead.
@@ -37,17 +46,21 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting);
 // The records of the cache spec names, with the way to fetch its layers later. A cache that is
 // missing, unreachable or malformed is not an error: `warn` hears why and nullopt comes back,
 // and the build goes on without it.
-std::optional<builder::ImportedCache> ImportCache(store::Store& store, const CacheSpec& spec,
-                                                  const std::function<void(const std::string&)>& warn);
+std::optional<builder::ImportedCache> ImportCache(store::Store& store, const CacheSpec& spec, const Warn& warn);
 
 struct CacheExport {
-  store::Descriptor manifest;
+  store::Descriptor manifest;  // the summary: every record the cache holds after this export
+  int records = 0;             // how many that is
+  int dropped = 0;             // records max-records dropped (least recently used)
   int uploaded = 0;  // blobs (layers, config) sent or copied
   int mounted = 0;   // linked by the registry from another repository (cross-repository mount)
   int present = 0;   // already there (HEAD said so, or the file existed)
 };
 
-// Writes `entries` (their layer blobs are in the store) where spec says. Throws Error naming it.
-CacheExport ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries);
+// Adds `entries` (their layer blobs are in the store) to the cache spec names, keeping every
+// record other exports put there (within spec.bound when given). `warn` hears about
+// manifests found there that could not be read (they are left alone). Throws Error naming spec.
+CacheExport ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries,
+                        const Warn& warn);
 
 }  // namespace cairn::cli

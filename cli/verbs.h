@@ -23,6 +23,10 @@ struct Globals {
 
 using AddVerb = void (*)(CLI::App& app, Globals& globals);
 
+// A size as docker writes one: "512", "10k", "1.5MB" (decimal units), "2GiB" (binary with "i").
+// Throws Error naming the text. (--keep-storage, --cache-to max-size=)
+int64_t ParseSize(const std::string& s);
+
 void AddBuild(CLI::App& app, Globals& g);
 void AddImport(CLI::App& app, Globals& g);
 void AddSave(CLI::App& app, Globals& g);

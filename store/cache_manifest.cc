@@ -36,7 +36,7 @@ CacheEntry RecordFromJson(const json& j) {
 
 }  // namespace
 
-Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries) {
+Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries, std::optional<int64_t> exported_at) {
   std::sort(entries.begin(), entries.end(), [](const CacheEntry& a, const CacheEntry& b) { return a.key < b.key; });
   entries.erase(std::unique(entries.begin(), entries.end(),
                             [](const CacheEntry& a, const CacheEntry& b) { return a.key == b.key; }),
@@ -54,6 +54,7 @@ Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries) {
                    {"config", ToJson(config_desc)},
                    {"layers", json::array()}};
   for (auto& [digest, d] : layers) manifest["layers"].push_back(ToJson(d));
+  if (exported_at) manifest["annotations"] = {{kCacheExportedAnnotation, std::to_string(*exported_at)}};
   return store.PutBlob(manifest.dump(), media::kOciManifest);
 }
 
@@ -64,6 +65,16 @@ Descriptor CacheConfigDescriptor(const std::string& manifest_bytes) {
   if (config.media_type != kCacheConfigMediaType)
     throw Error("not a cairn cache: its config is \"" + config.media_type + "\", not " + kCacheConfigMediaType);
   return config;
+}
+
+std::optional<int64_t> CacheExportedAt(const std::string& manifest_bytes) {
+  json m = json::parse(manifest_bytes, nullptr, false);
+  if (!m.is_object() || !m.contains("annotations") || !m["annotations"].is_object()) return std::nullopt;
+  auto& a = m["annotations"];
+  if (!a.contains(kCacheExportedAnnotation) || !a[kCacheExportedAnnotation].is_string()) return std::nullopt;
+  std::string text = a[kCacheExportedAnnotation];
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::stoll(text);
 }
 
 std::vector<CacheEntry> ParseCacheConfig(const std::string& config_bytes) {

@@ -10,6 +10,7 @@
 // whitespace), so exporting an unchanged cache uploads nothing new.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,9 +27,19 @@ struct CacheEntry {
   std::optional<Layer> layer;  // nullopt: the step changed nothing
 };
 
+// The manifest annotation that says when an export wrote its records (unix seconds, decimal):
+// how a shared cache bounded by max-records knows which records were used least recently.
+inline constexpr const char* kCacheExportedAnnotation = "dev.cairn.cache.exported";
+
 // Writes the config and manifest blobs for `entries` (duplicates by key dropped) into the store.
-// Returns the manifest's descriptor. The layer blobs themselves are not touched.
-Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries);
+// With `exported_at`, the manifest carries it as kCacheExportedAnnotation (the config, and so the
+// records' digest, does not). Returns the manifest's descriptor. The layer blobs are not touched.
+Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries,
+                              std::optional<int64_t> exported_at = std::nullopt);
+
+// The kCacheExportedAnnotation of a cache manifest's bytes, or nullopt when it has none (or it
+// is not a number).
+std::optional<int64_t> CacheExportedAt(const std::string& manifest_bytes);
 
 // The config descriptor of a cache manifest's bytes. Throws Error saying what is wrong when the
 // bytes are not a cairn cache manifest (another image, garbage).

@@ -1,6 +1,7 @@
 #include "store/oci_dir.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <functional>
@@ -94,6 +95,14 @@ std::string OciDir::ReadManifestNamed(const std::string& ref_name) const {
     if (name != d.annotations.end() && name->second == ref_name) return ReadBlob(d.digest);
   }
   throw Error(IndexPath() + " names no manifest \"" + ref_name + "\"");
+}
+
+OciDir::Lock::Lock(const std::string& dir) {
+  std::string path = JoinPath(dir, "lock");
+  fd_.Reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd_) throw SysError("open", path);
+  while (::flock(fd_.get(), LOCK_EX) != 0)
+    if (errno != EINTR) throw SysError("flock", path);
 }
 
 }  // namespace cairn::store

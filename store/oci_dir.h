@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "base/fs.h"
 #include "store/store.h"
 
 namespace cairn::store {
@@ -36,6 +37,17 @@ class OciDir {
   // The bytes of the manifest index.json names `ref_name`, checked against its digest. Throws
   // when index.json is not an OCI index or names no such manifest.
   std::string ReadManifestNamed(const std::string& ref_name) const;
+
+  // Holds DIR/lock exclusively (created when missing; DIR must exist), so that read-merge-write
+  // cycles of several processes on one directory do not interleave. Readers need no lock:
+  // index.json is replaced atomically. A killed process's lock dies with it.
+  class Lock {
+   public:
+    explicit Lock(const std::string& dir);
+
+   private:
+    UniqueFd fd_;
+  };
 
  private:
   std::string dir_;

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -119,6 +120,14 @@ class Client {
   // Pushes the manifest stored under manifest_digest, with the config and layers its JSON names,
   // as Push pushes an image (HEAD, cross-repository mount, upload; the manifest last).
   Descriptor PushManifest(Store& store, const std::string& manifest_digest, const Reference& ref);
+
+  // Every tag of ref's repository (following the registry's pagination), asked of the registry
+  // itself, never a mirror. A repository that does not exist has none. Throws Error naming it.
+  std::vector<std::string> ListTags(const Reference& ref);
+  // Deletes the manifest `digest` of ref's repository, and with it every tag that names it (its
+  // blobs stay). A manifest already gone is no error; a registry that forbids deleting is
+  // (Error naming the repository and what to change).
+  void DeleteManifest(const Reference& ref, const std::string& digest);
 
  private:
   void Report(TransferEvent::Kind kind, const Descriptor& d);

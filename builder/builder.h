@@ -16,6 +16,7 @@
 
 #include "builder/epoch.h"
 #include "builder/fetch_url.h"
+#include "builder/named_contexts.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
 #include "runtime/runtime.h"
@@ -75,6 +76,8 @@ struct BuildOptions {
   // tagged cairn-failed-step:<id>; this is called with that name before the build's error is
   // thrown, and the error names it too.
   std::function<void(const std::string& image)> on_failed_step;
+  // --build-context: lower-cased NAME -> what it stands for (builder/named_contexts.h).
+  std::map<std::string, NamedContext> named_contexts;
 };
 
 struct BuildResult {

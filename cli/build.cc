@@ -51,6 +51,7 @@ struct BuildFlags {
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
   std::vector<std::string> cache_to, cache_from;  // see cli/cache_transfer.h
+  std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
 };
 
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
@@ -273,6 +274,11 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  for (auto& spec : f.build_contexts) {
+    auto [name, context] = builder::ParseBuildContextFlag(spec);
+    if (!opts.named_contexts.emplace(name, context).second)
+      throw Error("--build-context " + spec + ": a context named " + name + " is already given");
+  }
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
   opts.fetch_url = DownloadUrl;
   opts.compression = store::ParseCompression(f.compression);
@@ -371,6 +377,10 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--on-error", flags->on_error,
                   "shell: open a shell in a failed RUN's filesystem; keep: keep it as an image named in the error");
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--build-context", flags->build_contexts,
+                  "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]: a source for FROM NAME, COPY --from=NAME, "
+                  "RUN --mount=from=NAME; wins over a stage or image of that name (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
   cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")

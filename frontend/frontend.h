@@ -40,6 +40,10 @@ struct Options {
   // --network: the mode of every RUN without RUN --network (default | none | host). It goes into
   // each RunAction, so it is part of the step's cache key, as BuildKit hashes an ExecOp's mode.
   std::string network = "default";
+  // --build-context NAME=...: lower-cased NAME -> the image reference it stands for. As in
+  // buildx, a named context wins over a stage of that name and over an image so written, in
+  // FROM, COPY --from and RUN --mount from= (a NAME without a tag also matches NAME:latest).
+  std::map<std::string, std::string> named_contexts;
 };
 
 // Looks up the config of a base image by the reference written after FROM (already expanded).

@@ -73,6 +73,9 @@ class BuildRun {
       throw Error("--network " + options_.network + ": use default (outbound), none (loopback only) or host");
     fopts.network = options_.network;
     fopts.named_contexts = named_.References();
+    fopts.add_hosts = options_.add_hosts;
+    fopts.shm_size = options_.shm_size;
+    fopts.ulimits = options_.ulimits;
     std::optional<SourceDateEpoch> explicit_epoch = options_.source_date_epoch;
     if (explicit_epoch) {
       fopts.build_args["SOURCE_DATE_EPOCH"] = std::to_string(explicit_epoch->seconds);  // the flag wins

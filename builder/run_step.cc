@@ -11,6 +11,7 @@
 #include "builder/step_error.h"
 #include "builder/users.h"
 #include "runtime/network.h"
+#include "runtime/resource_limits.h"
 
 namespace cairn::builder {
 
@@ -79,6 +80,9 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   auto network = runtime::ParseNetwork(action.network);
   if (!network) throw Error("unknown network mode \"" + action.network + "\"");  // the frontend lets none through
   spec.network = *network;
+  for (auto& h : action.add_hosts) spec.extra_hosts.push_back(runtime::ParseAddHost(h));
+  if (!action.shm_size.empty()) spec.shm_size = runtime::ParseShmSize(action.shm_size);
+  for (auto& u : action.ulimits) spec.ulimits.push_back(runtime::ParseUlimit(u));
   if (in.mounts) {
     spec.binds = in.mounts->binds;
     spec.tmpfs = in.mounts->tmpfs;

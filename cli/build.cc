@@ -26,6 +26,7 @@
 #include "cli/verbs.h"
 #include "builder/run_image.h"
 #include "runtime/cancel.h"
+#include "runtime/resource_limits.h"
 #include "store/gc.h"
 #include "store/archive.h"
 
@@ -51,6 +52,8 @@ struct BuildFlags {
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
   std::vector<std::string> cache_to, cache_from;  // see cli/cache_transfer.h
+  std::vector<std::string> add_hosts, ulimits;  // --add-host HOST:IP, --ulimit NAME=S[:H]
+  std::string shm_size;                          // --shm-size 64m
   std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
 };
 
@@ -274,6 +277,13 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  // Checked now, so a bad value fails before any step runs (each RUN parses them again).
+  for (auto& h : f.add_hosts) runtime::ParseAddHost(h);
+  for (auto& u : f.ulimits) runtime::ParseUlimit(u);
+  if (!f.shm_size.empty()) runtime::ParseShmSize(f.shm_size);
+  opts.add_hosts = f.add_hosts;
+  opts.ulimits = f.ulimits;
+  opts.shm_size = f.shm_size;
   for (auto& spec : f.build_contexts) {
     auto [name, context] = builder::ParseBuildContextFlag(spec);
     if (!opts.named_contexts.emplace(name, context).second)
@@ -383,6 +393,11 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "RUN --mount=from=NAME; wins over a stage or image of that name (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
+  cmd->add_option("--add-host", flags->add_hosts, "HOST:IP: a line of every RUN's /etc/hosts (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--shm-size", flags->shm_size, "size of /dev/shm in RUN (default 64m)");
+  cmd->add_option("--ulimit", flags->ulimits, "NAME=SOFT[:HARD], e.g. nofile=1024:4096: a limit of every RUN (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");

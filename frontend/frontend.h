@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "plan/plan.h"
@@ -44,6 +45,10 @@ struct Options {
   // buildx, a named context wins over a stage of that name and over an image so written, in
   // FROM, COPY --from and RUN --mount from= (a NAME without a tag also matches NAME:latest).
   std::map<std::string, std::string> named_contexts;
+  // --add-host, --shm-size, --ulimit: copied into every RunAction (plan/plan.h).
+  std::vector<std::string> add_hosts;
+  std::string shm_size;
+  std::vector<std::string> ulimits;
 };
 
 // Looks up the config of a base image by the reference written after FROM (already expanded).

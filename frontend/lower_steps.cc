@@ -195,6 +195,9 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
   }
   action.build_env = BuildEnv(ctx, st);
   action.network = run.network.empty() ? ctx.options->network : run.network;
+  action.add_hosts = ctx.options->add_hosts;
+  action.shm_size = ctx.options->shm_size;
+  action.ulimits = ctx.options->ulimits;
   // Options cairn parses but cannot honour are refused, never dropped: the step would not do
   // what the Dockerfile says.
   if (run.security == "insecure") {

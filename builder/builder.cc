@@ -73,6 +73,7 @@ class BuildRun {
       throw Error("--network " + options_.network + ": use default (outbound), none (loopback only) or host");
     fopts.network = options_.network;
     fopts.named_contexts = named_.References();
+    fopts.allow = options_.allow;
     fopts.add_hosts = options_.add_hosts;
     fopts.shm_size = options_.shm_size;
     fopts.ulimits = options_.ulimits;

@@ -78,6 +78,8 @@ struct BuildOptions {
   std::function<void(const std::string& image)> on_failed_step;
   // --build-context: lower-cased NAME -> what it stands for (builder/named_contexts.h).
   std::map<std::string, NamedContext> named_contexts;
+  // --allow: entitlements granted (only "network.host"; see frontend::Options::allow).
+  std::set<std::string> allow;
   // --add-host HOST:IP, --shm-size, --ulimit NAME=S:H: how every RUN's container is set up
   // (runtime/resource_limits.h); never in the image, keyed as BuildKit keys them (plan/plan.h).
   std::vector<std::string> add_hosts;

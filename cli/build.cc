@@ -52,6 +52,7 @@ struct BuildFlags {
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
   std::vector<std::string> cache_to, cache_from;  // see cli/cache_transfer.h
+  std::vector<std::string> allow;  // --allow network.host (buildx's entitlements)
   std::vector<std::string> add_hosts, ulimits;  // --add-host HOST:IP, --ulimit NAME=S[:H]
   std::string shm_size;                          // --shm-size 64m
   std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
@@ -277,6 +278,13 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  for (auto& a : f.allow) {
+    if (a == "security.insecure")
+      throw Error("--allow security.insecure: cairn runs every step sandboxed and has no insecure mode; remove the flag");
+    if (a != "network.host")
+      throw Error("--allow " + a + ": unknown entitlement (cairn grants network.host, for RUN --network=host)");
+    opts.allow.insert(a);
+  }
   // Checked now, so a bad value fails before any step runs (each RUN parses them again).
   for (auto& h : f.add_hosts) runtime::ParseAddHost(h);
   for (auto& u : f.ulimits) runtime::ParseUlimit(u);
@@ -393,6 +401,9 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "RUN --mount=from=NAME; wins over a stage or image of that name (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
+  cmd->add_option("--allow", flags->allow, "network.host: an entitlement, as buildx (RUN --network=host needs it) (repeatable)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--add-host", flags->add_hosts, "HOST:IP: a line of every RUN's /etc/hosts (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--shm-size", flags->shm_size, "size of /dev/shm in RUN (default 64m)");

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,9 @@ struct Options {
   // buildx, a named context wins over a stage of that name and over an image so written, in
   // FROM, COPY --from and RUN --mount from= (a NAME without a tag also matches NAME:latest).
   std::map<std::string, std::string> named_contexts;
+  // --allow: the entitlements granted (network.host). RUN --network=host needs network.host
+  // unless the build's own --network is host, as buildx grants it then.
+  std::set<std::string> allow;
   // --add-host, --shm-size, --ulimit: copied into every RunAction (plan/plan.h).
   std::vector<std::string> add_hosts;
   std::string shm_size;

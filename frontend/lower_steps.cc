@@ -200,9 +200,16 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
   action.ulimits = ctx.options->ulimits;
   // Options cairn parses but cannot honour are refused, never dropped: the step would not do
   // what the Dockerfile says.
+  // BuildKit's entitlement: a step on the host's network needs the caller's consent, given
+  // with --allow network.host, or implied by the build's own --network host (as buildx does).
+  if (run.network == "host" && ctx.options->network != "host" && !ctx.options->allow.count("network.host")) {
+    throw Error("RUN --network=host needs the network.host entitlement: pass --allow network.host to cairn build "
+                "(as with docker buildx build), or use the default network");
+  }
   if (run.security == "insecure") {
     throw Error("RUN --security=insecure is not supported: cairn runs every step sandboxed (docker's "
-                "capabilities and seccomp profile); remove the flag");
+                "capabilities and seccomp profile); remove the flag (docker buildx build would also need "
+                "--allow security.insecure, which cairn refuses)");
   }
   if (!run.devices.empty()) {
     throw Error("RUN --device=" + run.devices.front() + " is not supported: cairn gives steps no host devices; "

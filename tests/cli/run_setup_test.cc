@@ -98,5 +98,32 @@ TEST_F(RunSetup, BadValuesAreErrorsNamingTheFlag) {
   EXPECT_NE(r.err.find("--shm-size lots: want a positive size"), std::string::npos) << r.err;
 }
 
+// buildx's entitlements: RUN --network=host needs --allow network.host, unless the build's own
+// --network is host (buildx grants the entitlement then).
+TEST_F(RunSetup, RunNetworkHostNeedsAllowNetworkHost) {
+  std::string df = "FROM busybox\nRUN --network=host true\n";
+  auto denied = Build(df, {});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_NE(denied.err.find("Dockerfile:2:1: RUN --network=host needs the network.host entitlement: pass --allow network.host"),
+            std::string::npos) << denied.err;
+  auto allowed = Build(df, {"--allow", "network.host"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.err;
+  auto build_host = Build(df, {"--network", "host"});
+  EXPECT_EQ(build_host.exit_code, 0) << build_host.err;
+}
+
+TEST_F(RunSetup, AllowRefusesWhatCairnCannotGrant) {
+  auto insecure = Build("FROM busybox\nRUN true\n", {"--allow", "security.insecure"});
+  EXPECT_NE(insecure.exit_code, 0);
+  EXPECT_NE(insecure.err.find("--allow security.insecure: cairn runs every step sandboxed"), std::string::npos) << insecure.err;
+  auto unknown = Build("FROM busybox\nRUN true\n", {"--allow", "network.hots"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("--allow network.hots: unknown entitlement"), std::string::npos) << unknown.err;
+  auto run = Build("FROM busybox\nRUN --security=insecure true\n", {});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.err.find("Dockerfile:2:1: RUN --security=insecure is not supported"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--allow security.insecure"), std::string::npos) << run.err;
+}
+
 }  // namespace
 }  // namespace cairn::testing

@@ -373,7 +373,8 @@ class BuildRun {
         throw StepError(step, e.what());
       }
       try {
-        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(), SecretValues(),
+                 options_.proxy_env}, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;

@@ -78,6 +78,9 @@ struct BuildOptions {
   std::function<void(const std::string& image)> on_failed_step;
   // --build-context: lower-cased NAME -> what it stands for (builder/named_contexts.h).
   std::map<std::string, NamedContext> named_contexts;
+  // "K=V" proxy settings every RUN gets unless its env sets the name (cli/proxy_env.h): never in
+  // a cache key, the history or the image config, as BuildKit's ProxyEnv.
+  std::vector<std::string> proxy_env;
   // --allow: entitlements granted (only "network.host"; see frontend::Options::allow).
   std::set<std::string> allow;
   // --add-host HOST:IP, --shm-size, --ulimit NAME=S:H: how every RUN's container is set up

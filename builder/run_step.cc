@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <thread>
 
@@ -72,6 +73,11 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   spec.workdir = in.workdir;
   spec.argv = action.argv;
   spec.env = RunEnvironment(step.config, action.build_env, user.home, in.source_date_epoch);
+  for (auto& kv : in.proxy_env) {
+    std::string key = kv.substr(0, kv.find('=') + 1);
+    if (std::none_of(spec.env.begin(), spec.env.end(), [&](const std::string& e) { return e.compare(0, key.size(), key) == 0; }))
+      spec.env.push_back(kv);
+  }
   spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
   spec.uid = user.uid;
   spec.gid = user.gid;

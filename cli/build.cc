@@ -20,6 +20,7 @@
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
+#include "cli/proxy_env.h"
 #include "cli/security_opt.h"
 #include "cli/stdin_inputs.h"
 #include "cli/transfer_meter.h"
@@ -29,6 +30,7 @@
 #include "runtime/resource_limits.h"
 #include "store/gc.h"
 #include "store/archive.h"
+#include "store/registry/credentials.h"
 
 namespace cairn::cli {
 
@@ -266,6 +268,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   opts.dockerfile_name = dockerfile_name;
   opts.tags = f.tags;
   opts.build_args = BuildArgs(f);
+  opts.proxy_env = ProxyEnv(opts.build_args, store::registry::DefaultDockerConfigPath());
   for (auto& kv : f.labels) opts.labels.insert(SplitKeyValue(kv, "--label"));
   opts.target = f.target;
   opts.no_cache = f.no_cache;

@@ -57,23 +57,13 @@ std::vector<std::string> WithShell(const StageState& st, bool json,
 }
 
 // The ARGs RUN passes to the command on top of the image env (BuildKit's state env minus the
-// image env), plus proxy settings given with --build-arg, which never need an ARG.
-std::vector<std::string> BuildEnv(const LowerContext& ctx, const StageState& st) {
+// image env). Proxy settings are not among them: like BuildKit's ProxyEnv they reach the step
+// outside the plan (builder::BuildOptions::proxy_env), so no cache key holds them.
+std::vector<std::string> BuildEnv(const StageState& st) {
   std::vector<std::string> out;
   EnvList image = EnvList::FromStrings(st.config.env);
   for (const auto& [k, v] : st.state_env.entries()) {
     if (image.Get(k) != v) out.push_back(k + "=" + v);
-  }
-  // BuildKit's proxy env: either spelling of a proxy build arg sets both spellings in the step
-  // ("http_proxy=X" gives HTTP_PROXY=X and http_proxy=X). Rule, where both are given and differ:
-  // the upper-case one wins, so the result never depends on the order of a map.
-  for (const char* family : {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}) {
-    std::string upper = family, lower = ToLower(family);
-    auto given = ctx.options->build_args.find(upper);
-    if (given == ctx.options->build_args.end()) given = ctx.options->build_args.find(lower);
-    if (given == ctx.options->build_args.end()) continue;
-    for (const std::string& k : {upper, lower})
-      if (!st.state_env.Get(k)) out.push_back(k + "=" + given->second);
   }
   return out;
 }
@@ -193,7 +183,7 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
   } else {
     action.argv = WithShell(st, run.json, run.cmd);
   }
-  action.build_env = BuildEnv(ctx, st);
+  action.build_env = BuildEnv(st);
   action.network = run.network.empty() ? ctx.options->network : run.network;
   action.add_hosts = ctx.options->add_hosts;
   action.shm_size = ctx.options->shm_size;

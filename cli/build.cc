@@ -245,7 +245,23 @@ std::optional<StdinInputs> ReadStdinInputs(Globals& g, BuildFlags& f, std::strin
   return in;
 }
 
+// docker build also takes a URL as the context (a git repository, or a tarball); cairn fetches
+// neither yet. Said at once, instead of "not a directory" for a path no one meant.
+void RefuseRemoteContext(const std::string& context) {
+  bool url = context.find("://") != std::string::npos;
+  if (!url && context.rfind("git@", 0) != 0) return;
+  std::string path = context.substr(0, context.find_first_of("?#"));
+  bool git = !url || context.rfind("git://", 0) == 0 || context.rfind("ssh://", 0) == 0 ||
+             (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0);
+  if (git)
+    throw Error("build context " + context + ": a git repository, which cairn does not clone yet; "
+                "clone it and build the directory");
+  throw Error("build context " + context + ": a remote context, which cairn does not download; "
+              "download it and pass it on stdin (cairn build - < context.tar)");
+}
+
 void RunBuild(Globals& g, BuildFlags f) {
+  RefuseRemoteContext(f.context);
   std::string dockerfile_name;
   std::optional<StdinInputs> stdin_inputs = ReadStdinInputs(g, f, dockerfile_name);
   if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")

@@ -80,6 +80,11 @@ class BuildRun {
     if (!runtime::ParseNetwork(options_.network))
       throw Error("--network " + options_.network + ": use default (outbound), none (loopback only) or host");
     fopts.network = options_.network;
+    fopts.named_contexts = named_.References();
+    fopts.allow = options_.allow;
+    fopts.add_hosts = options_.add_hosts;
+    fopts.shm_size = options_.shm_size;
+    fopts.ulimits = options_.ulimits;
     std::optional<SourceDateEpoch> explicit_epoch = options_.source_date_epoch;
     if (explicit_epoch) {
       fopts.build_args["SOURCE_DATE_EPOCH"] = std::to_string(explicit_epoch->seconds);  // the flag wins
@@ -90,6 +95,8 @@ class BuildRun {
     }
     if (explicit_epoch) fopts.source_date_epoch = std::to_string(explicit_epoch->seconds);
     plan_ = frontend::BuildPlan(source.text, fopts, [this](const std::string& ref) {
+      // A directory's image is made once the layer epoch is known; its config is empty anyway.
+      if (NamedContexts::IsDir(ref)) return plan::ImageConfig{};
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
@@ -380,7 +387,8 @@ class BuildRun {
         throw StepError(step, e.what());
       }
       try {
-        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, default_network_is_host_, id, &mounts, SandboxHostname(), SecretValues()}, progress_, rt_);
+        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, default_network_is_host_, id, &mounts, SandboxHostname(),
+                 SecretValues(), options_.proxy_env}, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
@@ -447,6 +455,8 @@ class BuildRun {
 
   // An image by name or digest; pulled through options_.pull_image when the store lacks it.
   store::Image LoadOrPull(const std::string& ref) {
+    if (NamedContexts::IsDir(ref))
+      return store::LoadImage(store_, named_.DirImage(ref, epochs_.layer.seconds, options_.compression));
     std::lock_guard lock(pull_mu_);  // parallel stages may name the same image: pull it once
     bool local = ref.rfind("sha256:", 0) == 0 ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
     if (!local && options_.pull_image) options_.pull_image(ref);
@@ -477,6 +487,7 @@ class BuildRun {
   const BuildOptions options_;
   runtime::Runtime& rt_;
   StepCache cache_;
+  NamedContexts named_{store_, options_.named_contexts};
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
   Epochs epochs_;  // set in Run() before any step: the two-epoch rule (builder/epoch.h)

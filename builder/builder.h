@@ -16,6 +16,7 @@
 
 #include "builder/epoch.h"
 #include "builder/fetch_url.h"
+#include "builder/named_contexts.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
 #include "runtime/runtime.h"
@@ -75,6 +76,18 @@ struct BuildOptions {
   // tagged cairn-failed-step:<id>; this is called with that name before the build's error is
   // thrown, and the error names it too.
   std::function<void(const std::string& image)> on_failed_step;
+  // --build-context: lower-cased NAME -> what it stands for (builder/named_contexts.h).
+  std::map<std::string, NamedContext> named_contexts;
+  // "K=V" proxy settings every RUN gets unless its env sets the name (cli/proxy_env.h): never in
+  // a cache key, the history or the image config, as BuildKit's ProxyEnv.
+  std::vector<std::string> proxy_env;
+  // --allow: entitlements granted (only "network.host"; see frontend::Options::allow).
+  std::set<std::string> allow;
+  // --add-host HOST:IP, --shm-size, --ulimit NAME=S:H: how every RUN's container is set up
+  // (runtime/resource_limits.h); never in the image, keyed as BuildKit keys them (plan/plan.h).
+  std::vector<std::string> add_hosts;
+  std::string shm_size;
+  std::vector<std::string> ulimits;
 };
 
 struct BuildResult {

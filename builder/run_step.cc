@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "builder/step_error.h"
 #include "builder/users.h"
 #include "runtime/network.h"
+#include "runtime/resource_limits.h"
 
 namespace cairn::builder {
 
@@ -71,6 +73,11 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   spec.workdir = in.workdir;
   spec.argv = action.argv;
   spec.env = RunEnvironment(step.config, action.build_env, user.home, in.source_date_epoch);
+  for (auto& kv : in.proxy_env) {
+    std::string key = kv.substr(0, kv.find('=') + 1);
+    if (std::none_of(spec.env.begin(), spec.env.end(), [&](const std::string& e) { return e.compare(0, key.size(), key) == 0; }))
+      spec.env.push_back(kv);
+  }
   spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
   spec.uid = user.uid;
   spec.gid = user.gid;
@@ -80,6 +87,9 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   if (!network) throw Error("unknown network mode \"" + action.network + "\"");  // the frontend lets none through
   spec.network = *network;
   if (spec.network == runtime::Network::kOutbound && in.default_network_is_host) spec.network = runtime::Network::kHost;
+  for (auto& h : action.add_hosts) spec.extra_hosts.push_back(runtime::ParseAddHost(h));
+  if (!action.shm_size.empty()) spec.shm_size = runtime::ParseShmSize(action.shm_size);
+  for (auto& u : action.ulimits) spec.ulimits.push_back(runtime::ParseUlimit(u));
   if (in.mounts) {
     spec.binds = in.mounts->binds;
     spec.tmpfs = in.mounts->tmpfs;

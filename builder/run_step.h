@@ -35,6 +35,8 @@ struct RunStepInput {
   // Values of the build's --secret sources: shown as "****" wherever the step's output (or a
   // failure's last lines) would print them, as BuildKit masks them in progress.
   std::vector<std::string> secret_values;
+  // BuildOptions::proxy_env: added to the command's environment where it lacks the name.
+  std::vector<std::string> proxy_env;
 };
 
 // Runs the step's command; throws Error naming the Dockerfile line, the exit status and the last

@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "builder/unsynced_write.h"
+#include "runtime/resource_limits.h"
 #include "store/image.h"
 
 namespace cairn::builder {
@@ -26,8 +27,19 @@ static json ActionJson(const plan::Action& action) {
       for (auto& m : r.mounts) mounts.push_back({{"type", m.type}, {"options", plan::KeyedOptions(m)}});
       json heredocs = json::array();
       for (auto& h : r.heredocs) heredocs.push_back({{"name", h.name}, {"content", h.content}});
-      return {{"kind", "run"}, {"argv", r.argv}, {"build_env", r.build_env}, {"network", r.network},
-              {"security", r.security}, {"mounts", mounts}, {"heredocs", heredocs}};
+      json key = {{"kind", "run"}, {"argv", r.argv}, {"build_env", r.build_env}, {"network", r.network},
+                  {"security", r.security}, {"mounts", mounts}, {"heredocs", heredocs}};
+      // Only when given, so that steps keyed before these flags existed keep their keys. As
+      // BuildKit: a host name counts, not the address it is given (another machine's IP for
+      // the same name is the same build).
+      if (!r.add_hosts.empty()) {
+        json names = json::array();
+        for (auto& h : r.add_hosts) names.push_back(runtime::AddHostName(h));
+        key["add_hosts"] = names;
+      }
+      if (!r.shm_size.empty()) key["shm_size"] = r.shm_size;
+      if (!r.ulimits.empty()) key["ulimits"] = r.ulimits;
+      return key;
     }
     json operator()(const plan::CopyAction& c) const {
       json inl = json::array();

@@ -20,14 +20,17 @@
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
+#include "cli/proxy_env.h"
 #include "cli/security_opt.h"
 #include "cli/stdin_inputs.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "builder/run_image.h"
 #include "runtime/cancel.h"
+#include "runtime/resource_limits.h"
 #include "store/gc.h"
 #include "store/archive.h"
+#include "store/registry/credentials.h"
 
 namespace cairn::cli {
 
@@ -51,6 +54,10 @@ struct BuildFlags {
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
   std::vector<std::string> cache_to, cache_from;  // see cli/cache_transfer.h
+  std::vector<std::string> allow;  // --allow network.host (buildx's entitlements)
+  std::vector<std::string> add_hosts, ulimits;  // --add-host HOST:IP, --ulimit NAME=S[:H]
+  std::string shm_size;                          // --shm-size 64m
+  std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
 };
 
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
@@ -238,7 +245,23 @@ std::optional<StdinInputs> ReadStdinInputs(Globals& g, BuildFlags& f, std::strin
   return in;
 }
 
+// docker build also takes a URL as the context (a git repository, or a tarball); cairn fetches
+// neither yet. Said at once, instead of "not a directory" for a path no one meant.
+void RefuseRemoteContext(const std::string& context) {
+  bool url = context.find("://") != std::string::npos;
+  if (!url && context.rfind("git@", 0) != 0) return;
+  std::string path = context.substr(0, context.find_first_of("?#"));
+  bool git = !url || context.rfind("git://", 0) == 0 || context.rfind("ssh://", 0) == 0 ||
+             (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0);
+  if (git)
+    throw Error("build context " + context + ": a git repository, which cairn does not clone yet; "
+                "clone it and build the directory");
+  throw Error("build context " + context + ": a remote context, which cairn does not download; "
+              "download it and pass it on stdin (cairn build - < context.tar)");
+}
+
 void RunBuild(Globals& g, BuildFlags f) {
+  RefuseRemoteContext(f.context);
   std::string dockerfile_name;
   std::optional<StdinInputs> stdin_inputs = ReadStdinInputs(g, f, dockerfile_name);
   if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")
@@ -261,6 +284,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   opts.dockerfile_name = dockerfile_name;
   opts.tags = f.tags;
   opts.build_args = BuildArgs(f);
+  opts.proxy_env = ProxyEnv(opts.build_args, store::registry::DefaultDockerConfigPath());
   for (auto& kv : f.labels) opts.labels.insert(SplitKeyValue(kv, "--label"));
   opts.target = f.target;
   opts.no_cache = f.no_cache;
@@ -273,6 +297,25 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  for (auto& a : f.allow) {
+    if (a == "security.insecure")
+      throw Error("--allow security.insecure: cairn runs every step sandboxed and has no insecure mode; remove the flag");
+    if (a != "network.host")
+      throw Error("--allow " + a + ": unknown entitlement (cairn grants network.host, for RUN --network=host)");
+    opts.allow.insert(a);
+  }
+  // Checked now, so a bad value fails before any step runs (each RUN parses them again).
+  for (auto& h : f.add_hosts) runtime::ParseAddHost(h);
+  for (auto& u : f.ulimits) runtime::ParseUlimit(u);
+  if (!f.shm_size.empty()) runtime::ParseShmSize(f.shm_size);
+  opts.add_hosts = f.add_hosts;
+  opts.ulimits = f.ulimits;
+  opts.shm_size = f.shm_size;
+  for (auto& spec : f.build_contexts) {
+    auto [name, context] = builder::ParseBuildContextFlag(spec);
+    if (!opts.named_contexts.emplace(name, context).second)
+      throw Error("--build-context " + spec + ": a context named " + name + " is already given");
+  }
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
   opts.fetch_url = DownloadUrl;
   opts.compression = store::ParseCompression(f.compression);
@@ -382,7 +425,19 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "shell: open a shell in a failed RUN's filesystem; keep: keep it as an image named in the error");
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--build-context", flags->build_contexts,
+                  "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]: a source for FROM NAME, COPY --from=NAME, "
+                  "RUN --mount=from=NAME; wins over a stage or image of that name (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
+  cmd->add_option("--allow", flags->allow, "network.host: an entitlement, as buildx (RUN --network=host needs it) (repeatable)")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--add-host", flags->add_hosts, "HOST:IP: a line of every RUN's /etc/hosts (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--shm-size", flags->shm_size, "size of /dev/shm in RUN (default 64m)");
+  cmd->add_option("--ulimit", flags->ulimits, "NAME=SOFT[:HARD], e.g. nofile=1024:4096: a limit of every RUN (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");

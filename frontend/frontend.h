@@ -11,8 +11,10 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "plan/plan.h"
@@ -40,6 +42,17 @@ struct Options {
   // --network: the mode of every RUN without RUN --network (default | none | host). It goes into
   // each RunAction, so it is part of the step's cache key, as BuildKit hashes an ExecOp's mode.
   std::string network = "default";
+  // --build-context NAME=...: lower-cased NAME -> the image reference it stands for. As in
+  // buildx, a named context wins over a stage of that name and over an image so written, in
+  // FROM, COPY --from and RUN --mount from= (a NAME without a tag also matches NAME:latest).
+  std::map<std::string, std::string> named_contexts;
+  // --allow: the entitlements granted (network.host). RUN --network=host needs network.host
+  // unless the build's own --network is host, as buildx grants it then.
+  std::set<std::string> allow;
+  // --add-host, --shm-size, --ulimit: copied into every RunAction (plan/plan.h).
+  std::vector<std::string> add_hosts;
+  std::string shm_size;
+  std::vector<std::string> ulimits;
 };
 
 // Looks up the config of a base image by the reference written after FROM (already expanded).

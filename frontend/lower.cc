@@ -69,8 +69,19 @@ std::string Expand(const LowerContext& ctx, const StageState& st, const std::str
   return ShellLex(ShellLexOptions{ctx.file->escape}).ProcessWord(word, env);
 }
 
+// The image a --build-context of this name stands for, or nullptr.
+const std::string* NamedContext(const LowerContext& ctx, const std::string& name) {
+  const auto& named = ctx.options->named_contexts;
+  std::string key = ToLower(name);
+  auto it = named.find(key);
+  if (it == named.end() && key.size() > 7 && key.compare(key.size() - 7, 7, ":latest") == 0)
+    it = named.find(key.substr(0, key.size() - 7));
+  return it == named.end() ? nullptr : &it->second;
+}
+
 plan::StageRef ResolveFrom(LowerContext& ctx, StageState& st, const std::string& from) {
   int index = -1;
+  if (const std::string* ref = NamedContext(ctx, from)) return plan::StageRef::Image(*ref);
   if (auto it = ctx.stage_names.find(ToLower(from)); it != ctx.stage_names.end()) {
     index = it->second;
   } else if (!from.empty() && from.size() < 6 &&
@@ -228,7 +239,15 @@ void StartStage(LowerContext& ctx, StageState& st, int index) {
                " only (multi-platform builds are not supported yet); remove --platform or use $BUILDPLATFORM");
   }
   auto named = ctx.stage_names.find(ToLower(image));
-  if (ToLower(image) == "scratch") {
+  const std::string* context_ref = NamedContext(ctx, image);
+  if (context_ref) {
+    st.stage.base = plan::StageRef::Image(*context_ref);
+    try {
+      st.config = (*ctx.resolve)(*context_ref);
+    } catch (const std::exception& e) {
+      FailAt(ctx, src.from.location, e.what());
+    }
+  } else if (ToLower(image) == "scratch") {
     st.stage.base = plan::StageRef::Image("scratch");
     st.config = ScratchConfig(platform);
   } else if (named != ctx.stage_names.end() && named->second < index) {

@@ -57,25 +57,25 @@ std::vector<std::string> WithShell(const StageState& st, bool json,
 }
 
 // The ARGs RUN passes to the command on top of the image env (BuildKit's state env minus the
-// image env), plus proxy settings given with --build-arg, which never need an ARG.
-std::vector<std::string> BuildEnv(const LowerContext& ctx, const StageState& st) {
+// image env). Proxy settings are not among them: like BuildKit's ProxyEnv they reach the step
+// outside the plan (builder::BuildOptions::proxy_env), so no cache key holds them.
+std::vector<std::string> BuildEnv(const StageState& st) {
   std::vector<std::string> out;
   EnvList image = EnvList::FromStrings(st.config.env);
   for (const auto& [k, v] : st.state_env.entries()) {
     if (image.Get(k) != v) out.push_back(k + "=" + v);
   }
-  // BuildKit's proxy env: either spelling of a proxy build arg sets both spellings in the step
-  // ("http_proxy=X" gives HTTP_PROXY=X and http_proxy=X). Rule, where both are given and differ:
-  // the upper-case one wins, so the result never depends on the order of a map.
-  for (const char* family : {"HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"}) {
-    std::string upper = family, lower = ToLower(family);
-    auto given = ctx.options->build_args.find(upper);
-    if (given == ctx.options->build_args.end()) given = ctx.options->build_args.find(lower);
-    if (given == ctx.options->build_args.end()) continue;
-    for (const std::string& k : {upper, lower})
-      if (!st.state_env.Get(k)) out.push_back(k + "=" + given->second);
-  }
   return out;
+}
+
+// As BuildKit tells a git source from a URL to download: git's own schemes and the scp-like
+// git@host:path form, or http(s) whose path ends in ".git".
+bool IsGitSource(const std::string& src) {
+  for (const char* prefix : {"git://", "git@", "ssh://"})
+    if (src.rfind(prefix, 0) == 0) return true;
+  if (src.rfind("http://", 0) != 0 && src.rfind("https://", 0) != 0) return false;
+  std::string path = src.substr(0, src.find_first_of("?#"));
+  return path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0;
 }
 
 // runCommandString: "|2 A=1 B=2 /bin/sh -c make" (every ARG declared in the stage).
@@ -193,13 +193,23 @@ void LowerRun(LowerContext& ctx, StageState& st, const Instruction& instr, const
   } else {
     action.argv = WithShell(st, run.json, run.cmd);
   }
-  action.build_env = BuildEnv(ctx, st);
+  action.build_env = BuildEnv(st);
   action.network = run.network.empty() ? ctx.options->network : run.network;
+  action.add_hosts = ctx.options->add_hosts;
+  action.shm_size = ctx.options->shm_size;
+  action.ulimits = ctx.options->ulimits;
   // Options cairn parses but cannot honour are refused, never dropped: the step would not do
   // what the Dockerfile says.
+  // BuildKit's entitlement: a step on the host's network needs the caller's consent, given
+  // with --allow network.host, or implied by the build's own --network host (as buildx does).
+  if (run.network == "host" && ctx.options->network != "host" && !ctx.options->allow.count("network.host")) {
+    throw Error("RUN --network=host needs the network.host entitlement: pass --allow network.host to cairn build "
+                "(as with docker buildx build), or use the default network");
+  }
   if (run.security == "insecure") {
     throw Error("RUN --security=insecure is not supported: cairn runs every step sandboxed (docker's "
-                "capabilities and seccomp profile); remove the flag");
+                "capabilities and seccomp profile); remove the flag (docker buildx build would also need "
+                "--allow security.insecure, which cairn refuses)");
   }
   if (!run.devices.empty()) {
     throw Error("RUN --device=" + run.devices.front() + " is not supported: cairn gives steps no host devices; "
@@ -248,6 +258,14 @@ void LowerCopy(LowerContext& ctx, StageState& st, const Instruction& instr, cons
   if (c.keep_git_dir) {
     throw Error("ADD --keep-git-dir is not supported: it applies to git sources, which cairn does not fetch; "
                 "remove the flag");
+  }
+  // BuildKit clones a git source instead of downloading it; cairn cannot clone yet, and a
+  // download would put a web page where a checkout belongs.
+  if (c.is_add) {
+    for (const std::string& src : action.sources)
+      if (IsGitSource(src))
+        throw Error("ADD " + src + ": a git repository, which cairn does not clone yet (nor download as a file); "
+                    "clone it in a RUN step, or COPY a checkout from the context");
   }
   if (!c.from.empty()) action.from = ResolveFrom(ctx, st, c.from);
   action.chown = Expand(ctx, st, c.chown);

@@ -80,6 +80,12 @@ struct RunAction {
   std::string security = "sandbox";    // sandbox | insecure
   std::vector<RunMount> mounts;
   std::vector<InlineFile> heredocs;    // RUN <<EOF ... bodies fed to the command
+  // The build's --add-host (HOST:IP), --shm-size and --ulimit values, as given: how the
+  // container is set up, never the image. Keyed as BuildKit keys an ExecOp: host names without
+  // their IPs, the size and the limits as they are.
+  std::vector<std::string> add_hosts;
+  std::string shm_size;
+  std::vector<std::string> ulimits;
 };
 
 struct CopyAction {

@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -121,6 +122,10 @@ void ExecCommand(const ChildPlan& plan) {
   ::umask(022);
   const char* what = "";
   MustSecurity(SetResourceLimits(&what), what);
+  for (const ResourceLimit& lim : plan.ulimits) {
+    rlimit r{static_cast<rlim_t>(lim.soft), static_cast<rlim_t>(lim.hard)};
+    if (::setrlimit(lim.resource, &r) != 0) Fail(errno, "setrlimit --ulimit ", lim.name.c_str());
+  }
   ResetSignals();
   // Seccomp first, while CAP_SYS_ADMIN still allows it without no_new_privs.
   MustSecurity(InstallSeccomp(plan.seccomp, &what), what);

@@ -192,8 +192,10 @@ std::string AbsoluteHostPath(const std::string& path) {
   return JoinPath(cwd, path);
 }
 
-std::string HostsFile(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n";
+std::string HostsFile(const std::string& hostname, const std::vector<std::string>& extra_hosts) {
+  std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n";
+  for (auto& line : extra_hosts) hosts += line + "\n";
+  return hosts;
 }
 
 std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerdirs, const std::string& upperdir,
@@ -238,7 +240,7 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
 
   plan.hostname = spec.hostname.empty() ? "cairn" : spec.hostname;
   plan.files = {
-      {"/etc/hosts", HostsFile(plan.hostname), JoinPath(scratch, "hosts")},
+      {"/etc/hosts", HostsFile(plan.hostname, spec.extra_hosts), JoinPath(scratch, "hosts")},
       {"/etc/hostname", plan.hostname + "\n", JoinPath(scratch, "hostname")},
       {"/etc/resolv.conf", ResolvConf(spec.network), JoinPath(scratch, "resolv.conf")},
   };
@@ -258,6 +260,8 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
   static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
   plan.seccomp = seccomp;
   plan.no_new_privileges = spec.no_new_privileges;
+  plan.shm_options = "mode=1777,size=" + std::to_string(spec.shm_size ? spec.shm_size : 64ull << 20);
+  plan.ulimits = spec.ulimits;
   plan.tty = spec.tty;
   // With a terminal the command's stdio is the pty alone (OpenTerminal); the caller's
   // descriptors stay with Run()'s relay and never enter the container.

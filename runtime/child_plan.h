@@ -101,6 +101,8 @@ struct ChildPlan {
   std::string path;  // the PATH used to find argv[0] (the spec env's, else the default)
 
   std::vector<sock_filter> seccomp;  // empty = no filter
+  std::string shm_options;   // mount(2) options of /dev/shm: "mode=1777,size=N"
+  std::vector<ResourceLimit> ulimits;  // ContainerSpec::ulimits, set before exec
   bool no_new_privileges = false;
 
   // ContainerSpec::tty: init opens a pty in the container's devpts and sends the master over
@@ -133,7 +135,7 @@ std::string AbsoluteHostPath(const std::string& path);
 std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerdirs, const std::string& upperdir,
                            const std::string& workdir, std::string* chdir_to);
 
-// The generated /etc/hosts for a container named hostname.
-std::string HostsFile(const std::string& hostname);
+// The generated /etc/hosts for a container named hostname, then the extra "IP\tHOST" lines.
+std::string HostsFile(const std::string& hostname, const std::vector<std::string>& extra_hosts = {});
 
 }  // namespace cairn::runtime

@@ -175,7 +175,7 @@ void MountPoint(const char* dir) {
   if (int err = MakeDirs(dir, 0755)) Fail(err, "mkdir ", dir);
 }
 
-void MountDev(const Detached& d) {
+void MountDev(const Detached& d, const ChildPlan& plan) {
   MountPoint("/dev");
   // nodev: a node made here does not open (see kRootFlags); the standard nodes are bind mounts
   // of the host's, which keep their own mount's flags.
@@ -191,7 +191,7 @@ void MountDev(const Detached& d) {
   Must(::mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5"),
        "mount devpts on /dev/pts");
   MountPoint("/dev/shm");
-  Must(::mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k"),
+  Must(::mount("shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, plan.shm_options.c_str()),
        "mount tmpfs on /dev/shm");
   MountPoint("/dev/mqueue");
   Must(::mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount mqueue on /dev/mqueue");
@@ -321,7 +321,7 @@ void SetUpRoot(ChildPlan& plan) {
   ProcAndSys proc_and_sys = DetachProcAndSys();
   PivotInto(plan);
   MountProcAndSys(proc_and_sys);
-  MountDev(detached);
+  MountDev(detached, plan);
   AttachFiles(plan, detached);
   AttachMounts(plan);
   MaskPaths();

@@ -40,6 +40,13 @@ struct LayeredMount {
   bool writable = false;
 };
 
+// One setrlimit(2) in the container before exec (--ulimit).
+struct ResourceLimit {
+  int resource = 0;     // RLIMIT_*
+  uint64_t soft = 0, hard = 0;  // RLIM_INFINITY for unlimited
+  std::string name;     // docker's name, e.g. "nofile", for messages
+};
+
 // A container's network, as docker's --network none|default|host.
 enum class Network {
   kLoopback,  // none: a network namespace of its own with only lo
@@ -76,6 +83,13 @@ struct ContainerSpec {
   // --security-opt no-new-privileges: setuid programs and file capabilities cannot raise the
   // command's privileges. Off by default, as in docker (sudo after USER keeps working).
   bool no_new_privileges = false;
+
+  // --add-host: "IP\tHOST" lines appended to the generated /etc/hosts.
+  std::vector<std::string> extra_hosts;
+  // Size of the /dev/shm tmpfs in bytes; 0 = 64 MiB, docker's default.
+  uint64_t shm_size = 0;
+  // --ulimit: set just before exec, over cairn's default soft RLIMIT_NOFILE of 1024.
+  std::vector<ResourceLimit> ulimits;
 
   // docker run -t: the command gets a terminal (a pty of the container's own /dev/pts) as stdin,
   // stdout and stderr, and is the leader of its session. Run() relays between stdin_fd and the

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -103,6 +104,34 @@ OciDir::Lock::Lock(const std::string& dir) {
   if (!fd_) throw SysError("open", path);
   while (::flock(fd_.get(), LOCK_EX) != 0)
     if (errno != EINTR) throw SysError("flock", path);
+}
+
+Descriptor OciDir::ImportImage(Store& to, const std::string& ref_name) const {
+  json index = json::parse(ReadFile(IndexPath()), nullptr, false);
+  if (!index.is_object() || !index.contains("manifests") || !index["manifests"].is_array())
+    throw Error(IndexPath() + " is not an OCI index");
+  std::optional<Descriptor> found;
+  std::string names;
+  for (auto& m : index["manifests"]) {
+    Descriptor d = DescriptorFromJson(m);
+    auto name = d.annotations.find(kRefName);
+    std::string n = name == d.annotations.end() ? "" : name->second;
+    names += (names.empty() ? "" : ", ") + (n.empty() ? d.digest : n);
+    if (ref_name.empty() ? !found : n == ref_name) found = d;
+  }
+  if (ref_name.empty() && index["manifests"].size() != 1)
+    throw Error(IndexPath() + " holds " + std::to_string(index["manifests"].size()) +
+                " manifests (" + names + "); name one with :TAG");
+  if (!found) throw Error(IndexPath() + " names no manifest \"" + ref_name + "\" (it has: " + names + ")");
+  json manifest = json::parse(ReadBlob(found->digest), nullptr, false);
+  if (!manifest.is_object() || !manifest.contains("config") || !manifest.contains("layers") ||
+      !manifest["layers"].is_array())
+    throw Error(BlobPath(found->digest) + " is not an image manifest (an index of several platforms is not supported)");
+  CopyBlobTo(to, DescriptorFromJson(manifest["config"]));
+  for (auto& layer : manifest["layers"]) CopyBlobTo(to, DescriptorFromJson(layer));
+  CopyBlobTo(to, *found);
+  found->annotations.clear();
+  return *found;
 }
 
 }  // namespace cairn::store

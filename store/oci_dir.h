@@ -37,6 +37,11 @@ class OciDir {
   // The bytes of the manifest index.json names `ref_name`, checked against its digest. Throws
   // when index.json is not an OCI index or names no such manifest.
   std::string ReadManifestNamed(const std::string& ref_name) const;
+  // Copies one image of this layout into `to` (its config, layers and manifest, each checked
+  // against its digest) and returns the manifest's descriptor: `ref_name` names it by its
+  // org.opencontainers.image.ref.name (as `skopeo copy ... oci:DIR:TAG` writes it); empty: the
+  // layout must hold exactly one manifest. An image index (several platforms) is refused.
+  Descriptor ImportImage(Store& to, const std::string& ref_name) const;
 
   // Holds DIR/lock exclusively (created when missing; DIR must exist), so that read-merge-write
   // cycles of several processes on one directory do not interleave. Readers need no lock:

@@ -66,6 +66,7 @@ class BuildTest : public ::testing::Test {
     o.context_dir = tmp_ / "context";
     o.tags = {"app:latest"};
     o.jobs = jobs;
+    o.allow = allow_;
     o.source_date_epoch = SourceDateEpoch{1700000000, "--source-date-epoch"};
     progress_ = std::make_unique<RecordingProgress>();
     return builder::Build(store_, *progress_, o, rt_);
@@ -87,6 +88,7 @@ class BuildTest : public ::testing::Test {
   cairn::testing::TempDir tmp_;
   store::Store store_;
   FakeRuntime rt_;
+  std::set<std::string> allow_;  // BuildOptions::allow of the next Build
   std::unique_ptr<RecordingProgress> progress_;
 };
 
@@ -209,6 +211,7 @@ TEST_F(BuildTest, AFailedRunWithNetworkNoneSaysSoAndOthersDoNot) {
   EXPECT_THAT(none, HasSubstr("exit code 100"));
   EXPECT_THAT(none, HasSubstr("this step ran with --network none: it had no network"));
   EXPECT_THAT(ErrorOf("FROM scratch\nRUN apt-get\n"), Not(HasSubstr("this step ran")));  // the default is outbound
+  allow_ = {"network.host"};
   std::string host = ErrorOf("FROM scratch\nRUN --network=host apt-get\n");
   EXPECT_THAT(host, HasSubstr("exit code 100"));
   EXPECT_THAT(host, Not(HasSubstr("this step ran")));
@@ -216,6 +219,7 @@ TEST_F(BuildTest, AFailedRunWithNetworkNoneSaysSoAndOthersDoNot) {
 
 // The outbound network starts while the build reads its bases, only when a RUN will use it.
 TEST_F(BuildTest, TheOutboundNetworkIsPreparedOnlyForARunThatUsesIt) {
+  allow_ = {"network.host"};
   Build("FROM scratch\nRUN --network=none true\nRUN --network=host true\n");
   EXPECT_EQ(rt_.network_preparations(), 0);
   Build("FROM scratch\nRUN --network=none true\nRUN true\n");

@@ -119,7 +119,7 @@ TEST_F(BuilderFeatures, RequiredSecretMissingFailsClearly) {
 // RUN --network picks each step's network; the build's default is the outbound one.
 TEST_F(BuilderFeatures, RunNetworkFlagPicksDefaultNoneOrHostPerStep) {
   auto r = Build("FROM busybox\nRUN ls /sys/class/net > /default\nRUN --network=none ls /sys/class/net > /none\n"
-                 "RUN --network=host ls /sys/class/net > /host\n", "net:1");
+                 "RUN --network=host ls /sys/class/net > /host\n", "net:1", {"--allow", "network.host"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(RunIn("net:1", "cat /default"), "eth0\nlo\n");
   EXPECT_EQ(RunIn("net:1", "cat /none"), "lo\n");

@@ -100,11 +100,9 @@ class BuildRun {
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
-    if (NeedsOutboundNetwork(plan_)) {
-      default_network_is_host_ = !runtime::TunDeviceExists();
-      if (default_network_is_host_) progress_.Note(runtime::kNoTunNote);
-      else rt_.PrepareOutboundNetwork();
-    }
+    if (NeedsOutboundNetwork(plan_))
+      if (std::string note = rt_.PrepareOutboundNetwork(); !note.empty()) progress_.Note(note);
+    secret_values_ = ReadSecretValues();
     if (!explicit_epoch && !plan_.source_date_epoch_default.empty()) {
       std::string where = plan_.source_date_epoch_at.file + ":" + std::to_string(plan_.source_date_epoch_at.line);
       explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan_.source_date_epoch_default, where),
@@ -132,9 +130,9 @@ class BuildRun {
     return it == options_.build_args.end() ? "" : it->second;
   }
 
-  // The values of the build's secrets, for RunStep to mask in output (unreadable ones are left
-  // to the secret mount to report).
-  std::vector<std::string> SecretValues() const {
+  // The values of the build's secrets, to mask in progress and output (unreadable ones are left
+  // to the secret mount to report). Read once per build, into secret_values_.
+  std::vector<std::string> ReadSecretValues() const {
     std::vector<std::string> values;
     for (auto& [id, src] : options_.secrets) {
       std::string v;
@@ -285,7 +283,7 @@ class BuildRun {
     int id = ++next_id_;
     auto start = std::chrono::steady_clock::now();
     // As BuildKit's progress: a secret's value never shows, not even in the instruction's text.
-    progress_.Started(id, MaskSecrets(label, SecretValues()));
+    progress_.Started(id, MaskSecrets(label, secret_values_));
     try {
       std::optional<store::Layer> layer;
       if (std::holds_alternative<plan::NoAction>(step.action)) {
@@ -387,8 +385,8 @@ class BuildRun {
         throw StepError(step, e.what());
       }
       try {
-        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, default_network_is_host_, id, &mounts, SandboxHostname(),
-                 SecretValues(), options_.proxy_env}, progress_, rt_);
+        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(), secret_values_,
+                 options_.proxy_env}, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
@@ -495,7 +493,7 @@ class BuildRun {
   std::vector<StageState> states_;
   std::optional<frontend::IgnoreMatcher> ignore_;
   std::atomic<int> next_id_{0};  // progress ids: unique across parallel stages
-  bool default_network_is_host_ = false;  // no /dev/net/tun here (runtime::TunDeviceExists)
+  std::vector<std::string> secret_values_;  // ReadSecretValues(), once the build starts
   std::atomic<bool> stop_{false};  // set when a stage failed: the others start no more steps
   std::mutex context_mu_;
   UrlDownloads downloads_{store_, options_.fetch_url};

@@ -50,10 +50,8 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   spec.gid = user.gid;
   spec.supplementary_groups = user.supplementary_groups;
   spec.network = o.network;
-  if (spec.network == runtime::Network::kOutbound && !runtime::TunDeviceExists()) {
-    std::fprintf(stderr, "cairn: %s\n", runtime::kNoTunNote);
-    spec.network = runtime::Network::kHost;
-  }
+  if (spec.network == runtime::Network::kOutbound && !runtime::TunDeviceExists())
+    std::fprintf(stderr, "cairn: %s\n", runtime::kNoTunNote);  // runtime::Run uses the host's network
   spec.binds = o.volumes;
   spec.stdin_fd = o.interactive ? 0 : -1;  // docker: no -i, no input
   spec.tty = o.tty;

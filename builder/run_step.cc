@@ -86,7 +86,6 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   auto network = runtime::ParseNetwork(action.network);
   if (!network) throw Error("unknown network mode \"" + action.network + "\"");  // the frontend lets none through
   spec.network = *network;
-  if (spec.network == runtime::Network::kOutbound && in.default_network_is_host) spec.network = runtime::Network::kHost;
   for (auto& h : action.add_hosts) spec.extra_hosts.push_back(runtime::ParseAddHost(h));
   if (!action.shm_size.empty()) spec.shm_size = runtime::ParseShmSize(action.shm_size);
   for (auto& u : action.ulimits) spec.ulimits.push_back(runtime::ParseUlimit(u));

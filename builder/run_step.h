@@ -27,8 +27,6 @@ struct RunStepInput {
   std::vector<std::string> lowerdirs;  // unpacked layers, top-most first
   std::string upperdir, workdir;
   int64_t source_date_epoch = 0;  // the layer epoch (builder/epoch.h)
-  // No /dev/net/tun here (runtime::TunDeviceExists): the default network is the machine's own.
-  bool default_network_is_host = false;
   int progress_id = 0;
   const PreparedMounts* mounts = nullptr;  // RUN --mount, prepared by PrepareMounts (or none)
   std::string hostname;                    // BUILDKIT_SANDBOX_HOSTNAME; "" = the runtime's default

@@ -159,6 +159,11 @@ std::string ExitStatus::Describe() const {
 
 ExitStatus Run(const ContainerSpec& spec) {
   ThrowIfCancelled();
+  if (spec.network == Network::kOutbound && !TunDeviceExists()) {  // see TunDeviceExists
+    ContainerSpec on_host = spec;
+    on_host.network = Network::kHost;
+    return Run(on_host);
+  }
   std::string parent = ScratchParent(spec);
   std::string scratch = MakeTempDir(parent, "cairn-root-");
   ScopeExit remove_scratch([&] { ::rmdir(scratch.c_str()); });

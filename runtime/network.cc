@@ -289,8 +289,11 @@ OutboundLease AttachOutbound(pid_t pid) {
 }
 
 bool TunDeviceExists() {
-  struct stat st;
-  return ::stat("/dev/net/tun", &st) == 0 && S_ISCHR(st.st_mode);
+  static const bool exists = [] {
+    struct stat st;
+    return ::stat("/dev/net/tun", &st) == 0 && S_ISCHR(st.st_mode);
+  }();
+  return exists;
 }
 
 std::optional<Network> ParseNetwork(std::string_view name) {

@@ -66,12 +66,13 @@ OutboundLease AttachOutbound(pid_t pid);
 // build's own. A failure is kept and reported by AttachOutbound.
 void StartOutboundInBackground();
 
-// Whether this machine has /dev/net/tun. Where it lacks it (most CI containers), no user-mode
-// network can be made: the builder then gives the default-network steps the machine's own
-// network, as --network host would, and says so once (the container is then the sandbox).
+// Whether this machine has /dev/net/tun (looked at once per process). Where it lacks it (most CI
+// containers), no user-mode network can be made: runtime::Run then gives kOutbound containers
+// the machine's own network, as kHost (the container is the sandbox), and the build or `cairn
+// run` says so once with kNoTunNote.
 bool TunDeviceExists();
 
-// The one-line note a build or `cairn run` prints when TunDeviceExists() is false.
+// The one-line note for when TunDeviceExists() is false.
 inline constexpr const char* kNoTunNote =
     "RUN's default network: this machine has no /dev/net/tun (a container without the tun device?), "
     "so steps use its own network, as --network host would; --network none gives loopback only";

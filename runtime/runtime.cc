@@ -49,6 +49,10 @@ void HostRuntime::ThrowIfCancelled() { runtime::ThrowIfCancelled(); }
 
 void HostRuntime::KillRunning() { KillRunningContainers(); }
 
-void HostRuntime::PrepareOutboundNetwork() { StartOutboundInBackground(); }
+std::string HostRuntime::PrepareOutboundNetwork() {
+  if (!TunDeviceExists()) return kNoTunNote;  // runtime::Run gives such steps the host's network
+  StartOutboundInBackground();
+  return "";
+}
 
 }  // namespace cairn::runtime

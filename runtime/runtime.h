@@ -32,8 +32,9 @@ class Runtime {
   virtual void KillRunning() = 0;
 
   // A RUN with the default network is coming: whatever that network needs once may start now,
-  // in the background, so the first such step does not wait for it. Does nothing by default.
-  virtual void PrepareOutboundNetwork() {}
+  // in the background, so the first such step does not wait for it. Returns a note for the
+  // build's output when that network is not what the step will get ("" by default).
+  virtual std::string PrepareOutboundNetwork() { return ""; }
 };
 
 // The host's runtime: runtime::Run with the given adjustment of every spec (e.g. the CLI's
@@ -50,7 +51,8 @@ class HostRuntime : public Runtime {
                  const std::function<void(const std::vector<std::string>& roots)>& fn) override;
   void ThrowIfCancelled() override;
   void KillRunning() override;
-  void PrepareOutboundNetwork() override;  // starts the slirp4netns hub (runtime/network.h)
+  // Starts the slirp4netns hub (runtime/network.h); without /dev/net/tun, kNoTunNote.
+  std::string PrepareOutboundNetwork() override;
 
  private:
   SpecAdjust adjust_;

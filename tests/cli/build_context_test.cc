@@ -5,22 +5,14 @@
 
 #include <sys/stat.h>
 
+#include "tests/support/busybox_store.h"
 #include "tests/support/harness.h"
 
 namespace cairn::testing {
 namespace {
 
-class BuildContext : public ::testing::Test {
+class BuildContext : public BusyboxStore<BuildContext> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    ImportBusybox(Root());
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static std::string Root() { return *dir_ / "store"; }
   // Builds tmp_/ctx with Dockerfile text and the extra flags; returns the result.
   CommandResult Build(const std::string& dockerfile, const std::vector<std::string>& flags,
                       const std::string& root = Root()) {
@@ -38,10 +30,8 @@ class BuildContext : public ::testing::Test {
     return r.out;
   }
 
-  static TempDir* dir_;
   TempDir tmp_;
 };
-TempDir* BuildContext::dir_ = nullptr;
 
 TEST_F(BuildContext, ADirectoryIsReadByCopyFromAndRunMountAndFrom) {
   WriteTextFile(tmp_ / "extra/data/hello.txt", "from the named context\n");

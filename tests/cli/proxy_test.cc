@@ -5,22 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/busybox_store.h"
 #include "tests/support/harness.h"
 
 namespace cairn::testing {
 namespace {
 
-class Proxies : public ::testing::Test {
+class Proxies : public BusyboxStore<Proxies> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    ImportBusybox(Root());
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static std::string Root() { return *dir_ / "store"; }
   // The build runs with a DOCKER_CONFIG of its own (no config.json unless the test writes one).
   CommandResult Build(const std::string& dockerfile, const std::vector<std::string>& env,
                       const std::vector<std::string>& flags = {}) {
@@ -43,10 +35,8 @@ class Proxies : public ::testing::Test {
     return nlohmann::json::parse(r.out, nullptr, false);
   }
 
-  static TempDir* dir_;
   TempDir tmp_;
 };
-TempDir* Proxies::dir_ = nullptr;
 
 const char kDockerfile[] = "FROM busybox\nRUN env | grep -i _proxy= | sort > /proxies\n";
 

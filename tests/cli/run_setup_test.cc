@@ -5,22 +5,14 @@
 
 #include <sys/resource.h>
 
+#include "tests/support/busybox_store.h"
 #include "tests/support/harness.h"
 
 namespace cairn::testing {
 namespace {
 
-class RunSetup : public ::testing::Test {
+class RunSetup : public BusyboxStore<RunSetup> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    ImportBusybox(Root());
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static std::string Root() { return *dir_ / "store"; }
   CommandResult Build(const std::string& dockerfile, const std::vector<std::string>& flags) {
     WriteTextFile(tmp_ / "ctx/Dockerfile", dockerfile);
     std::vector<std::string> args = {"build", "--progress", "plain", "-t", "rs-out"};
@@ -34,10 +26,8 @@ class RunSetup : public ::testing::Test {
     return r.out;
   }
 
-  static TempDir* dir_;
   TempDir tmp_;
 };
-TempDir* RunSetup::dir_ = nullptr;
 
 TEST_F(RunSetup, AddHostAppendsToEveryRunsHostsFile) {
   auto r = Build("FROM busybox\nRUN cat /etc/hosts > /hosts.seen\n",

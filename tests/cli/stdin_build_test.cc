@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "tests/support/busybox_store.h"
 #include "tests/support/harness.h"
 
 namespace cairn::testing {
@@ -35,17 +36,8 @@ std::string TarEntry(const std::string& name, const std::string& body, char type
 }
 std::string TarEnd() { return std::string(1024, '\0'); }
 
-class StdinBuild : public ::testing::Test {
+class StdinBuild : public BusyboxStore<StdinBuild> {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    ImportBusybox(Root());
-  }
-  static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
-  }
-  static std::string Root() { return *dir_ / "store"; }
   // cairn --root ROOT args... < stdin_file
   static CommandResult CairnWithStdin(const std::string& stdin_file, const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"sh", "-c", "exec \"$@\" < \"$CAIRN_TEST_STDIN\"", "sh", CAIRN_BINARY, "--root", Root()};
@@ -62,10 +54,8 @@ class StdinBuild : public ::testing::Test {
     for (auto& name : ListDir(Root() + "/tmp")) EXPECT_EQ(name.find("build-stdin-"), std::string::npos) << name;
   }
 
-  static TempDir* dir_;
   TempDir tmp_;
 };
-TempDir* StdinBuild::dir_ = nullptr;
 
 TEST_F(StdinBuild, DockerfileFromStdinBuildsTheContextDirectory) {
   WriteTextFile(tmp_ / "ctx/hello.txt", "hello from the context\n");

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "base/fs.h"
+#include "tests/support/busybox_store.h"
 #include "tests/support/harness.h"
 
 namespace cairn::testing {
@@ -72,17 +73,8 @@ class HostSocket {
   int port_ = 0;
 };
 
-class RunNetwork : public ::testing::Test {
+class RunNetwork : public BusyboxStore<RunNetwork> {
  protected:
-  static void SetUpTestSuite() {
-    store_ = new TempDir();
-    ImportBusybox(store_->path());
-  }
-  static void TearDownTestSuite() {
-    delete store_;
-    store_ = nullptr;
-  }
-  static std::string Root() { return store_->path(); }
 
   CommandResult Build(const std::string& dockerfile, std::vector<std::string> extra = {}) {
     WriteTextFile(ctx_ / "Dockerfile", dockerfile);
@@ -95,10 +87,8 @@ class RunNetwork : public ::testing::Test {
     return Build("FROM busybox\nRUN " + script + "\n", std::move(extra));
   }
 
-  static TempDir* store_;
   TempDir ctx_;
 };
-TempDir* RunNetwork::store_ = nullptr;
 
 // What a step sees by default: lo and eth0, slirp4netns's resolver, a default route and the
 // reject route for link-local addresses, the same on every machine.

@@ -52,7 +52,10 @@ class FakeRuntime : public runtime::Runtime {
                  const std::function<void(const std::vector<std::string>& roots)>& fn) override;
   void ThrowIfCancelled() override;
   void KillRunning() override;
-  void PrepareOutboundNetwork() override { ++network_preparations_; }
+  std::string PrepareOutboundNetwork() override {
+    ++network_preparations_;
+    return "";
+  }
 
  private:
   mutable std::mutex mu_;

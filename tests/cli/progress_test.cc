@@ -36,11 +36,13 @@ class Tmux {
   }
   ~Tmux() { RunCommand({"tmux", "-L", socket_, "kill-server"}); }
 
-  // The visible screen plus scrollback; with escapes (-e) to see colours.
+  // The visible screen plus scrollback; with escapes (-e) to see colours. Trailing blanks are cut
+  // from each row: -J (join wrapped rows) also keeps the cells an erase-to-end-of-line blanked,
+  // so a row that once held "out-line-10" reads "out-line-1 " after a redraw.
   std::string Screen(bool escapes = false) {
     std::vector<std::string> argv = {"tmux", "-L", socket_, "capture-pane", "-p", "-J", "-S", "-500", "-t", "main"};
     if (escapes) argv.push_back("-e");
-    return RunCommand(argv).out;
+    return std::regex_replace(RunCommand(argv).out, std::regex(" +\n"), "\n");
   }
   void Type(const std::string& keys) { RunCommand({"tmux", "-L", socket_, "send-keys", "-t", "main", keys, "Enter"}); }
   void Resize(int width, int height) {

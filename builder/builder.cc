@@ -53,6 +53,14 @@ BuildOptions WithAbsolutePaths(BuildOptions o) {
 }
 
 // Whether some RUN of the plan uses the default (outbound) network.
+// The first RUN step of a stage the build makes, or null.
+const plan::Step* FirstRunStep(const plan::Plan& plan) {
+  for (int index : plan.build_order)
+    for (const auto& step : plan.stages.at(static_cast<size_t>(index)).steps)
+      if (std::holds_alternative<plan::RunAction>(step.action)) return &step;
+  return nullptr;
+}
+
 bool NeedsOutboundNetwork(const plan::Plan& plan) {
   for (const auto& stage : plan.stages)
     for (const auto& step : stage.steps)
@@ -100,6 +108,11 @@ class BuildRun {
       return ConfigFromJson(LoadOrPull(ref).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
+    if (const plan::Step* run = FirstRunStep(plan_)) {
+      // Before any step: a build that cannot finish here says so at once (runtime/isolation.h).
+      if (std::string why = rt_.RunUnavailable(); !why.empty()) throw StepError(*run, "RUN cannot run here: " + why);
+      if (std::string note = rt_.IsolationNote(); !note.empty()) progress_.Note(note);
+    }
     if (NeedsOutboundNetwork(plan_))
       if (std::string note = rt_.PrepareOutboundNetwork(); !note.empty()) progress_.Note(note);
     secret_values_ = ReadSecretValues();
@@ -363,9 +376,7 @@ class BuildRun {
   void NoteCopyingSnapshotter(const std::string& scratch) {
     std::call_once(snapshotter_noted_, [&] {
       if (runtime::ChooseSnapshotter(scratch) == runtime::Snapshotter::kCopy && !runtime::SnapshotterForced())
-        progress_.Note("note: overlay cannot be mounted in the store " + store_.root() +
-                       " (its file system, or this kernel without rootless overlay); each step works on a copy of "
-                       "its parent's files instead, which is slower. A store on ext4 or xfs avoids this.");
+        if (std::string why = runtime::CopyingSnapshotterReason(store_.root()); !why.empty()) progress_.Note("note: " + why);
     });
   }
 

@@ -14,6 +14,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/owner.h"
 #include "base/path.h"
 #include "builder/add_archive.h"
 #include "builder/context_index.h"
@@ -244,7 +245,7 @@ struct Copier {
     gid_t gid = req.preserve_owner ? src.st_gid : 0;
     if (req.uid) uid = *req.uid;
     if (req.gid) gid = *req.gid;
-    if (::lchown(dst.c_str(), uid, gid) != 0) throw SysError("chown", dst);
+    SetOwner(dst, uid, gid);
   }
 
   void Times(const std::string& dst, const struct stat& src) {
@@ -347,6 +348,7 @@ struct Copier {
   void CopyEntry(const std::string& src, const std::string& src_rel, const std::string& dst, bool follow) {
     struct stat st;
     if ((follow ? ::stat(src.c_str(), &st) : ::lstat(src.c_str(), &st)) != 0) throw SysError("stat", src);
+    ApplyRecordedOwner(src, st);  // COPY --from keeps the source's owner
     if (req.git_modes)  // git's mode, not the checkout's (builder/git_modes.h)
       if (auto m = req.git_modes->ModeOf(src_rel, st.st_mode)) st.st_mode = (st.st_mode & S_IFMT) | *m;
     if (S_ISDIR(st.st_mode)) {
@@ -381,7 +383,7 @@ void MakeResolvedDirs(const std::string& root, const std::string& resolved, uint
   if (parent.size() > root.size()) MakeResolvedDirs(root, parent, uid, gid, mode);
   if (::mkdir(resolved.c_str(), 0700) != 0 && errno != EEXIST) throw SysError("mkdir", resolved);
   if (::chmod(resolved.c_str(), mode) != 0) throw SysError("chmod", resolved);  // whatever the umask
-  if (::lchown(resolved.c_str(), uid, gid) != 0) throw SysError("chown", resolved);
+  SetOwner(resolved, uid, gid);
 }
 
 // Destination parents are created as BuildKit does: owned by the --chown user, else root, with
@@ -396,7 +398,7 @@ void MakeParents(const CopyRequest& req, const std::string& resolved) {
 static void WriteInlineFile(const CopyRequest& req, const std::string& path, const std::string& content) {
   MakeParents(req, path.substr(0, path.rfind('/')));
   WriteFileAtomic(path, content, 0644);
-  if (::lchown(path.c_str(), req.uid.value_or(0), req.gid.value_or(0)) != 0) throw SysError("chown", path);
+  SetOwner(path, req.uid.value_or(0), req.gid.value_or(0));
   if (req.chmod && ::chmod(path.c_str(), req.chmod->Apply(0644, false)) != 0) throw SysError("chmod", path);
 }
 

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "cli/verbs.h"
+#include "runtime/isolation.h"
 #include "runtime/userns.h"
 
 namespace cairn::cli {
@@ -55,11 +56,14 @@ static int Main(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
-    // Before anything touches the store: a non-root user continues inside a user namespace.
-    // (--help needs neither: it works for a user without subordinate ids.)
+    // Before anything touches the store: a non-root user continues inside a user namespace, and
+    // root without CAP_SYS_ADMIN inside one of its own (runtime/isolation.h), for every verb, so
+    // that layers are unpacked where builds read them (overlay's markers differ inside a user
+    // namespace: base/overlay_marks.h). (--help needs neither: it works for a user without
+    // subordinate ids.)
     bool help = false;
     for (int i = 1; i < argc; ++i) help = help || std::string_view(argv[i]) == "--help" || std::string_view(argv[i]) == "-h";
-    if (auto code = help ? std::nullopt : cairn::runtime::EnterRootless()) return *code;
+    if (auto code = help ? std::nullopt : cairn::runtime::EnterIsolation()) return *code;
     return cairn::cli::Main(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cairn: %s\n", e.what());

@@ -25,7 +25,12 @@ constexpr int kForwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
 // may have held at the moment of clone().
 pid_t RawFork() { return static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, 0)); }
 
+// kChroot (ChildPlan::chroot_only): no PID namespace ends what the command left running, so the
+// command leads a process group of its own and init kills that group when the command ends.
+pid_t g_group_to_kill = 0;
+
 [[noreturn]] void ReportExit(int status) {
+  if (g_group_to_kill > 0) ::kill(-g_group_to_kill, SIGKILL);
   ChildReport r;
   r.kind = ChildReport::kExited;
   if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
@@ -74,8 +79,12 @@ void ContainerInit(ChildPlan& plan, int report_fd) {
   // The container dies with the thread that started it.
   child::Must(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl PR_SET_PDEATHSIG");
 
-  child::SetUpRoot(plan);
-  child::SetUpHostAndNetwork(plan);
+  if (plan.chroot_only) {
+    child::EnterChroot(plan);
+  } else {
+    child::SetUpRoot(plan);
+    child::SetUpHostAndNetwork(plan);
+  }
   if (plan.tty) child::OpenTerminal(plan);
 
   sigset_t waited;
@@ -85,7 +94,14 @@ void ContainerInit(ChildPlan& plan, int report_fd) {
   child::Must(::sigprocmask(SIG_SETMASK, &waited, nullptr), "block signals");
   pid_t command = RawFork();
   if (command < 0) child::Fail(errno, "fork the command");
-  if (command == 0) child::ExecCommand(plan);
+  if (command == 0) {
+    if (plan.chroot_only) ::setpgid(0, 0);
+    child::ExecCommand(plan);
+  }
+  if (plan.chroot_only) {
+    ::setpgid(command, command);  // also here: whichever runs first, the group exists before a kill
+    g_group_to_kill = command;
+  }
   // The command's stdio is its own now; PID 1 keeps only the report pipe.
   int keep_report[] = {report_fd};
   child::CloseAllExcept(keep_report, 1);

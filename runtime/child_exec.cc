@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -129,9 +130,12 @@ void ExecCommand(const ChildPlan& plan) {
   ResetSignals();
   // Seccomp first, while CAP_SYS_ADMIN still allows it without no_new_privs.
   MustSecurity(InstallSeccomp(plan.seccomp, &what), what);
-  MustSecurity(DropBoundingSet(&what), what);
+  MustSecurity(DropBoundingSet(plan.capabilities, &what), what);
   SetIds(plan);
-  MustSecurity(SetCapabilities(plan.uid, &what), what);
+  // kChroot: no PID namespace takes the command down with init (a cancelled build kills init);
+  // after SetIds, which clears the parent-death signal.
+  if (plan.chroot_only) Must(::prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl PR_SET_PDEATHSIG");
+  MustSecurity(SetCapabilities(plan.uid, plan.capabilities, &what), what);
   if (plan.no_new_privileges) MustSecurity(SetNoNewPrivileges(&what), what);
   ReportExecFailure(plan, ExecSearch(plan));
 }

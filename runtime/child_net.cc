@@ -78,11 +78,12 @@ void ConfigureOutbound(int s, int network_fd) {
 }  // namespace
 
 void SetUpHostAndNetwork(const ChildPlan& plan) {
-  Must(::sethostname(plan.hostname.data(), plan.hostname.size()), "sethostname ", plan.hostname.c_str());
+  if (plan.set_hostname)
+    Must(::sethostname(plan.hostname.data(), plan.hostname.size()), "sethostname ", plan.hostname.c_str());
   if (plan.network == Network::kHost) return;
   int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) Fail(errno, "socket for the network's set-up");
-  BringUp(s, "lo");
+  if (plan.loopback_up) BringUp(s, "lo");
   if (plan.network == Network::kOutbound) ConfigureOutbound(s, plan.network_fd);
   ::close(s);
 }

@@ -1,5 +1,6 @@
 #include "runtime/child_plan.h"
 
+#include <linux/capability.h>
 #include <sched.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/path.h"
+#include "runtime/isolation.h"
 #include "runtime/network.h"
 #include "runtime/security.h"
 #include "runtime/userns.h"
@@ -259,6 +261,9 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
   // Compiled once per process: the profile never changes and libseccomp takes milliseconds.
   static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
   plan.seccomp = seccomp;
+  plan.capabilities = DefaultCapabilityMask() & HeldCapabilityMask();
+  plan.loopback_up = (HeldCapabilityMask() >> CAP_NET_ADMIN) & 1;
+  plan.set_hostname = CanSetHostname();
   plan.no_new_privileges = spec.no_new_privileges;
   plan.shm_options = "mode=1777,size=" + std::to_string(spec.shm_size ? spec.shm_size : 64ull << 20);
   plan.ulimits = spec.ulimits;

@@ -101,6 +101,17 @@ struct ChildPlan {
   std::string path;  // the PATH used to find argv[0] (the spec env's, else the default)
 
   std::vector<sock_filter> seccomp;  // empty = no filter
+  // The command's capabilities as root: the default set, less what this process does not hold.
+  unsigned long long capabilities = 0;
+  // Whether init can bring lo up: configuring a network namespace owned by the initial user
+  // namespace needs CAP_NET_ADMIN there, which docker's default set lacks (`--cap-add SYS_ADMIN`
+  // alone). Without it the step runs with lo down (runtime/isolation.h says so once).
+  bool loopback_up = true;
+  // Whether init sets the hostname (runtime/isolation.h, CanSetHostname).
+  bool set_hostname = true;
+  // runtime/isolation.h, kChroot: no namespace at all. init only chroots into copy_root (the
+  // parent prepared /dev and the /etc files in it), joins no network, sets no hostname.
+  bool chroot_only = false;
   std::string shm_options;   // mount(2) options of /dev/shm: "mode=1777,size=N"
   std::vector<ResourceLimit> ulimits;  // ContainerSpec::ulimits, set before exec
   bool no_new_privileges = false;

@@ -163,11 +163,20 @@ Detached DetachHostTrees(ChildPlan& plan) {
 }
 
 // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
-// container's tree, with no path back to the host.
+// container's tree, with no path back to the host. Where pivot_root is refused (docker's seccomp
+// profile with --cap-add SYS_ADMIN; a root on initramfs) the tree is moved over "/" and chrooted
+// into, as runc does then (its msMoveRoot): the host's tree stays below it, out of the
+// container's reach.
 void PivotInto(const ChildPlan& plan) {
   Must(::chdir(plan.root.c_str()), "chdir ", plan.root.c_str());
-  Must(static_cast<int>(::syscall(SYS_pivot_root, ".", ".")), "pivot_root into ", plan.root.c_str());
-  Must(::umount2(".", MNT_DETACH), "detach the old root");
+  if (::syscall(SYS_pivot_root, ".", ".") == 0) {
+    Must(::umount2(".", MNT_DETACH), "detach the old root");
+  } else {
+    int err = errno;
+    if (err != EPERM && err != EINVAL) Fail(err, "pivot_root into ", plan.root.c_str());
+    Must(::mount(".", "/", nullptr, MS_MOVE, nullptr), "move the root over / (pivot_root refused)");
+    Must(::chroot("."), "chroot into the moved root");
+  }
   Must(::chdir("/"), "chdir /");
 }
 
@@ -224,6 +233,10 @@ ProcAndSys DetachProcAndSys() {
   ProcAndSys t;
   if (!InUserNamespace()) return t;
   t.proc = NewDetachedMount("proc", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  // Inside a CI container the kernel refuses a new proc there, because the container's own has
+  // masked paths (/proc/kcore bound over...): the container's /proc is bound instead, masks and
+  // all. It shows the container's processes, not only the step's.
+  if (t.proc == -EPERM) t.proc = OpenTree("/proc", true);
   if (t.proc < 0) Fail(-t.proc, "mount proc (in a user namespace)");
   t.sys = NewDetachedMount("sysfs", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   if (t.sys == -EPERM) {
@@ -311,6 +324,12 @@ void MaskPaths() {
 }
 
 }  // namespace
+
+void EnterChroot(const ChildPlan& plan) {
+  Must(::chroot(plan.copy_root.c_str()), "chroot into ", plan.copy_root.c_str());
+  Must(::chdir("/"), "chdir /");
+  if (int err = MakeDirs(plan.cwd.c_str(), 0755)) Fail(err, "create working directory ", plan.cwd.c_str());
+}
 
 void SetUpRoot(ChildPlan& plan) {
   // Nothing we mount may propagate back to the host's mount namespace.

@@ -10,6 +10,10 @@ namespace cairn::runtime::child {
 // /etc files, binds, masked paths. Afterwards "/" is the container's root. (child_root.cc)
 void SetUpRoot(ChildPlan& plan);
 
+// runtime/isolation.h, kChroot: chroot into plan.copy_root (prepared by the parent: /dev, /etc
+// files) and create the working directory; no namespace, no mount. (child_root.cc)
+void EnterChroot(const ChildPlan& plan);
+
 // UTS and network namespaces: hostname, loopback up. (child_net.cc)
 void SetUpHostAndNetwork(const ChildPlan& plan);
 

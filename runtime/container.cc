@@ -17,7 +17,9 @@
 #include "runtime/cancel.h"
 #include "runtime/child.h"
 #include "runtime/child_plan.h"
+#include "runtime/chroot_root.h"
 #include "runtime/copied_root.h"
+#include "runtime/isolation.h"
 #include "runtime/network.h"
 #include "runtime/report.h"
 #include "runtime/snapshotter.h"
@@ -79,8 +81,21 @@ ExitStatus Conclude(const std::vector<ChildReport>& reports, int init_status) {
               " without reporting the command's status");
 }
 
-ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied) {
+// runtime/isolation.h, kChroot: init is a plain child, chrooted into the copy; the container's
+// network is the process's own (so nothing to configure); no seccomp filter of cairn's, which
+// without CAP_SYS_ADMIN would need no_new_privs and so break sudo and su (the CI container's own
+// filter still applies).
+void MakeChrootOnly(ChildPlan& plan) {
+  plan.clone_flags = 0;
+  plan.chroot_only = true;
+  plan.network = Network::kHost;
+  plan.seccomp.clear();
+}
+
+ExitStatus RunWithScratch(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied,
+                          bool chroot_only) {
   ChildPlan plan = MakeChildPlan(spec, scratch, copied);
+  if (chroot_only) MakeChrootOnly(plan);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");
   UniqueFd read_end(fds[0]), write_end(fds[1]);
@@ -159,6 +174,10 @@ std::string ExitStatus::Describe() const {
 
 ExitStatus Run(const ContainerSpec& spec) {
   ThrowIfCancelled();
+  const IsolationChoice& isolation = CurrentIsolation();
+  if (isolation.level == Isolation::kNone) throw Error(RunUnavailableReason());
+  bool chroot_only = isolation.level == Isolation::kChroot;
+  if (chroot_only) CheckChrootable(spec, isolation.why);
   if (spec.network == Network::kOutbound && !TunDeviceExists()) {  // see TunDeviceExists
     ContainerSpec on_host = spec;
     on_host.network = Network::kHost;
@@ -167,9 +186,10 @@ ExitStatus Run(const ContainerSpec& spec) {
   std::string parent = ScratchParent(spec);
   std::string scratch = MakeTempDir(parent, "cairn-root-");
   ScopeExit remove_scratch([&] { ::rmdir(scratch.c_str()); });
-  if (ChooseSnapshotter(parent) != Snapshotter::kCopy) return RunWithScratch(spec, scratch, nullptr);
+  if (!chroot_only && ChooseSnapshotter(parent) != Snapshotter::kCopy) return RunWithScratch(spec, scratch, nullptr, false);
   CopiedRoot copied(spec);
-  ExitStatus status = RunWithScratch(spec, scratch, &copied.trees());
+  if (chroot_only) PrepareChrootRoot(copied.trees().root, spec);
+  ExitStatus status = RunWithScratch(spec, scratch, &copied.trees(), chroot_only);
   copied.WriteUpper();
   return status;
 }

@@ -1,5 +1,6 @@
 #include "runtime/runtime.h"
 
+#include <linux/capability.h>
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +8,9 @@
 #include <mutex>
 
 #include "runtime/cancel.h"
+#include "runtime/isolation.h"
 #include "runtime/network.h"
+#include "runtime/security.h"
 
 namespace cairn::runtime {
 
@@ -54,5 +57,16 @@ std::string HostRuntime::PrepareOutboundNetwork() {
   StartOutboundInBackground();
   return "";
 }
+
+std::string HostRuntime::IsolationNote() {
+  std::string note = runtime::IsolationNote();
+  // Full namespaces, but lo stays down: runtime/child_plan.h, loopback_up.
+  if (note.empty() && CurrentIsolation().level == Isolation::kNamespaces && !((HeldCapabilityMask() >> CAP_NET_ADMIN) & 1))
+    note = "note: this process lacks CAP_NET_ADMIN, so RUN steps get their own network namespace with the loopback "
+           "interface down (127.0.0.1 is unreachable inside a step); --cap-add NET_ADMIN brings it up";
+  return note;
+}
+
+std::string HostRuntime::RunUnavailable() { return RunUnavailableReason(); }
 
 }  // namespace cairn::runtime

@@ -35,6 +35,12 @@ class Runtime {
   // in the background, so the first such step does not wait for it. Returns a note for the
   // build's output when that network is not what the step will get ("" by default).
   virtual std::string PrepareOutboundNetwork() { return ""; }
+
+  // How RUN is isolated, for a build that has RUN steps (runtime/isolation.h): a note for the
+  // build's output when it is less than full namespaces ("" otherwise), and why RUN cannot run
+  // at all ("" when it can).
+  virtual std::string IsolationNote() { return ""; }
+  virtual std::string RunUnavailable() { return ""; }
 };
 
 // The host's runtime: runtime::Run with the given adjustment of every spec (e.g. the CLI's
@@ -53,6 +59,8 @@ class HostRuntime : public Runtime {
   void KillRunning() override;
   // Starts the slirp4netns hub (runtime/network.h); without /dev/net/tun, kNoTunNote.
   std::string PrepareOutboundNetwork() override;
+  std::string IsolationNote() override;
+  std::string RunUnavailable() override;
 
  private:
   SpecAdjust adjust_;

@@ -110,20 +110,27 @@ int SetNoNewPrivileges(const char** what) {
   return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : errno;
 }
 
-int DropBoundingSet(const char** what) {
+unsigned long long HeldCapabilityMask() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capget, &header, data) != 0) throw SysError("capget", "");
+  return static_cast<unsigned long long>(data[0].permitted) | static_cast<unsigned long long>(data[1].permitted) << 32;
+}
+
+int DropBoundingSet(unsigned long long keep, const char** what) {
   *what = "drop capabilities from the bounding set";
-  unsigned long long keep = DefaultCapabilityMask();
   for (int cap = 0; cap < 64; ++cap) {
-    if (::prctl(PR_CAPBSET_READ, cap) < 0) break;  // past the kernel's last capability
-    if (keep & (1ULL << cap)) continue;
+    int in_set = ::prctl(PR_CAPBSET_READ, cap);
+    if (in_set < 0) break;  // past the kernel's last capability
+    if (in_set == 0 || (keep & (1ULL << cap))) continue;
     if (::prctl(PR_CAPBSET_DROP, cap) != 0) return errno;
   }
   return 0;
 }
 
-int SetCapabilities(uid_t uid, const char** what) {
+int SetCapabilities(uid_t uid, unsigned long long caps, const char** what) {
   *what = "set capabilities";
-  unsigned long long set = uid == 0 ? DefaultCapabilityMask() : 0;
+  unsigned long long set = uid == 0 ? caps : 0;
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2] = {};
   data[0].effective = data[0].permitted = static_cast<__u32>(set);

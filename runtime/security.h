@@ -25,11 +25,18 @@ int InstallSeccomp(const std::vector<sock_filter>& program, const char** what);
 // Sets no_new_privs (--security-opt no-new-privileges): setuid bits and file capabilities no
 // longer raise privileges across execve. Off by default, as in docker, so sudo works.
 int SetNoNewPrivileges(const char** what);
-// Drops every capability outside the default set from the bounding set (before changing ids).
-int DropBoundingSet(const char** what);
-// After the ids are set: effective = permitted = the default set for uid 0, nothing otherwise;
+// The capabilities this process holds (its permitted set) as a bit mask; computed by the parent.
+// A CI container may hold fewer than the default set (podman's default lacks NET_RAW, MKNOD and
+// AUDIT_WRITE; a Kubernetes pod may drop ALL): a container gets DefaultCapabilityMask() & this,
+// never a capability the kernel would refuse to grant.
+unsigned long long HeldCapabilityMask();
+
+// Drops every capability outside `keep` from the bounding set (before changing ids); the ones
+// already outside it are left alone, so no CAP_SETPCAP is needed when there is nothing to drop.
+int DropBoundingSet(unsigned long long keep, const char** what);
+// After the ids are set: effective = permitted = `caps` for uid 0, nothing otherwise;
 // inheritable is always empty (as runc does since CVE-2022-24769).
-int SetCapabilities(uid_t uid, const char** what);
+int SetCapabilities(uid_t uid, unsigned long long caps, const char** what);
 // RLIMIT_NOFILE soft limit 1024 (the hard limit stays), the same on every machine.
 int SetResourceLimits(const char** what);
 

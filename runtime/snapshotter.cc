@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "base/fs.h"
 #include "base/scope_guard.h"
 #include "runtime/child_plan.h"
+#include "runtime/isolation.h"
 #include "runtime/userns.h"
 
 namespace cairn::runtime {
@@ -64,6 +66,20 @@ bool OverlayWorksIn(const std::string& dir) {
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) throw SysError("waitpid", "overlay probe");
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string CopyingSnapshotterReason(const std::string& store_dir) {
+  Isolation level = CurrentIsolation().level;
+  if (level == Isolation::kChroot || level == Isolation::kNone) return "";
+  constexpr long kOverlayMagic = 0x794c7630;  // OVERLAYFS_SUPER_MAGIC
+  struct statfs fs;
+  if (::statfs(store_dir.c_str(), &fs) == 0 && fs.f_type == kOverlayMagic)
+    return "the store " + store_dir + " is on overlayfs (a container's own root file system), which overlay cannot "
+           "use as an upper layer; each step works on a copy of its parent's files instead, which is slower. Put the "
+           "store on a volume (docker run -v cairn-store:" + store_dir + ")";
+  return "overlay cannot be mounted in the store " + store_dir +
+         " (its file system, or this kernel without rootless overlay); each step works on a copy of its parent's "
+         "files instead, which is slower. A store on ext4 or xfs avoids this.";
 }
 
 Snapshotter ChooseSnapshotter(const std::string& scratch_dir) {

@@ -36,6 +36,10 @@ Snapshotter ChooseSnapshotter(const std::string& scratch_dir);
 // Whether CAIRN_SNAPSHOTTER chooses (step 1), so that a fallback is worth telling the user about.
 bool SnapshotterForced();
 
+// Why the copying snapshotter was chosen, for a note to the user, naming what to change; "" when
+// the isolation level (runtime/isolation.h) already said it (no mount namespace at all).
+std::string CopyingSnapshotterReason(const std::string& store_dir);
+
 // Step 2 alone: whether overlay mounts and makes whiteouts and opaque directories under dir.
 bool OverlayWorksIn(const std::string& dir);
 

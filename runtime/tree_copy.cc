@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/overlay_marks.h"
+#include "base/owner.h"
 
 
 namespace cairn::runtime {
@@ -62,7 +63,8 @@ void CopyBytes(const std::string& src, const std::string& dst) {
 void CopyMetadata(const std::string& src, const struct stat& st, const std::string& dst) {
   // Owner before mode: chown clears setuid/setgid; xattrs after both: chown clears
   // security.capability; times last, since every other change touches them.
-  if (::lchown(dst.c_str(), st.st_uid, st.st_gid) != 0) throw SysError("chown", dst);
+  // A non-root copy cannot chown, and needs not: the owner record is an xattr (base/owner.h).
+  if (!OwnersRecorded() && ::lchown(dst.c_str(), st.st_uid, st.st_gid) != 0) throw SysError("chown", dst);
   if (!S_ISLNK(st.st_mode) && ::chmod(dst.c_str(), st.st_mode & 07777) != 0) throw SysError("chmod", dst);
   CopyXattrs(src, dst);
   struct timespec times[2] = {st.st_atim, st.st_mtim};

@@ -14,11 +14,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <sstream>
 #include <vector>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 
 namespace cairn::runtime {
 
@@ -120,24 +122,92 @@ char ReadByte(int fd) {
   return n == 1 ? c : 0;
 }
 
-// In the child: wait for the parent's mapping, then become root of the namespace.
-void BecomeNamespaceRoot(int ready_w, int go_r, pid_t parent) {
+// In the child: wait for the parent's mapping, then become root of the namespace. Returns the
+// errno of a refused unshare (reported to the parent, which goes on as itself), 0 once inside.
+int BecomeNamespaceRoot(int ready_w, int go_r, pid_t parent, const char* marker) {
   if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+    int err = errno;
     WriteByte(ready_w, 'E');
-    throw SysError("rootless: unshare user and mount namespaces",
-                   "(is /proc/sys/user/max_user_namespaces 0, or are user namespaces disabled?)");
+    WriteByte(ready_w, static_cast<char>(err));
+    ::_exit(0);
   }
   WriteByte(ready_w, 'R');
   if (ReadByte(go_r) != 'G') ::_exit(1);  // the parent failed to map us and reports why
   ::close(ready_w);
   ::close(go_r);
-  if (::setresgid(0, 0, 0) != 0) throw SysError("rootless: setresgid 0 in the user namespace", "");
-  if (::setgroups(0, nullptr) != 0) throw SysError("rootless: setgroups in the user namespace", "");
-  if (::setresuid(0, 0, 0) != 0) throw SysError("rootless: setresuid 0 in the user namespace", "");
+  if (::setresgid(0, 0, 0) != 0) throw SysError("user namespace: setresgid 0", "");
+  if (::setgroups(0, nullptr) != 0) throw SysError("user namespace: setgroups", "");
+  if (::setresuid(0, 0, 0) != 0) throw SysError("user namespace: setresuid 0", "");
   // Die with the waiting parent, so a killed cairn leaves nothing behind. After the id changes:
   // the kernel clears the parent-death signal when credentials change.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
-  ::setenv(kRootlessEnv, "1", 1);
+  ::setenv(marker, "1", 1);
+  return 0;
+}
+
+// Forks: the child unshares a user and a mount namespace and waits; map_ids(child) writes its id
+// maps from here; then the child goes on inside and this process waits for it. See EnterResult.
+EnterResult EnterWith(const std::function<void(pid_t)>& map_ids, const char* marker) {
+  int ready[2], go[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(go, O_CLOEXEC) != 0) throw SysError("pipe", "");
+  pid_t parent = ::getpid();
+  pid_t child = ::fork();
+  if (child < 0) throw SysError("fork", "");
+  if (child == 0) {
+    ::close(ready[0]);
+    ::close(go[1]);
+    BecomeNamespaceRoot(ready[1], go[0], parent, marker);
+    return {};
+  }
+  ::close(ready[1]);
+  ::close(go[0]);
+  ScopeExit close_ends([&] {
+    ::close(go[1]);
+    ::close(ready[0]);
+  });
+  char state = ReadByte(ready[0]);
+  if (state != 'R') {
+    int err = state == 'E' ? static_cast<unsigned char>(ReadByte(ready[0])) : 0;
+    ::waitpid(child, nullptr, 0);
+    EnterResult refused;
+    refused.unshare_errno = err ? err : EPERM;
+    return refused;
+  }
+  try {
+    map_ids(child);
+  } catch (...) {
+    ::close(go[1]);  // the child sees EOF and exits
+    go[1] = -1;
+    ::waitpid(child, nullptr, 0);
+    throw;
+  }
+  WriteByte(go[1], 'G');
+  EnterResult waited;
+  waited.exit_code = WaitAndExitLikeChild(child);
+  return waited;
+}
+
+// Root's own map (see EnterOwnUserNamespace): each range of this process's own map, onto itself.
+// The initial namespace's one line "0 0 4294967295" becomes one id shorter, so that the map
+// differs from the initial namespace's, which is how InUserNamespace() tells; the id it leaves out,
+// 4294967294, is (uid_t)-2, which no image uses.
+std::string IdentityMap(const std::string& own_map) {
+  std::stringstream lines(own_map);
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    unsigned long inner = 0, outer = 0, count = 0;
+    if (std::sscanf(line.c_str(), "%lu %lu %lu", &inner, &outer, &count) != 3) continue;
+    if (inner == 0 && count == 4294967295UL) count = 4294967294UL;
+    out += std::to_string(inner) + " " + std::to_string(inner) + " " + std::to_string(count) + "\n";
+  }
+  return out;
+}
+
+void WriteMap(pid_t pid, const char* file, const std::string& map) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + file;
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd || ::write(fd.get(), map.data(), map.size()) != static_cast<ssize_t>(map.size()))
+    throw SysError("user namespace: write", path);
 }
 
 }  // namespace
@@ -194,9 +264,9 @@ const char* OverlayUserxattr() { return InUserNamespace() ? ",userxattr" : ""; }
 
 const char* OverlayRedirectDir() { return InUserNamespace() ? "nofollow" : "off"; }
 
-std::optional<int> EnterRootless() {
-  if (::geteuid() == 0) return std::nullopt;
-  if (const char* inside = std::getenv(kRootlessEnv); inside && *inside) return std::nullopt;
+EnterResult EnterRootless() {
+  if (::geteuid() == 0) return {};
+  if (const char* inside = std::getenv(kRootlessEnv); inside && *inside) return {};
 
   uid_t uid = ::geteuid();
   gid_t gid = ::getegid();
@@ -204,36 +274,23 @@ std::optional<int> EnterRootless() {
   std::string user = pw ? pw->pw_name : std::to_string(uid);
   SubordinateRange uids = RangeFor(kSubuidFile, user, uid);
   SubordinateRange gids = RangeFor(kSubgidFile, user, uid);
+  return EnterWith(
+      [&](pid_t child) {
+        MapIds("newuidmap", child, uid, uids);
+        MapIds("newgidmap", child, gid, gids);
+      },
+      kRootlessEnv);
+}
 
-  int ready[2], go[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(go, O_CLOEXEC) != 0) throw SysError("pipe", "");
-  pid_t parent = ::getpid();
-  pid_t child = ::fork();
-  if (child < 0) throw SysError("fork", "");
-  if (child == 0) {
-    ::close(ready[0]);
-    ::close(go[1]);
-    BecomeNamespaceRoot(ready[1], go[0], parent);
-    return std::nullopt;
-  }
-  ::close(ready[1]);
-  ::close(go[0]);
-  if (ReadByte(ready[0]) != 'R') {
-    ::waitpid(child, nullptr, 0);
-    return 1;  // the child printed why
-  }
-  try {
-    MapIds("newuidmap", child, uid, uids);
-    MapIds("newgidmap", child, gid, gids);
-  } catch (...) {
-    ::close(go[1]);  // the child sees EOF and exits
-    ::waitpid(child, nullptr, 0);
-    throw;
-  }
-  WriteByte(go[1], 'G');
-  ::close(go[1]);
-  ::close(ready[0]);
-  return WaitAndExitLikeChild(child);
+EnterResult EnterOwnUserNamespace() {
+  if (const char* inside = std::getenv(kOwnUserNamespaceMarker); inside && *inside) return {};
+  std::string uids = IdentityMap(ReadFile("/proc/self/uid_map")), gids = IdentityMap(ReadFile("/proc/self/gid_map"));
+  return EnterWith(
+      [&](pid_t child) {
+        WriteMap(child, "uid_map", uids);
+        WriteMap(child, "gid_map", gids);
+      },
+      kOwnUserNamespaceMarker);
 }
 
 }  // namespace cairn::runtime

@@ -27,6 +27,8 @@
 namespace cairn::runtime {
 
 inline constexpr const char* kRootlessEnv = "CAIRN_ROOTLESS";
+// The same for root's own user namespace (EnterOwnUserNamespace, runtime/isolation.h).
+inline constexpr const char* kOwnUserNamespaceMarker = "CAIRN_OWN_USERNS";
 
 // One line of /etc/subuid or /etc/subgid: ids start..start+count-1 belong to the user.
 struct SubordinateRange {
@@ -51,9 +53,23 @@ const char* OverlayUserxattr();
 // create no redirects, so the upper dir alone still describes the change.
 const char* OverlayRedirectDir();
 
-// See the file comment. Returns nullopt in the process that should go on running cairn (root, or
-// the child inside the new namespace); in the waiting parent, returns the exit code main() must
-// return. Throws cairn::Error when the user has no subordinate ids or the helpers fail.
-std::optional<int> EnterRootless();
+// How entering went, in the process that called it:
+//   exit_code set:     this is the waiting parent; main() must return exit_code;
+//   unshare_errno set: the kernel refused the namespaces (seccomp, no CAP_SYS_ADMIN, user
+//                      namespaces off); nothing changed and this process goes on as itself;
+//   neither:           go on, inside the namespace (or nothing was needed: root, already inside).
+struct EnterResult {
+  std::optional<int> exit_code;
+  int unshare_errno = 0;
+};
+
+// See the file comment. Throws cairn::Error when the user has no subordinate ids or the helpers
+// fail.
+EnterResult EnterRootless();
+
+// Root without CAP_SYS_ADMIN (runtime/isolation.h, kUserNamespace): the same dance, but the
+// parent, which holds CAP_SETUID and CAP_SETGID, writes the child's maps itself: every id this
+// process has, mapped onto itself. Ids stay the same numbers inside, so layers are unchanged.
+EnterResult EnterOwnUserNamespace();
 
 }  // namespace cairn::runtime

@@ -21,6 +21,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/overlay_marks.h"
+#include "base/owner.h"
 #include "store/byte_sink.h"
 #include "store/compressor.h"
 #include "store/layer.h"
@@ -39,6 +40,14 @@ struct Node {
   bool unchanged = false;  // copied up from a lower entry and still identical to it
 };
 
+
+// An unchanged copy-up has the lower's owner record too (base/owner.h): compared with the rest.
+bool IsLayerOrOwnerXattr(std::string_view name) { return IsLayerXattr(name) || name == kOwnerXattr; }
+
+struct stat Owned(const std::string& path, struct stat st) {
+  ApplyRecordedOwner(path, st);
+  return st;
+}
 
 // Sorted by name (the tar rules sort them too).
 Xattrs LayerXattrs(const std::string& path) { return ListXattrs(path, IsLayerXattr); }
@@ -68,6 +77,7 @@ class Walker {
       Node n;
       n.path = child;
       if (::lstat(child.c_str(), &n.st) != 0) throw SysError("lstat", child);
+      ApplyRecordedOwner(child, n.st);
       // Rule: sockets cannot be archived (tar has no type for them); docker skips them too.
       if (S_ISSOCK(n.st.st_mode)) continue;
       if (o_.overlay_upper && IsWhiteout(child, n.st)) {
@@ -83,7 +93,7 @@ class Walker {
       if (!lowers.empty()) {
         // What the copy-up hides: the entry overlay showed at this path before the step.
         auto below = FindInLowers(lowers, name, dir && !n.opaque ? &below_dirs : nullptr);
-        n.unchanged = below && !n.opaque && SameEntry(n.path, n.st, below->path, below->st, IsLayerXattr);
+        n.unchanged = below && !n.opaque && SameEntry(n.path, n.st, below->path, Owned(below->path, below->st), IsLayerOrOwnerXattr);
       }
       nodes_.push_back(std::move(n));
       if (dir) Walk(child, child_rel, below_dirs);

@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/overlay_marks.h"
+#include "base/owner.h"
 #include "store/layer.h"
 #include "store/tar_rules.h"
 
@@ -210,6 +211,7 @@ class Extractor {
   // Owner before mode: chown clears setuid/setgid.
   void Metadata(int fd, archive_entry* e) {
     if (::fchown(fd, archive_entry_uid(e), archive_entry_gid(e)) != 0 && !TolerableOwnerError()) throw SysError("chown", "");
+    RecordOwner(e, [&](const char* k, const void* v, size_t n) { return ::fsetxattr(fd, k, v, n, 0); });
     if (::fchmod(fd, archive_entry_perm(e)) != 0) throw SysError("chmod", "");
     Xattrs(e, [&](const char* k, const void* v, size_t n) { return ::fsetxattr(fd, k, v, n, 0); });
   }
@@ -220,6 +222,7 @@ class Extractor {
       throw SysError("chown", base);
     if (!is_link && ::fchmodat(parent, base.c_str(), archive_entry_perm(e), 0) != 0) throw SysError("chmod", base);
     std::string p = ProcPath(parent, base);
+    if (!is_link) RecordOwner(e, [&](const char* k, const void* v, size_t n) { return ::lsetxattr(p.c_str(), k, v, n, 0); });
     Xattrs(e, [&](const char* k, const void* v, size_t n) { return ::lsetxattr(p.c_str(), k, v, n, 0); });
     struct timespec t[2] = {Time(e), Time(e)};
     if (::utimensat(parent, base.c_str(), t, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimens", base);
@@ -238,6 +241,15 @@ class Extractor {
       if (set(name, value, size) != 0 && errno != ENOTSUP && !(errno == EPERM && !euid_root_))
         throw SysError(std::string("setxattr ") + name, "");
     }
+  }
+
+  // A non-root process cannot chown: the entry's owner is recorded instead (base/owner.h), so
+  // the trees built on this layer know it.
+  template <typename Set>
+  void RecordOwner(archive_entry* e, Set set) {
+    if (!OwnersRecorded() || (archive_entry_uid(e) == 0 && archive_entry_gid(e) == 0)) return;
+    std::string v = std::to_string(archive_entry_uid(e)) + ":" + std::to_string(archive_entry_gid(e));
+    if (set(kOwnerXattr, v.data(), v.size()) != 0 && errno != ENOTSUP) throw SysError("record the owner", "");
   }
 
   bool TolerableOwnerError() const { return errno == EPERM && !euid_root_; }

@@ -8,6 +8,7 @@
 #include <clocale>
 
 #include "base/error.h"
+#include "base/owner.h"
 
 namespace cairn::store {
 
@@ -21,7 +22,8 @@ std::string TarName(const std::string& rel_path, bool is_dir) {
 
 bool IsLayerXattr(std::string_view name) {
   if (name == "security.capability") return true;
-  return name.rfind("user.", 0) == 0 && name.rfind("user.overlay.", 0) != 0;
+  // user.cairn.owner: a non-root build's owner record (base/owner.h), never the image's.
+  return name.rfind("user.", 0) == 0 && name.rfind("user.overlay.", 0) != 0 && name != kOwnerXattr;
 }
 
 void FillHeader(archive_entry* e, const std::string& tar_name, const struct stat& st, const std::string& symlink_target,

@@ -111,6 +111,9 @@ struct ExitStatus {
 // argument"). A command that cannot be executed is the command's failure, not a setup failure: it
 // prints "cairn: exec NAME: REASON" on the command's stderr and exits 127 (126 when the file is
 // not executable), as a shell would. Safe to call from several threads at once.
+// Isolated as runtime/isolation.h chose for this process: at kChroot the command runs chrooted in
+// a copy of the tree, without namespaces (a spec that needs them is an Error naming the option);
+// at kNone it cannot run, and the Error says why.
 ExitStatus Run(const ContainerSpec& spec);
 
 // Paths the runtime may create in the upper dir as mount points; a snapshot leaves them out.

@@ -74,8 +74,8 @@ std::string CopyingSnapshotterReason(const std::string& store_dir) {
   constexpr long kOverlayMagic = 0x794c7630;  // OVERLAYFS_SUPER_MAGIC
   struct statfs fs;
   if (::statfs(store_dir.c_str(), &fs) == 0 && fs.f_type == kOverlayMagic)
-    return "the store " + store_dir + " is on overlayfs (a container's own root file system), which overlay cannot "
-           "use as an upper layer; each step works on a copy of its parent's files instead, which is slower. Put the "
+    return "the store " + store_dir + " is on overlayfs (as a container's own root is), which overlay cannot use "
+           "as an upper layer; each step works on a copy of its parent's files instead, which is slower. Put the "
            "store on a volume (docker run -v cairn-store:" + store_dir + ")";
   return "overlay cannot be mounted in the store " + store_dir +
          " (its file system, or this kernel without rootless overlay); each step works on a copy of its parent's "

@@ -122,9 +122,9 @@ char ReadByte(int fd) {
   return n == 1 ? c : 0;
 }
 
-// In the child: wait for the parent's mapping, then become root of the namespace. Returns the
-// errno of a refused unshare (reported to the parent, which goes on as itself), 0 once inside.
-int BecomeNamespaceRoot(int ready_w, int go_r, pid_t parent, const char* marker) {
+// In the child: wait for the parent's mapping, then become root of the namespace. A refused
+// unshare is reported to the parent (which goes on as itself) and ends the child.
+void BecomeNamespaceRoot(int ready_w, int go_r, pid_t parent, const char* marker) {
   if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
     int err = errno;
     WriteByte(ready_w, 'E');
@@ -142,7 +142,6 @@ int BecomeNamespaceRoot(int ready_w, int go_r, pid_t parent, const char* marker)
   // the kernel clears the parent-death signal when credentials change.
   if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(1);
   ::setenv(marker, "1", 1);
-  return 0;
 }
 
 // Forks: the child unshares a user and a mount namespace and waits; map_ids(child) writes its id

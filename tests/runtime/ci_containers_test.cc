@@ -297,7 +297,7 @@ TEST_F(CiContainers, DockerAsRootGivesTheHostsDigestsInEverySettingAndSaysHowItI
       // On the container's root the store is on overlayfs: the note says so and names the fix;
       // on a volume overlay works, and nothing is said.
       if (volume) EXPECT_THAT(in.log["users"], Not(HasSubstr("is on overlayfs")));
-      else EXPECT_THAT(in.log["users"], HasSubstr("is on overlayfs (a container's own root file system)"));
+      else EXPECT_THAT(in.log["users"], HasSubstr("is on overlayfs (as a container's own root is)"));
     }
   }
 }

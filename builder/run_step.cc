@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "builder/step_error.h"
 #include "builder/users.h"
+#include "runtime/cancel.h"
 #include "runtime/network.h"
 #include "runtime/resource_limits.h"
 
@@ -134,6 +135,12 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
   runtime::ExitStatus status;
   try {
     status = rt.Run(spec);
+  } catch (const Error& e) {
+    write_end.Reset();
+    pump.join();
+    if (runtime::Cancelled()) throw;
+    // A container that could not be set up (or a RUN this isolation cannot give): located too.
+    throw Error(MaskSecrets(StepError(step, e.what()).what(), in.secret_values));
   } catch (...) {
     write_end.Reset();
     pump.join();

@@ -78,8 +78,9 @@ std::string Refusal(int err, bool is_root, bool seccomp_too = true) {
 
 void ChooseForNonRoot(std::optional<Isolation> forced, std::optional<int>* exit_code) {
   if (const char* inside = std::getenv(kRootlessEnv); inside && *inside) return;  // kNamespaces
-  if (forced == Isolation::kChroot || forced == Isolation::kUserNamespace) {
-    g_choice = {Isolation::kNone, std::string(kIsolationEnv) + "=" + IsolationName(*forced) + " needs root"};
+  // For a non-root user, namespaces and userns are one level: the rootless user namespace.
+  if (forced == Isolation::kChroot) {
+    g_choice = {Isolation::kNone, std::string(kIsolationEnv) + "=chroot needs root"};
     return;
   }
   try {

@@ -16,6 +16,7 @@ struct ExtractOptions {
 // fd of its parent directory, opened component by component without following symlinks, so no
 // name, symlink or hard link can reach outside dir: such entries throw an Error naming them.
 // Owner, mode (incl. setuid/sticky), mtime and allowed xattrs (see IsLayerXattr) are restored.
+// A device node the kernel refuses to make (EPERM: a user namespace, no CAP_MKNOD) is skipped.
 void ExtractTarFd(int fd, const std::string& source, const std::string& dir, const ExtractOptions& options);
 
 }  // namespace cairn::store

@@ -31,7 +31,7 @@ constexpr const char* kDocker = "/usr/bin/docker";  // Debian's client (not a ne
 constexpr const char* kPodman = "/usr/bin/podman";
 // Fully qualified: podman resolves short names against registries, not its own store, first.
 constexpr const char* kImage = "docker.io/library/cairn-ci-test:latest";
-const char* const kContexts[] = {"hello", "users", "copyonly"};
+const char* const kContexts[] = {"hello", "users", "copyonly", "debian"};
 
 // A Dockerfile with USER, RUN and COPY steps: owners, modes and a non-root RUN must all come out
 // as on the host, and so must a whiteout and an opaque directory that later steps build on.
@@ -59,12 +59,21 @@ COPY --chown=1000:1000 sub/ /home/app/
 CMD ["cat", "/srv/app/a.txt"]
 )";
 
+// On the Debian base (a real distribution's tree: device nodes in /dev, many files to copy).
+constexpr const char* kDebianDockerfile = R"(FROM debian:bookworm
+RUN ls /usr/bin > /usr-bin.txt && rm -rf /usr/share/doc && mkdir -p /srv && echo built > /srv/debian.txt
+)";
+
 // Runs inside each container: import the busybox base, build every context, write each build's
 // metadata file and output to /out.
 constexpr const char* kInsideScript = R"(cairn import /opt/ci/busybox.tar busybox:latest > /out/import.log 2>&1 || exit 3
 for c in hello users copyonly; do
   cairn build --progress plain --metadata-file /out/$c.json -t $c /opt/ci/$c > /out/$c.log 2>&1
 done
+if [ -e /opt/debian.tar ]; then
+  cairn load -i /opt/debian.tar > /out/load.log 2>&1
+  cairn build --progress plain --metadata-file /out/debian.json -t debian /opt/ci/debian > /out/debian.log 2>&1
+fi
 cairn images > /out/images.log 2>&1
 )";
 
@@ -81,6 +90,7 @@ void WriteContexts(const std::string& dir) {
   WriteTextFile(dir + "/copyonly/Dockerfile", kCopyOnlyDockerfile);
   WriteTextFile(dir + "/copyonly/a.txt", "copied\n");
   WriteTextFile(dir + "/copyonly/sub/b.txt", "x\n");
+  WriteTextFile(dir + "/debian/Dockerfile", kDebianDockerfile);
   for (const char* c : kContexts) RunCommand({"chmod", "-R", "a+rX", dir + "/" + c});
 }
 
@@ -170,11 +180,14 @@ class CiContainers : public ::testing::Test {
     if (std::string why = MakeImageContext(ctx); !why.empty()) return why;
     auto built = Cairn(store, {"build", "-q", "-t", kImage, "-o", "type=docker,dest=" + (*dir_ / "image.tar"), ctx});
     if (built.exit_code != 0) return "cairn build of the CI image failed: " + built.err;
+    auto saved = Cairn(store, {"save", "-o", *dir_ / "debian.tar", "debian:bookworm"});
+    if (saved.exit_code != 0) return "cairn save debian:bookworm: " + saved.err;
     // The host's digests, as the same cairn gives them outside any container.
     ImportBusybox(*dir_ / "busybox-store");
     for (const char* c : kContexts) {
       std::string meta = *dir_ / (std::string("host-") + c + ".json");
-      auto r = Cairn(*dir_ / "busybox-store", {"build", "-q", "--metadata-file", meta, "-t", c, ctx + "/ci/" + c});
+      std::string host_store = std::string(c) == "debian" ? store : *dir_ / "busybox-store";
+      auto r = Cairn(host_store, {"build", "-q", "--metadata-file", meta, "-t", c, ctx + "/ci/" + c});
       if (r.exit_code != 0) return std::string("host build of ") + c + " failed: " + r.err;
       host_digest_[c] = ManifestDigest(meta);
     }
@@ -198,8 +211,9 @@ class CiContainers : public ::testing::Test {
 
   // Runs kInsideScript in a container started with `run_args` (between "run" and the image).
   // store_on_volume: /var/lib/cairn is a host directory (a volume) instead of the container root.
+  // debian: the Debian base is loaded inside too and the "debian" context built.
   Inside RunInside(const std::vector<std::string>& engine, const std::vector<std::string>& run_args, bool store_on_volume,
-                   bool non_root = false) {
+                   bool non_root = false, bool debian = false) {
     TempDir out;
     RunCommand({"chmod", "0777", out.path()});
     std::vector<std::string> argv = engine;
@@ -208,6 +222,7 @@ class CiContainers : public ::testing::Test {
     TempDir volume;
     if (store_on_volume) argv.insert(argv.end(), {"-v", volume.path() + ":/var/lib/cairn"});
     if (non_root) argv.insert(argv.end(), {"-u", "1000:1000", "-e", "HOME=/tmp"});
+    if (debian) argv.insert(argv.end(), {"-v", *dir_ / "debian.tar" + ":/opt/debian.tar:ro"});
     argv.insert(argv.end(), {kImage, "sh", "/inside.sh"});
     Inside in;
     auto r = RunCommand(argv);
@@ -220,11 +235,12 @@ class CiContainers : public ::testing::Test {
     return in;
   }
 
-  Inside InDocker(const std::vector<std::string>& run_args, bool store_on_volume, bool non_root = false) {
+  Inside InDocker(const std::vector<std::string>& run_args, bool store_on_volume, bool non_root = false,
+                  bool debian = false) {
     Dockerd* d = StartDockerd();
     if (!d) return {};
     std::vector<std::string> engine = {"env", "DOCKER_HOST=unix://" + *dir_ / "docker/docker.sock", kDocker};
-    return RunInside(engine, run_args, store_on_volume, non_root);
+    return RunInside(engine, run_args, store_on_volume, non_root, debian);
   }
 
   static std::vector<std::string> Podman() {
@@ -240,6 +256,7 @@ class CiContainers : public ::testing::Test {
 
   // Each context built inside gives the host's manifest digest.
   static void ExpectHostDigests(const Inside& in, std::vector<std::string> contexts = {"hello", "users", "copyonly"}) {
+    if (!in.log.at("debian").empty()) contexts.push_back("debian");
     for (const auto& c : contexts)
       EXPECT_EQ(in.digest.at(c), host_digest_.at(c)) << c << " built inside:\n" << in.log.at(c) << in.run_output;
   }
@@ -270,8 +287,9 @@ TEST_F(CiContainers, DockerAsRootGivesTheHostsDigestsInEverySettingAndSaysHowItI
     SCOPED_TRACE(volume ? "store on a volume" : "store on the container's root");
     {
       SCOPED_TRACE("docker run with its defaults");
-      Inside in = InDocker({}, volume);
+      Inside in = InDocker({}, volume, false, /*debian=*/volume);
       ExpectHostDigests(in);
+      if (volume) EXPECT_NE(in.digest["debian"], "") << in.log["debian"];
       EXPECT_THAT(in.log["users"], HasSubstr("note: isolation: chroot, because"));
       EXPECT_THAT(in.log["users"], HasSubstr("a seccomp filter refuses namespaces"));
       EXPECT_THAT(in.log["users"], HasSubstr("--security-opt seccomp=unconfined"));
@@ -290,8 +308,9 @@ TEST_F(CiContainers, DockerAsRootGivesTheHostsDigestsInEverySettingAndSaysHowItI
     }
     {
       SCOPED_TRACE("--security-opt seccomp=unconfined");
-      Inside in = InDocker({"--security-opt", "seccomp=unconfined"}, volume);
+      Inside in = InDocker({"--security-opt", "seccomp=unconfined"}, volume, false, /*debian=*/volume);
       ExpectHostDigests(in);
+      if (volume) EXPECT_NE(in.digest["debian"], "") << in.log["debian"];
       EXPECT_THAT(in.log["users"], HasSubstr("note: isolation: a user namespace of cairn's own"));
       EXPECT_THAT(in.log["users"], HasSubstr("lacks CAP_SYS_ADMIN"));
       // On the container's root the store is on overlayfs: the note says so and names the fix;

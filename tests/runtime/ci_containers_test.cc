@@ -226,6 +226,9 @@ class CiContainers : public ::testing::Test {
     argv.insert(argv.end(), {kImage, "sh", "/inside.sh"});
     Inside in;
     auto r = RunCommand(argv);
+    // The engine failing to start the container (seen once under load: runc's "exec: sh:
+    // executable file not found") is not what this tests: one more try.
+    if (r.exit_code >= 125 && (r.out + r.err).find("OCI runtime") != std::string::npos) r = RunCommand(argv);
     in.run_output = r.out + r.err;
     for (const char* c : kContexts) {
       in.digest[c] = ManifestDigest(out / (std::string(c) + ".json"));

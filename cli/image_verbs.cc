@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "builder/epoch.h"
+#include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "store/archive.h"
 #include "store/image.h"
@@ -42,7 +43,10 @@ void AddSave(CLI::App& app, Globals& g) {
   CLI::App* cmd = app.add_subcommand("save", "write images to a tar that docker load, podman load and skopeo read");
   cmd->add_option("-o,--output", f->output, "the archive to write")->required();
   cmd->add_option("names", f->names, "images to save")->required();
-  cmd->callback([&g, f] { store::SaveArchive(g.Store(), f->names, f->output); });
+  cmd->callback([&g, f] {
+    auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs go out
+    store::SaveArchive(g.Store(), f->names, f->output);
+  });
 }
 
 void AddTag(CLI::App& app, Globals& g) {

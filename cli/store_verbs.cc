@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "base/error.h"
+#include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "store/check.h"
 #include "store/gc.h"
@@ -55,7 +56,12 @@ void AddLoad(CLI::App& app, Globals& g) {
   CLI::App* cmd = app.add_subcommand("load", "load images from a docker-archive or oci-archive tar (default stdin)");
   cmd->add_option("-i,--input", *input, "the archive ('-' = stdin)");
   cmd->callback([&g, input] {
-    for (auto& line : store::LoadArchive(g.Store(), *input)) std::printf("%s\n", line.c_str());
+    std::vector<std::string> lines;
+    {
+      auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs go in
+      lines = store::LoadArchive(g.Store(), *input);
+    }
+    for (auto& line : lines) std::printf("%s\n", line.c_str());
   });
 }
 

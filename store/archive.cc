@@ -17,6 +17,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
+#include "base/transfer.h"
 #include "store/image.h"
 #include "store/layer.h"
 #include "store/layer_extract.h"
@@ -82,8 +83,10 @@ class ArchiveOut {
       if (n == 0) break;
       total += n;
       if (archive_write_data(a_, buf, static_cast<size_t>(n)) != n) Fail(name);
+      ReportTransfer({"save " + name, total, f.size, false});  // cairn save's progress (base/transfer.h)
     }
     if (total != f.size) throw Error("blob " + f.path_on_disk + " changed size while being saved");
+    ReportTransfer({"save " + name, total, f.size, /*finished=*/true});
   }
   void Close() {
     if (archive_write_close(a_) != ARCHIVE_OK) Fail("close");

@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
@@ -14,6 +15,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/transfer.h"
 #include "store/image.h"
 #include "store/manifest.h"
 #include "store/tree_sum.h"
@@ -123,6 +125,8 @@ class Unpacked {
 Descriptor PutFile(Store& store, const std::string& path, const std::string& media_type, const std::string& expected) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw SysError("open", path);
+  struct stat st;
+  int64_t size = ::fstat(fd.get(), &st) == 0 ? st.st_size : 0, done = 0;
   auto w = store.NewBlobWriter();
   char buf[1 << 16];
   for (;;) {
@@ -131,7 +135,10 @@ Descriptor PutFile(Store& store, const std::string& path, const std::string& med
     if (n < 0) throw SysError("read", path);
     if (n == 0) break;
     w->Write(buf, static_cast<size_t>(n));
+    done += n;
+    ReportTransfer({"load " + expected, done, size, false});  // cairn load's progress (base/transfer.h)
   }
+  ReportTransfer({"load " + expected, done, size, /*finished=*/true});
   return w->Commit(media_type, expected);
 }
 

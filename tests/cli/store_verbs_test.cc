@@ -1,5 +1,6 @@
 // The store verbs through the real binary: rmi, load, import -c / stdin, prune, check; and the
 // store staying sound under kill -9 and under concurrent builds.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -74,11 +75,15 @@ TEST_F(StoreVerbsTest, RmiOfTheLastTagDeletesTheImagesData) {
 }
 
 TEST_F(StoreVerbsTest, SaveThenLoadIntoAFreshStoreKeepsTheManifestDigest) {
-  ASSERT_EQ(C({"save", "-o", dir_ / "bb.tar", "busybox"}).exit_code, 0);
+  auto saved = C({"save", "-o", dir_ / "bb.tar", "busybox"});
+  ASSERT_EQ(saved.exit_code, 0);
+  // Transfer progress on stderr, as for pull and push: not a terminal here, so one closing line.
+  EXPECT_THAT(saved.err, ::testing::MatchesRegex("save: [0-9.]+[kMG]?B in [0-9.]+s \\([0-9.]+[kMG]?B/s\\)\n"));
   std::string fresh = dir_ / "fresh";
   auto r = Cairn(fresh, {"load", "-i", dir_ / "bb.tar"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Loaded image: busybox:latest\n");
+  EXPECT_THAT(r.err, ::testing::MatchesRegex("load: [0-9.]+[kMG]?B in [0-9.]+s \\([0-9.]+[kMG]?B/s\\)\n"));
   EXPECT_EQ(ManifestDigest(fresh, "busybox"), ManifestDigest(root(), "busybox"));
   EXPECT_EQ(Cairn(fresh, {"check"}).exit_code, 0);
   // Compressed archives and stdin load too.

@@ -33,6 +33,10 @@ class Progress {
   // a few times a second on a live view, every few seconds otherwise; final: the closing total.
   // By default the line is a note.
   virtual void Transfer(std::string_view line, bool /*final*/) { Note(line); }
+  // One transfer's own bytes (base/transfer.h), for views that show each one rather than the
+  // meter's summary line (rawjson's "statuses"). Wants() says whether this view takes them.
+  virtual bool WantsTransferStatuses() const { return false; }
+  virtual void TransferStatus(const std::string& /*key*/, int64_t /*done*/, int64_t /*total*/, bool /*finished*/) {}
   // Whether this sink redraws a terminal (the transfer line may then come often).
   virtual bool Live() const { return false; }
   // The build and everything after it (naming, export, push) succeeded: a sink with a summary

@@ -101,6 +101,20 @@ void RawJsonProgress::Note(std::string_view message) {
   Log(internal, 1, message);
 }
 
+void RawJsonProgress::TransferStatus(const std::string& key, int64_t done, int64_t total, bool finished) {
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  auto [it, first] = statuses_.try_emplace(key, Status{Rfc3339NanoNow(), now});
+  if (!first && !finished && now - it->second.last_emitted < std::chrono::milliseconds(100)) return;
+  it->second.last_emitted = now;
+  std::string stamp = Rfc3339NanoNow();
+  json status = {{"id", key}, {"vertex", Internal().digest}, {"name", key}, {"current", done},
+                 {"timestamp", stamp}, {"started", it->second.started}};
+  if (total > 0) status["total"] = total;
+  if (finished) status["completed"] = stamp;
+  Emit(Dump({{"statuses", json::array({status})}}));
+}
+
 void RawJsonProgress::CacheMiss(int id, std::string_view reason) {
   std::lock_guard lock(mu_);
   auto it = vertexes_.find(id);

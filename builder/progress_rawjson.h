@@ -4,12 +4,18 @@
 //   {"logs":[{"vertex":"sha256:..","stream":1,"data":"<base64 of the line and \n>","timestamp":".."}]}
 //   {"vertexes":[{"digest":"sha256:..","name":"..","started":"..","completed":"..","cached":true}]}
 //   {"warnings":[{"vertex":"sha256:..","level":1,"short":"<base64>"}]}
+//   {"statuses":[{"id":"pull sha256:..","vertex":"sha256:..","name":"pull sha256:..","current":N,
+//                 "total":N,"timestamp":"..","started":"..","completed":".."}]}
+// Transfers (pulls, pushes, cache import/export, ADD <url>) are statuses of the internal vertex,
+// at most every 100 ms each, plus their first and last.
 // A step's digest is sha256 of "cairn-vertex:<build-local id>:<name>" (BuildKit's are of its LLB
 // ops, which cairn has none of); it is the same for the same step within one build.
 // Build-wide notes (epoch, naming, export) are logs of one vertex "[internal] cairn"; notes
 // that start with "warning" and build check findings ("Dockerfile:3: Rule: ...") are warnings.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -29,6 +35,8 @@ class RawJsonProgress : public Progress {
   void Failed(int id, std::string_view message) override;
   void Note(std::string_view message) override;
   void CacheMiss(int id, std::string_view reason) override;  // a log line "cache miss: ..." (stream 2)
+  bool WantsTransferStatuses() const override { return true; }
+  void TransferStatus(const std::string& key, int64_t done, int64_t total, bool finished) override;
 
  private:
   struct Vertex {
@@ -42,6 +50,11 @@ class RawJsonProgress : public Progress {
   std::FILE* out_;
   std::mutex mu_;
   std::map<int, Vertex> vertexes_;  // id 0: the internal vertex of notes
+  struct Status {
+    std::string started;
+    std::chrono::steady_clock::time_point last_emitted;
+  };
+  std::map<std::string, Status> statuses_;
 };
 
 // RFC 3339 with nanoseconds, UTC ("2026-12-02T15:04:05.123456789Z"), as Go marshals time.Time.

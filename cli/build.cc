@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
+#include "base/transfer.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
 #include "builder/export_rootfs.h"
@@ -331,10 +332,17 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.quiet && f.progress != "auto" && f.progress != "quiet")
     throw Error("--quiet and --progress " + f.progress + " disagree: pass one of them");
   auto progress = builder::MakeProgress(f.quiet ? "quiet" : f.progress, stderr);
-  // Pulls, pushes, cache import/export and ADD <url> report their bytes to the build's view.
-  auto meter = std::make_unique<TransferMeter>(progress->Live(), [&progress](const std::string& line, bool final) {
-    progress->Transfer(line, final);
-  });
+  // Pulls, pushes, cache import/export and ADD <url> report their bytes to the build's view:
+  // each transfer as it goes (rawjson's statuses), or the meter's summary line.
+  std::unique_ptr<TransferMeter> meter;
+  ScopeExit no_observer([] { SetTransferObserver(nullptr); });
+  if (progress->WantsTransferStatuses()) {
+    SetTransferObserver([&progress](const TransferUpdate& u) { progress->TransferStatus(u.key, u.done, u.total, u.finished); });
+  } else {
+    meter = std::make_unique<TransferMeter>(progress->Live(), [&progress](const std::string& line, bool final) {
+      progress->Transfer(line, final);
+    });
+  }
   for (auto& spec : cache_imports) {
     auto imported = ImportCache(g.Store(), spec, [&](const std::string& warning) { progress->Note(warning); });
     if (!imported) continue;
@@ -398,7 +406,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
   if (!f.metadata_file.empty()) WriteMetadata(f.metadata_file, result, f.tags);
-  progress->BytesPushed(meter->Bytes("push"));
+  if (meter) progress->BytesPushed(meter->Bytes("push"));
   meter.reset();  // its closing total comes before the summary
   progress->Finish();  // the live view's summary, before the ID on stdout (often the same terminal)
   if (!OutputsToStdout(outputs)) std::printf("%s\n", result.config_digest.c_str());

@@ -313,6 +313,23 @@ TEST_F(Progress, PushPullAndABuildsPullReportBytesTotalAndRate) {
   auto build = Cairn(other.path(), {"build", "--progress=plain", ctx_.path()}, env);
   ASSERT_EQ(build.exit_code, 0) << build.err;
   EXPECT_TRUE(std::regex_search(build.err, std::regex("\npull" + total))) << build.err;
+
+  // rawjson: each blob's pull is a BuildKit status, ending complete with all its bytes.
+  TempDir third;
+  auto raw = Cairn(third.path(), {"build", "--progress=rawjson", ctx_.path()}, env);
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  std::istringstream lines(raw.err);
+  int completed = 0;
+  for (std::string line; std::getline(lines, line);)
+    for (auto& st : json::parse(line).value("statuses", json::array())) {
+      EXPECT_TRUE(std::regex_match(st["id"].get<std::string>(), std::regex("pull sha256:[0-9a-f]{64}"))) << line;
+      EXPECT_TRUE(st.contains("vertex") && st.contains("started") && st.contains("timestamp")) << line;
+      if (st.contains("completed")) {
+        ++completed;
+        EXPECT_EQ(st["current"], st["total"]) << line;
+      }
+    }
+  EXPECT_GE(completed, 2) << raw.err;  // at least busybox's config and its one layer
 }
 
 TEST_F(Progress, OnErrorKeepKeepsTheFailedStepsFilesystemAsAnImage) {

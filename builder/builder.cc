@@ -72,7 +72,7 @@ class BuildRun {
   BuildResult Run() {
     DockerfileSource source = LoadDockerfile(options_.context_dir, options_.dockerfile_path);
     ignore_ = std::move(source.ignore);
-    git_modes_ = GitModes::ForContext(options_.context_dir);
+    git_modes_ = options_.git_context ? *options_.git_context->modes : GitModes::ForContext(options_.context_dir);
     frontend::Options fopts;
     fopts.dockerfile_name = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
     fopts.build_args = options_.build_args;
@@ -109,6 +109,9 @@ class BuildRun {
                                        where + " (ARG SOURCE_DATE_EPOCH)"};
     }
     epochs_ = ResolveEpochs(explicit_epoch, options_.context_dir);
+    if (!explicit_epoch && options_.git_context)
+      epochs_.image = {options_.git_context->commit_time,
+                       "git commit " + options_.git_context->commit + " of " + options_.git_context->display};
     progress_.Note("source date epoch: layers " + std::to_string(epochs_.layer.seconds) + " (" + epochs_.layer.from +
                    "), image " + std::to_string(epochs_.image.seconds) + " (" + epochs_.image.from + ")");
     states_.resize(plan_.stages.size());
@@ -485,7 +488,7 @@ class BuildRun {
   const BuildOptions options_;
   runtime::Runtime& rt_;
   StepCache cache_;
-  NamedContexts named_{store_, options_.named_contexts};
+  NamedContexts named_{store_, options_.named_contexts, options_.fetch_git};
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
   Epochs epochs_;  // set in Run() before any step: the two-epoch rule (builder/epoch.h)
@@ -496,7 +499,7 @@ class BuildRun {
   std::vector<std::string> secret_values_;  // ReadSecretValues(), once the build starts
   std::atomic<bool> stop_{false};  // set when a stage failed: the others start no more steps
   std::mutex context_mu_;
-  UrlDownloads downloads_{store_, options_.fetch_url};
+  UrlDownloads downloads_{store_, options_.fetch_url, options_.fetch_git};
   ImportedCaches imported_{store_, cache_, options_.cache_from};
   std::mutex pull_mu_;
   std::once_flag snapshotter_noted_;

@@ -16,6 +16,7 @@
 
 #include "builder/epoch.h"
 #include "builder/fetch_url.h"
+#include "builder/git_source.h"
 #include "builder/named_contexts.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
@@ -62,6 +63,12 @@ struct BuildOptions {
   // ADD <http(s) url>: downloads a URL to a file (see UrlFetcher). Unset: such an ADD is an error.
   // The CLI supplies a libcurl download, for the same reason as pull_image.
   UrlFetcher fetch_url;
+  // ADD <git url> (builder/git_source.h): clones and checks out. Unset: such an ADD is an error.
+  GitFetcher fetch_git;
+  // Set when context_dir is a checkout of a git URL (cairn build URL.git#ref): its files take
+  // git's modes from the commit, and without an explicit epoch the image epoch is the commit's
+  // time (as the HEAD commit's of a local checkout, builder/epoch.h).
+  std::optional<GitCheckout> git_context;
   // How many stages may build at once (--jobs); 0 = the number of cores. The image does not
   // depend on it.
   int jobs = 0;

@@ -19,6 +19,7 @@
 #include "builder/export_rootfs.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
+#include "cli/git_clone.h"
 #include "cli/http_download.h"
 #include "cli/proxy_env.h"
 #include "cli/security_opt.h"
@@ -245,24 +246,46 @@ std::optional<StdinInputs> ReadStdinInputs(Globals& g, BuildFlags& f, std::strin
   return in;
 }
 
-// docker build also takes a URL as the context (a git repository, or a tarball); cairn fetches
-// neither yet. Said at once, instead of "not a directory" for a path no one meant.
+// docker build also takes a tarball URL as the context; cairn does not download one. Said at
+// once, instead of "not a directory" for a path no one meant. (A git URL is cloned: GitContext.)
 void RefuseRemoteContext(const std::string& context) {
-  bool url = context.find("://") != std::string::npos;
-  if (!url && context.rfind("git@", 0) != 0) return;
-  std::string path = context.substr(0, context.find_first_of("?#"));
-  bool git = !url || context.rfind("git://", 0) == 0 || context.rfind("ssh://", 0) == 0 ||
-             (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0);
-  if (git)
-    throw Error("build context " + context + ": a git repository, which cairn does not clone yet; "
-                "clone it and build the directory");
-  throw Error("build context " + context + ": a remote context, which cairn does not download; "
+  if (context.find("://") == std::string::npos || builder::IsGitUrl(context)) return;
+  throw Error("build context " + builder::RedactUrl(context) + ": a remote context, which cairn does not download; "
               "download it and pass it on stdin (cairn build - < context.tar)");
+}
+
+// `cairn build URL.git#ref:subdir`: the checkout (in the store's scratch, removed by the
+// caller) becomes the context; -f then names a file in it, as docker reads it.
+std::optional<builder::GitCheckout> GitContext(Globals& g, BuildFlags& f, std::string& scratch) {
+  if (!builder::IsGitUrl(f.context)) return std::nullopt;
+  builder::GitUrl url = builder::ParseGitUrl(f.context);
+  scratch = g.Store().NewScratchDir("context-git-");
+  builder::GitCheckout checkout;
+  try {
+    checkout = CloneGit(url, scratch);
+  } catch (const Error& e) {
+    throw Error(std::string("build context: ") + e.what());  // e names the URL
+  }
+  if (!f.file.empty() && f.file != "-") {
+    std::string inside = f.file;
+    while (!inside.empty() && inside.front() == '/') inside.erase(0, 1);
+    f.file = JoinPath(checkout.dir, inside);
+    if (inside.find("..") != std::string::npos || !PathExists(f.file))
+      throw Error("build context " + url.display + ": -f " + inside + ": no such file in the checkout");
+  }
+  f.context = checkout.dir;
+  return checkout;
 }
 
 void RunBuild(Globals& g, BuildFlags f) {
   RefuseRemoteContext(f.context);
+  std::string git_scratch;
+  ScopeExit remove_checkout([&] {
+    if (!git_scratch.empty()) RemoveAll(git_scratch);
+  });
+  std::optional<builder::GitCheckout> git_context = GitContext(g, f, git_scratch);
   std::string dockerfile_name;
+  if (git_context && f.file.empty()) dockerfile_name = "Dockerfile";
   std::optional<StdinInputs> stdin_inputs = ReadStdinInputs(g, f, dockerfile_name);
   if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")
     throw Error("--on-error " + f.on_error + ": use shell (a shell in the failed step) or keep (keep it as an image)");
@@ -318,6 +341,8 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
   opts.fetch_url = DownloadUrl;
+  opts.fetch_git = CloneGit;
+  opts.git_context = git_context;
   opts.compression = store::ParseCompression(f.compression);
   // The builder applies the two-epoch rule (builder/epoch.h) and passes the epoch to the
   // Dockerfile as the SOURCE_DATE_EPOCH build arg, as BuildKit does.
@@ -426,7 +451,7 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--build-context", flags->build_contexts,
-                  "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]: a source for FROM NAME, COPY --from=NAME, "
+                  "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]|GIT-URL: a source for FROM NAME, COPY --from=NAME, "
                   "RUN --mount=from=NAME; wins over a stage or image of that name (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
@@ -460,7 +485,8 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
   cmd->add_option("context", flags->context,
-                  "the build context directory, or - (stdin: a context tar, plain or compressed, or a Dockerfile)")
+                  "the build context directory, a git URL (https://host/repo.git#ref:subdir, git@host:repo.git#ref), "
+                  "or - (stdin: a context tar, plain or compressed, or a Dockerfile)")
       ->required();
   cmd->callback([&g, flags] { RunBuild(g, *flags); });
 }

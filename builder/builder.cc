@@ -357,6 +357,7 @@ class BuildRun {
     in.scratch = scratch;
     in.lowerdirs = lowers;
     in.secrets = options_.secrets;
+    in.ssh = options_.ssh;
     in.layers_of = [this](const plan::StageRef& from) { return LowerDirs(SourceState(from)); };
     return in;
   }

@@ -40,6 +40,7 @@ namespace {
 struct BuildFlags {
   std::vector<std::string> tags, build_args, labels;
   std::vector<std::string> secrets;  // --secret id=X,src=FILE | id=X,env=VAR
+  std::vector<std::string> ssh;      // --ssh default | ID | ID=SOCKET
   std::string file, iidfile, metadata_file, target, context, network = "default", platform;
   std::string progress = "auto";
   bool quiet = false;        // -q: --progress quiet
@@ -320,6 +321,9 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  for (auto& spec : f.ssh)
+    if (!opts.ssh.insert(builder::ParseSshFlag(spec, std::getenv("SSH_AUTH_SOCK"))).second)
+      throw Error("--ssh " + spec + ": this id is already given");
   for (auto& a : f.allow) {
     if (a == "security.insecure")
       throw Error("--allow security.insecure: cairn runs every step sandboxed and has no insecure mode; remove the flag");
@@ -449,6 +453,9 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--on-error", flags->on_error,
                   "shell: open a shell in a failed RUN's filesystem; keep: keep it as an image named in the error");
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--ssh", flags->ssh,
+                  "default|ID[=SOCKET]: an ssh agent (default: $SSH_AUTH_SOCK) for RUN --mount=type=ssh (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--build-context", flags->build_contexts,
                   "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]|GIT-URL: a source for FROM NAME, COPY --from=NAME, "

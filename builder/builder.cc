@@ -460,8 +460,10 @@ class BuildRun {
     if (NamedContexts::IsDir(ref))
       return store::LoadImage(store_, named_.DirImage(ref, epochs_.layer.seconds, options_.compression));
     std::lock_guard lock(pull_mu_);  // parallel stages may name the same image: pull it once
-    bool local = ref.rfind("sha256:", 0) == 0 ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
-    if (!local && options_.pull_image) options_.pull_image(ref);
+    bool by_digest = ref.rfind("sha256:", 0) == 0;
+    bool local = by_digest ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
+    bool refresh = options_.pull && !by_digest && pulled_.insert(ref).second;  // once per build
+    if ((!local || refresh) && options_.pull_image) options_.pull_image(ref);
     return store::LoadImage(store_, ref);
   }
 
@@ -490,6 +492,7 @@ class BuildRun {
   runtime::Runtime& rt_;
   StepCache cache_;
   NamedContexts named_{store_, options_.named_contexts, options_.fetch_git};
+  std::set<std::string> pulled_;  // --pull: the references pulled in this build (under pull_mu_)
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
   Epochs epochs_;  // set in Run() before any step: the two-epoch rule (builder/epoch.h)

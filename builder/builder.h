@@ -63,6 +63,10 @@ struct BuildOptions {
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies
   // the registry client, so the builder never talks to the network itself.
   std::function<void(const std::string& ref)> pull_image;
+  // --pull: every image named by reference (FROM, COPY --from, RUN --mount=from, a docker-image://
+  // context) goes through pull_image once per build even when the store has it, so a moved tag is
+  // seen; an image named by digest alone is the store's.
+  bool pull = false;
   // ADD <http(s) url>: downloads a URL to a file (see UrlFetcher). Unset: such an ADD is an error.
   // The CLI supplies a libcurl download, for the same reason as pull_image.
   UrlFetcher fetch_url;

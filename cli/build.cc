@@ -50,6 +50,7 @@ struct BuildFlags {
   std::string compression = "gzip";
   std::optional<std::string> source_date_epoch;
   bool no_cache = false;
+  bool pull = false;  // --pull: re-resolve every base image at its registry
   std::vector<std::string> no_cache_filter;  // stage names (repeatable, comma lists as docker)
   bool push = false;  // --push: every -t name after the build
   int jobs = 0;       // --jobs: stages built at once; 0 = number of cores
@@ -344,6 +345,7 @@ void RunBuild(Globals& g, BuildFlags f) {
       throw Error("--build-context " + spec + ": a context named " + name + " is already given");
   }
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
+  opts.pull = f.pull;
   opts.fetch_url = DownloadUrl;
   opts.fetch_git = CloneGit;
   opts.git_context = git_context;
@@ -475,6 +477,7 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");
   cmd->add_option("--source-date-epoch", flags->source_date_epoch, "the build's timestamp, in seconds since 1970");
   cmd->add_flag("--no-cache", flags->no_cache, "do not use the step cache");
+  cmd->add_flag("--pull", flags->pull, "pull every base image again, even one the store has (a moved tag is seen)");
   cmd->add_option("--no-cache-filter", flags->no_cache_filter, "do not use the step cache for these stages (repeatable, comma list)")
       ->delimiter(',')
       ->allow_extra_args(false);

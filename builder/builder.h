@@ -46,6 +46,9 @@ struct BuildOptions {
   std::vector<std::string> tags;
   std::map<std::string, std::string> build_args;
   std::map<std::string, std::string> labels;  // --label
+  // --annotation, -o annotation.K=V: the image manifest's annotations (none: no "annotations"
+  // key). Not in any step's key: they are the manifest's, written after the last step.
+  std::map<std::string, std::string> annotations;
   std::string target;
   bool no_cache = false;
   std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache

@@ -61,7 +61,36 @@ struct BuildFlags {
   std::vector<std::string> add_hosts, ulimits;  // --add-host HOST:IP, --ulimit NAME=S[:H]
   std::string shm_size;                          // --shm-size 64m
   std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
+  std::vector<std::string> annotations;     // --annotation [manifest:]KEY=VALUE
 };
+
+// One manifest annotation, from --annotation or an -o annotation key. Rule: cairn writes one
+// manifest and no image index for a single platform, so index (and descriptor) annotations would
+// be dropped: refused, naming the place; two values for one key are refused too.
+void AddAnnotation(std::map<std::string, std::string>& to, const std::string& key, const std::string& value,
+                   const std::string& where) {
+  if (key.empty()) throw Error(where + ": want KEY=VALUE");
+  auto [it, added] = to.emplace(key, value);
+  if (!added && it->second != value)
+    throw Error(where + ": annotation " + key + " is already given as \"" + it->second + "\"");
+}
+
+// --annotation as buildx: "KEY=V" and "manifest:KEY=V" annotate the manifest.
+void ParseAnnotationFlag(const std::string& text, std::map<std::string, std::string>& to) {
+  std::string where = "--annotation " + text;
+  auto eq = text.find('=');
+  if (eq == std::string::npos) throw Error(where + ": want [manifest:]KEY=VALUE");
+  std::string key = text.substr(0, eq);
+  auto colon = key.find(':');
+  if (colon != std::string::npos) {
+    std::string type = key.substr(0, colon);
+    if (type != "manifest")
+      throw Error(where + ": cairn annotates the image manifest only (it writes no image index for one platform); "
+                  "use KEY=VALUE or manifest:KEY=VALUE");
+    key = key.substr(colon + 1);
+  }
+  AddAnnotation(to, key, text.substr(eq + 1), where);
+}
 
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
 // bytes, never recompressed (another compression would be another layer, another image), so a
@@ -96,10 +125,46 @@ struct OutputSpec {
   bool push = false; // registry, or image with push=true
 };
 
+// An -o key of an image output that is not its own (annotations, compression options): true when
+// taken, false when unknown; throws Error for one cairn refuses, saying why.
+bool OutputImageKey(const std::string& o, const std::string& k, const std::string& v, builder::BuildOptions& opts) {
+  std::string where = "--output " + o;
+  for (const char* prefix : {"annotation.", "annotation-manifest."}) {
+    if (k.rfind(prefix, 0) != 0) continue;
+    if (k.find('[') != std::string::npos)
+      throw Error(where + ": " + k + ": platform qualifiers are for multi-platform images; cairn builds one");
+    AddAnnotation(opts.annotations, k.substr(std::string(prefix).size()), v, where);
+    return true;
+  }
+  if (k.rfind("annotation-index", 0) == 0 || k.rfind("annotation-manifest-descriptor", 0) == 0)
+    throw Error(where + ": " + k + ": cairn writes one manifest and no image index for a single platform, so there "
+                "is no index or descriptor to annotate; use annotation.KEY=VALUE (the manifest)");
+  if (k == "compression-level") {
+    // The level the layers are written at: 0 is the codec's default (gzip 1, zstd 3), -1 gzip's 0.
+    int level = opts.compression.level == 0 ? (opts.compression.codec == store::Compression::Codec::kZstd ? 3 : 1)
+                                            : std::max(opts.compression.level, 0);
+    if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) != level)
+      throw Error(where + ": the layers are " + store::ToString(opts.compression) +
+                  "; pass the level with --compression CODEC,level=N (layers are never recompressed)");
+    return true;
+  }
+  if (k == "force-compression") {
+    if (v == "false") return true;
+    throw Error(where + ": force-compression=" + v + ": cairn never recompresses a layer (a base image's layers keep "
+                "their bytes); build with --compression to choose the new layers' codec");
+  }
+  if (k == "oci-mediatypes") {
+    if (v == "true") return true;
+    throw Error(where + ": oci-mediatypes=" + v + ": cairn writes OCI media types only (docker, podman and every "
+                "registry read them); remove the key");
+  }
+  return false;
+}
+
 // --output values, checked before the build starts: every key is honoured or refused, never
 // ignored. compression= must agree with --compression (the pushed or saved layers are the
 // image's own bytes, never recompressed).
-std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOptions& opts) {
+std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions& opts) {
   std::vector<OutputSpec> specs;
   for (auto& o : f.outputs) {
     std::map<std::string, std::string> kv;
@@ -130,8 +195,10 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
     } else {
       throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci, docker, local or tar)");
     }
+    bool image_output = spec.type != "local" && spec.type != "tar";
     for (auto& [k, v] : kv) {
       if (known.count(k)) continue;
+      if (image_output && OutputImageKey(o, k, v, opts)) continue;
       std::string keys;
       for (auto& name : known) keys += (keys.empty() ? "" : ", ") + name;
       throw Error("--output " + o + ": unknown key \"" + k + "\" for type=" + spec.type + " (cairn reads " + keys +
@@ -339,6 +406,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   opts.add_hosts = f.add_hosts;
   opts.ulimits = f.ulimits;
   opts.shm_size = f.shm_size;
+  for (auto& a : f.annotations) ParseAnnotationFlag(a, opts.annotations);
   for (auto& spec : f.build_contexts) {
     auto [name, context] = builder::ParseBuildContextFlag(spec);
     if (!opts.named_contexts.emplace(name, context).second)
@@ -444,6 +512,8 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile; - = stdin)");
   cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--annotation", flags->annotations, "[manifest:]KEY=VALUE: an annotation of the image manifest (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");
   cmd->add_option("--target", flags->target, "the stage to build");
@@ -485,7 +555,8 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
   cmd->add_option("-o,--output", flags->outputs,
                   "type=registry | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR (the filesystem) | "
-                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout) (repeatable)")
+                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs also take "
+                  "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level= (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "

@@ -77,7 +77,8 @@ Image LoadImage(const Store& store, const std::string& ref) {
   return LoadManifest(store, *desc, ref, 0);
 }
 
-WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers) {
+WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers,
+                        const std::map<std::string, std::string>& annotations) {
   size_t ids = 0;
   if (config.contains("rootfs") && config["rootfs"].contains("diff_ids")) ids = config["rootfs"]["diff_ids"].size();
   if (ids != layers.size())
@@ -87,6 +88,7 @@ WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::v
   json manifest = {{"schemaVersion", 2}, {"mediaType", media::kOciManifest}, {"config", ToJson(config_desc)},
                    {"layers", json::array()}};
   for (auto& l : layers) manifest["layers"].push_back(ToJson(l));
+  if (!annotations.empty()) manifest["annotations"] = annotations;
   return {store.PutBlob(CanonicalJson(manifest), media::kOciManifest), config_desc};
 }
 

@@ -1,6 +1,7 @@
 // Reading and writing images (manifest + config + layers) in a Store.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,11 @@ struct WrittenImage {
   Descriptor config;
 };
 
-// Writes config and an OCI manifest for layers. The config's rootfs.diff_ids must already match
+// Writes config and an OCI manifest for layers, with the manifest annotations given (none: no
+// "annotations" key, so existing digests stay). The config's rootfs.diff_ids must already match
 // layers (else Error). Serialisation is canonical (see CanonicalJson).
-WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers);
+WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers,
+                        const std::map<std::string, std::string>& annotations = {});
 
 // The one JSON serialisation cairn writes blobs with: keys sorted, no insignificant whitespace,
 // UTF-8 as is. Same input -> same bytes -> same digest.

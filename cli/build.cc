@@ -19,6 +19,7 @@
 #include "builder/export_rootfs.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
+#include "cli/docker_load.h"
 #include "cli/git_clone.h"
 #include "cli/http_download.h"
 #include "cli/proxy_env.h"
@@ -53,6 +54,7 @@ struct BuildFlags {
   bool pull = false;  // --pull: re-resolve every base image at its registry
   std::vector<std::string> no_cache_filter;  // stage names (repeatable, comma lists as docker)
   bool push = false;  // --push: every -t name after the build
+  bool load = false;  // --load: into the local docker daemon (cli/docker_load.h)
   int jobs = 0;       // --jobs: stages built at once; 0 = number of cores
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
@@ -123,6 +125,7 @@ struct OutputSpec {
   std::string type;  // registry | image | oci | docker | local | tar
   std::string dest;  // oci, docker, tar: the archive file ("-" = stdout for tar); local: the directory
   bool push = false; // registry, or image with push=true
+  bool load = false; // docker without dest: into the docker daemon, as --load
 };
 
 // An -o key of an image output that is not its own (annotations, compression options): true when
@@ -180,6 +183,10 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
     if (spec.type == "registry" || spec.type == "image") {
       known = {"type", "push", "compression"};
       spec.push = spec.type == "registry" || kv["push"] == "true";
+    } else if (spec.type == "docker" && !kv.count("dest")) {
+      known = {"type", "compression"};  // as buildx: no dest loads into the docker daemon (--load)
+      spec.load = true;
+      if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so docker can name it");
     } else if (spec.type == "oci" || spec.type == "docker") {
       known = {"type", "dest", "compression"};
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
@@ -346,6 +353,17 @@ std::optional<builder::GitCheckout> GitContext(Globals& g, BuildFlags& f, std::s
   return checkout;
 }
 
+// --load: the tagged image, as the archive cairn save writes (in the store's scratch), into the
+// docker daemon at socket.
+void LoadResult(Globals& g, const std::vector<std::string>& tags, const std::string& socket, builder::Progress& progress) {
+  std::string scratch = g.Store().NewScratchDir("load-");
+  ScopeExit remove_scratch([&] { RemoveAll(scratch); });
+  std::string archive = JoinPath(scratch, "image.tar");
+  store::SaveArchive(g.Store(), tags, archive);
+  std::string loaded = LoadIntoDocker(socket, archive);
+  progress.Note("loaded into docker (" + socket + "): " + (loaded.empty() ? std::string("done") : loaded));
+}
+
 void RunBuild(Globals& g, BuildFlags f) {
   RefuseRemoteContext(f.context);
   std::string git_scratch;
@@ -424,6 +442,10 @@ void RunBuild(Globals& g, BuildFlags f) {
 
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
+  bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
+  if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
+  std::optional<std::string> docker_socket;  // checked now, so a bad DOCKER_HOST fails before any step
+  if (load) docker_socket = DockerSocket(std::getenv("DOCKER_HOST"));
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
@@ -477,7 +499,9 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   bool push = f.push;
   for (auto& o : outputs) {
-    if (o.type == "registry" || o.type == "image") {
+    if (o.load) {
+      continue;  // with --load, below
+    } else if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
     } else if (o.type == "local") {
       builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
@@ -495,6 +519,7 @@ void RunBuild(Globals& g, BuildFlags f) {
     if (f.tags.empty()) throw Error("build --push: nothing to push; name the image with -t REGISTRY/REPO:TAG");
     for (auto& t : f.tags) progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
   }
+  if (load) LoadResult(g, f.tags, *docker_socket, *progress);
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
   if (!f.metadata_file.empty()) WriteMetadata(f.metadata_file, result, f.tags);
   progress->BytesPushed(meter->Bytes("push"));
@@ -553,8 +578,11 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--jobs", flags->jobs, "stages built at the same time (default: number of cores)");
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
+  cmd->add_flag("--load", flags->load,
+                "load the image into the docker daemon at $DOCKER_HOST (unix socket; default /var/run/docker.sock), "
+                "as -o type=docker");
   cmd->add_option("-o,--output", flags->outputs,
-                  "type=registry | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR (the filesystem) | "
+                  "type=registry | type=oci,dest=FILE | type=docker[,dest=FILE] (no dest: --load) | type=local,dest=DIR (the filesystem) | "
                   "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs also take "
                   "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level= (repeatable)")
       ->allow_extra_args(false);

@@ -68,14 +68,24 @@ class GitSource : public BusyboxStore<GitSource> {
   std::string work_ = tmp_ / "work";
 };
 
+// Files in the store's context index directory: one per local context built.
+size_t ContextIndexFiles(const std::string& root) {
+  auto r = RunCommand({"sh", "-c", "ls " + root + "/cache-hints/context-index 2>/dev/null | wc -l"});
+  return std::stoul(r.out);
+}
+
 TEST_F(GitSource, AGitContextBuildsTheImageALocalCheckoutOfTheCommitBuilds) {
   GitServer server(tmp_ / "srv");
+  size_t index_files = ContextIndexFiles(Root());
   auto remote = Build({"-t", "git-remote", server.GitUrl("repo.git") + "#v1:sub"});
   ASSERT_EQ(remote.exit_code, 0) << remote.err;
   EXPECT_NE(remote.err.find("image 1609459200 (git commit " + Commit() + " of "), std::string::npos) << remote.err;
   EXPECT_EQ(Run("git-remote", {"cat", "/modes"}), "644 /app/a.txt\n755 /app/run.sh\n");
   EXPECT_EQ(Run("git-remote", {"ls", "-a", "/app"}), ".\n..\n.dockerignore\nDockerfile\na.txt\nrun.sh\n");
   EXPECT_EQ(Config("git-remote")["Config"]["created"], "2021-01-01T00:00:00Z");
+  // The checkout is gone after the build, and so is what the build knew of its files.
+  EXPECT_EQ(ContextIndexFiles(Root()), index_files);
+  EXPECT_EQ(RunCommand({"sh", "-c", "ls " + Root() + "/tmp | wc -l"}).out, "0\n");
 
   // The same commit checked out here (umask 002, with its .git) gives the same image.
   auto local = Build({"-t", "git-local", work_ + "/sub"});

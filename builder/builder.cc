@@ -481,7 +481,8 @@ class BuildRun {
   BuildResult Finish(const StageState& state, const plan::Stage& stage) {
     json config = FinalConfig(state, stage, options_.labels, epochs_.image.seconds);
     imported_.EnsureLocal(state.layers);  // an image's blobs are all in the store
-    store::WrittenImage written = store::WriteImage(store_, config, state.layers, options_.annotations);
+    store::WrittenImage written =
+        store::WriteImage(store_, config, state.layers, {options_.annotations, options_.docker_media_types});
     for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
     return {written.manifest, written.config.digest, {}, {}};
   }

@@ -49,6 +49,8 @@ struct BuildOptions {
   // --annotation, -o annotation.K=V: the image manifest's annotations (none: no "annotations"
   // key). Not in any step's key: they are the manifest's, written after the last step.
   std::map<std::string, std::string> annotations;
+  // -o ...,oci-mediatypes=false: the image manifest in docker's media types (store/image.h).
+  bool docker_media_types = false;
   std::string target;
   bool no_cache = false;
   std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache

@@ -157,9 +157,12 @@ bool OutputImageKey(const std::string& o, const std::string& k, const std::strin
                 "their bytes); build with --compression to choose the new layers' codec");
   }
   if (k == "oci-mediatypes") {
-    if (v == "true") return true;
-    throw Error(where + ": oci-mediatypes=" + v + ": cairn writes OCI media types only (docker, podman and every "
-                "registry read them); remove the key");
+    if (v != "true" && v != "false") throw Error(where + ": oci-mediatypes=" + v + ": want true or false");
+    if (v == "false" && opts.compression.codec != store::Compression::Codec::kGzip)
+      throw Error(where + ": docker's media types have gzip layers only, and the layers are " +
+                  store::ToString(opts.compression) + "; build with --compression gzip or keep OCI media types");
+    opts.docker_media_types = opts.docker_media_types || v == "false";  // one image: one kind of manifest
+    return true;
   }
   return false;
 }
@@ -584,7 +587,7 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("-o,--output", flags->outputs,
                   "type=registry | type=oci,dest=FILE | type=docker[,dest=FILE] (no dest: --load) | type=local,dest=DIR (the filesystem) | "
                   "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs also take "
-                  "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level= (repeatable)")
+                  "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level=, oci-mediatypes=false (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "

@@ -58,6 +58,26 @@ TEST_F(Annotations, FlagAndOutputAnnotationsAreTheManifestsInTheRegistryAndTheAr
   EXPECT_FALSE(nlohmann::json::parse(inspect.out)[0]["Manifest"].contains("annotations")) << inspect.out;
 }
 
+// oci-mediatypes=false: docker's schema 2 media types, same config bytes (same image ID); the
+// registry serves it as docker's manifest, and a fresh store pulls and runs it.
+TEST_F(Annotations, OciMediatypesFalseWritesDockersManifestWithTheSameImageId) {
+  treg::TestRegistry registry;
+  std::string ref = registry.host() + "/team/docker-types:1";
+  auto oci = Build({"-t", "oci-types"});
+  ASSERT_EQ(oci.exit_code, 0) << oci.err;
+  auto docker = Build({"-t", ref, "-o", "type=registry,oci-mediatypes=false"});
+  ASSERT_EQ(docker.exit_code, 0) << docker.err;
+  EXPECT_EQ(docker.out, oci.out);  // the image ID
+  nlohmann::json m = Raw("docker://" + ref);
+  EXPECT_EQ(m["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+  EXPECT_EQ(m["config"]["mediaType"], "application/vnd.docker.container.image.v1+json");
+  for (auto& l : m["layers"]) EXPECT_EQ(l["mediaType"], "application/vnd.docker.image.rootfs.diff.tar.gzip");
+  auto pull = Cairn(tmp_ / "fresh", {"pull", ref}, Env());
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  auto run = Cairn(tmp_ / "fresh", {"run", "--rm", ref, "cat", "/hi"});
+  EXPECT_EQ(run.out, "hi\n") << run.err;
+}
+
 TEST_F(Annotations, KeysCairnCannotHonourAreRefusedNamingThem) {
   struct Case {
     std::vector<std::string> flags;
@@ -68,7 +88,8 @@ TEST_F(Annotations, KeysCairnCannotHonourAreRefusedNamingThem) {
       {{"--annotation", "index:k=v"}, "--annotation index:k=v: cairn annotates the image manifest only"},
       {{"--annotation", "k=a", "--annotation", "k=b"}, "--annotation k=b: annotation k is already given as \"a\""},
       {{"-o", "type=image,force-compression=true"}, "force-compression=true: cairn never recompresses a layer"},
-      {{"-o", "type=image,oci-mediatypes=false"}, "oci-mediatypes=false: cairn writes OCI media types only"},
+      {{"-o", "type=image,oci-mediatypes=no"}, "oci-mediatypes=no: want true or false"},
+      {{"-o", "type=image,oci-mediatypes=false", "--compression", "zstd"}, "oci-mediatypes=false: docker's media types have gzip layers only, and the layers are zstd"},
       {{"-o", "type=image,compression-level=9"}, "the layers are gzip,level=1; pass the level with --compression CODEC,level=N"},
   };
   for (auto& c : cases) {

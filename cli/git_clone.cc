@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "cli/known_hosts.h"
 
 namespace cairn::cli {
 
@@ -33,6 +34,59 @@ int AgentCredentials(git_credential** out, const char*, const char* username, un
   if ((allowed & GIT_CREDENTIAL_SSH_KEY) && username) return git_credential_ssh_key_from_agent(out, username);
   if (allowed & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, username ? username : "git");
   return GIT_PASSTHROUGH;
+}
+
+// The port of an ssh URL: ssh://[user@]host[:port]/path (also git+ssh://); scp-like: 22.
+int SshPort(const std::string& remote) {
+  size_t scheme = remote.find("://");
+  if (scheme == std::string::npos) return 22;
+  size_t host = remote.find('@', scheme + 3);
+  size_t slash = remote.find('/', scheme + 3);
+  host = host == std::string::npos || host > slash ? scheme + 3 : host + 1;
+  size_t colon = remote.find(':', host);
+  if (colon == std::string::npos || colon > slash) return 22;
+  std::string port = remote.substr(colon + 1, slash - colon - 1);
+  return port.empty() || port.find_first_not_of("0123456789") != std::string::npos ? 22 : std::stoi(port);
+}
+
+std::string KnownHostsText() {
+  std::string text;
+  const char* home = std::getenv("HOME");
+  for (std::string path : {home ? std::string(home) + "/.ssh/known_hosts" : std::string(), std::string("/etc/ssh/ssh_known_hosts")}) {
+    if (path.empty() || !PathExists(path)) continue;
+    try {
+      text += ReadFile(path) + "\n";
+    } catch (const Error&) {  // unreadable: as ssh, it holds no key
+    }
+  }
+  return text;
+}
+
+// ssh: the server's key must be in known_hosts (cli/known_hosts.h); TLS: libgit2's own check.
+int CheckCertificate(git_cert* cert, int, const char* host, void* payload) {
+  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;
+  auto* hostkey = reinterpret_cast<git_cert_hostkey*>(cert);
+  const auto& url = *static_cast<const builder::GitUrl*>(payload);
+  std::string name = KnownHostName(host, SshPort(url.remote));
+  if (!(hostkey->type & GIT_CERT_SSH_RAW)) {
+    git_error_set_str(GIT_ERROR_SSH, ("the ssh server " + name + " sent no host key to check").c_str());
+    return GIT_ECERTIFICATE;
+  }
+  std::string blob(hostkey->hostkey, hostkey->hostkey_len);
+  switch (CheckKnownHost(KnownHostsText(), host, SshPort(url.remote), blob)) {
+    case HostKeyVerdict::kKnown:
+      return 0;
+    case HostKeyVerdict::kUnknown:
+      git_error_set_str(GIT_ERROR_SSH, ("the host key of " + name + " is not in ~/.ssh/known_hosts or /etc/ssh/ssh_known_hosts; "
+                                        "check it and add it (ssh-keyscan" + (SshPort(url.remote) == 22 ? "" : " -p " + std::to_string(SshPort(url.remote))) +
+                                        " " + host + " >> ~/.ssh/known_hosts)").c_str());
+      return GIT_ECERTIFICATE;
+    case HostKeyVerdict::kChanged:
+      break;
+  }
+  git_error_set_str(GIT_ERROR_SSH, ("the host key of " + name + " is not the one known_hosts holds for it (a changed key, "
+                                    "or someone in between); cairn does not clone from it").c_str());
+  return GIT_ECERTIFICATE;
 }
 
 // The commit a ref names: a branch, a tag, a full ref (refs/heads/x) or a commit (hex prefix);
@@ -68,6 +122,8 @@ builder::GitCheckout CloneGit(const builder::GitUrl& url, const std::string& dir
   git_clone_options opts = GIT_CLONE_OPTIONS_INIT;
   opts.bare = 1;
   opts.fetch_opts.callbacks.credentials = AgentCredentials;
+  opts.fetch_opts.callbacks.certificate_check = CheckCertificate;
+  opts.fetch_opts.callbacks.payload = const_cast<builder::GitUrl*>(&url);
   GitPtr<git_repository, git_repository_free> repo;
   if (git_clone(&repo.p, url.remote.c_str(), git_dir.c_str(), &opts) != 0)
     throw Error("git clone " + url.display + ": " + GitReason(url));

@@ -33,6 +33,7 @@
 #include "store/gc.h"
 #include "store/archive.h"
 #include "store/registry/credentials.h"
+#include "store/registry/registry.h"
 
 namespace cairn::cli {
 
@@ -273,7 +274,8 @@ void WriteMetadata(const std::string& path, const builder::BuildResult& r, const
                       {"containerimage.descriptor", store::ToJson(r.manifest)}};
   if (!tags.empty()) {
     std::string names;
-    for (auto& t : tags) names += (names.empty() ? "" : ",") + store::NormalizeName(t);
+    // As buildx writes it: each name in full ("docker.io/library/hello:a").
+    for (auto& t : tags) names += (names.empty() ? "" : ",") + store::registry::ParseReference(t).String();
     j["image.name"] = names;
   }
   WriteFileAtomic(path, j.dump(2) + "\n");

@@ -131,7 +131,8 @@ struct OutputSpec {
 
 // An -o key of an image output that is not its own (annotations, compression options): true when
 // taken, false when unknown; throws Error for one cairn refuses, saying why.
-bool OutputImageKey(const std::string& o, const std::string& k, const std::string& v, builder::BuildOptions& opts) {
+bool OutputImageKey(const std::string& o, const std::string& k, const std::string& v, builder::BuildOptions& opts,
+                    std::set<std::string>& media_types) {
   std::string where = "--output " + o;
   for (const char* prefix : {"annotation.", "annotation-manifest."}) {
     if (k.rfind(prefix, 0) != 0) continue;
@@ -162,7 +163,11 @@ bool OutputImageKey(const std::string& o, const std::string& k, const std::strin
     if (v == "false" && opts.compression.codec != store::Compression::Codec::kGzip)
       throw Error(where + ": docker's media types have gzip layers only, and the layers are " +
                   store::ToString(opts.compression) + "; build with --compression gzip or keep OCI media types");
-    opts.docker_media_types = opts.docker_media_types || v == "false";  // one image: one kind of manifest
+    media_types.insert(v);
+    if (media_types.size() > 1)  // one image, one manifest: it cannot be both
+      throw Error(where + ": another --output says oci-mediatypes=" + (v == "true" ? "false" : "true") +
+                  "; the image has one manifest, so give every output the same value");
+    opts.docker_media_types = v == "false";
     return true;
   }
   return false;
@@ -173,6 +178,7 @@ bool OutputImageKey(const std::string& o, const std::string& k, const std::strin
 // image's own bytes, never recompressed).
 std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions& opts) {
   std::vector<OutputSpec> specs;
+  std::set<std::string> media_types;  // oci-mediatypes= values given
   for (auto& o : f.outputs) {
     std::map<std::string, std::string> kv;
     for (size_t at = 0; at <= o.size();) {
@@ -209,7 +215,7 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
     bool image_output = spec.type != "local" && spec.type != "tar";
     for (auto& [k, v] : kv) {
       if (known.count(k)) continue;
-      if (image_output && OutputImageKey(o, k, v, opts)) continue;
+      if (image_output && OutputImageKey(o, k, v, opts, media_types)) continue;
       std::string keys;
       for (auto& name : known) keys += (keys.empty() ? "" : ", ") + name;
       throw Error("--output " + o + ": unknown key \"" + k + "\" for type=" + spec.type + " (cairn reads " + keys +

@@ -89,6 +89,8 @@ TEST_F(Annotations, KeysCairnCannotHonourAreRefusedNamingThem) {
       {{"--annotation", "k=a", "--annotation", "k=b"}, "--annotation k=b: annotation k is already given as \"a\""},
       {{"-o", "type=image,force-compression=true"}, "force-compression=true: cairn never recompresses a layer"},
       {{"-o", "type=image,oci-mediatypes=no"}, "oci-mediatypes=no: want true or false"},
+      {{"-o", "type=image,oci-mediatypes=false", "-o", "type=oci,dest=x.tar,oci-mediatypes=true", "-t", "x"},
+       "another --output says oci-mediatypes=false; the image has one manifest"},
       {{"-o", "type=image,oci-mediatypes=false", "--compression", "zstd"}, "oci-mediatypes=false: docker's media types have gzip layers only, and the layers are zstd"},
       {{"-o", "type=image,compression-level=9"}, "the layers are gzip,level=1; pass the level with --compression CODEC,level=N"},
   };

@@ -80,7 +80,7 @@ class BuildRun {
   BuildResult Run() {
     DockerfileSource source = LoadDockerfile(options_.context_dir, options_.dockerfile_path);
     ignore_ = std::move(source.ignore);
-    git_modes_ = GitModes::ForContext(options_.context_dir);
+    git_modes_ = options_.git_context ? *options_.git_context->modes : GitModes::ForContext(options_.context_dir);
     frontend::Options fopts;
     fopts.dockerfile_name = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
     fopts.build_args = options_.build_args;
@@ -122,6 +122,9 @@ class BuildRun {
                                        where + " (ARG SOURCE_DATE_EPOCH)"};
     }
     epochs_ = ResolveEpochs(explicit_epoch, options_.context_dir);
+    if (!explicit_epoch && options_.git_context)
+      epochs_.image = {options_.git_context->commit_time,
+                       "git commit " + options_.git_context->commit + " of " + options_.git_context->display};
     progress_.Note("source date epoch: layers " + std::to_string(epochs_.layer.seconds) + " (" + epochs_.layer.from +
                    "), image " + std::to_string(epochs_.image.seconds) + " (" + epochs_.image.from + ")");
     states_.resize(plan_.stages.size());
@@ -367,6 +370,7 @@ class BuildRun {
     in.scratch = scratch;
     in.lowerdirs = lowers;
     in.secrets = options_.secrets;
+    in.ssh = options_.ssh;
     in.layers_of = [this](const plan::StageRef& from) { return LowerDirs(SourceState(from)); };
     return in;
   }
@@ -467,8 +471,10 @@ class BuildRun {
     if (NamedContexts::IsDir(ref))
       return store::LoadImage(store_, named_.DirImage(ref, epochs_.layer.seconds, options_.compression));
     std::lock_guard lock(pull_mu_);  // parallel stages may name the same image: pull it once
-    bool local = ref.rfind("sha256:", 0) == 0 ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
-    if (!local && options_.pull_image) options_.pull_image(ref);
+    bool by_digest = ref.rfind("sha256:", 0) == 0;
+    bool local = by_digest ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
+    bool refresh = options_.pull && !by_digest && pulled_.insert(ref).second;  // once per build
+    if ((!local || refresh) && options_.pull_image) options_.pull_image(ref);
     return store::LoadImage(store_, ref);
   }
 
@@ -486,7 +492,8 @@ class BuildRun {
   BuildResult Finish(const StageState& state, const plan::Stage& stage) {
     json config = FinalConfig(state, stage, options_.labels, epochs_.image.seconds);
     imported_.EnsureLocal(state.layers);  // an image's blobs are all in the store
-    store::WrittenImage written = store::WriteImage(store_, config, state.layers);
+    store::WrittenImage written =
+        store::WriteImage(store_, config, state.layers, {options_.annotations, options_.docker_media_types});
     for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
     return {written.manifest, written.config.digest, {}, {}};
   }
@@ -496,7 +503,8 @@ class BuildRun {
   const BuildOptions options_;
   runtime::Runtime& rt_;
   StepCache cache_;
-  NamedContexts named_{store_, options_.named_contexts};
+  NamedContexts named_{store_, options_.named_contexts, options_.fetch_git};
+  std::set<std::string> pulled_;  // --pull: the references pulled in this build (under pull_mu_)
   ContextIndex context_index_{store_.root(), options_.context_dir};
   plan::Plan plan_;
   Epochs epochs_;  // set in Run() before any step: the two-epoch rule (builder/epoch.h)
@@ -507,7 +515,7 @@ class BuildRun {
   std::vector<std::string> secret_values_;  // ReadSecretValues(), once the build starts
   std::atomic<bool> stop_{false};  // set when a stage failed: the others start no more steps
   std::mutex context_mu_;
-  UrlDownloads downloads_{store_, options_.fetch_url};
+  UrlDownloads downloads_{store_, options_.fetch_url, options_.fetch_git};
   ImportedCaches imported_{store_, cache_, options_.cache_from};
   std::mutex pull_mu_;
   std::once_flag snapshotter_noted_;

@@ -16,6 +16,7 @@
 
 #include "builder/epoch.h"
 #include "builder/fetch_url.h"
+#include "builder/git_source.h"
 #include "builder/named_contexts.h"
 #include "builder/progress.h"
 #include "builder/run_mounts.h"
@@ -45,6 +46,11 @@ struct BuildOptions {
   std::vector<std::string> tags;
   std::map<std::string, std::string> build_args;
   std::map<std::string, std::string> labels;  // --label
+  // --annotation, -o annotation.K=V: the image manifest's annotations (none: no "annotations"
+  // key). Not in any step's key: they are the manifest's, written after the last step.
+  std::map<std::string, std::string> annotations;
+  // -o ...,oci-mediatypes=false: the image manifest in docker's media types (store/image.h).
+  bool docker_media_types = false;
   std::string target;
   bool no_cache = false;
   std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache
@@ -54,14 +60,27 @@ struct BuildOptions {
   std::optional<SourceDateEpoch> source_date_epoch;
   std::string network = "default";  // default (outbound, runtime/network.h) | none | host: for every RUN
   std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
+  // --ssh id -> an ssh agent's socket (for RUN --mount=type=ssh; builder/ssh_forward.h). Never in
+  // a key, a layer or the history.
+  std::map<std::string, std::string> ssh;
   store::Compression compression;    // of new layers (--compression); part of the step cache key
   // FROM / COPY --from of an image the store lacks: called with the name as written, must leave
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies
   // the registry client, so the builder never talks to the network itself.
   std::function<void(const std::string& ref)> pull_image;
+  // --pull: every image named by reference (FROM, COPY --from, RUN --mount=from, a docker-image://
+  // context) goes through pull_image once per build even when the store has it, so a moved tag is
+  // seen; an image named by digest alone is the store's.
+  bool pull = false;
   // ADD <http(s) url>: downloads a URL to a file (see UrlFetcher). Unset: such an ADD is an error.
   // The CLI supplies a libcurl download, for the same reason as pull_image.
   UrlFetcher fetch_url;
+  // ADD <git url> (builder/git_source.h): clones and checks out. Unset: such an ADD is an error.
+  GitFetcher fetch_git;
+  // Set when context_dir is a checkout of a git URL (cairn build URL.git#ref): its files take
+  // git's modes from the commit, and without an explicit epoch the image epoch is the commit's
+  // time (as the HEAD commit's of a local checkout, builder/epoch.h).
+  std::optional<GitCheckout> git_context;
   // How many stages may build at once (--jobs); 0 = the number of cores. The image does not
   // depend on it.
   int jobs = 0;

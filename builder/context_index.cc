@@ -42,7 +42,8 @@ ContextIndex::ContextIndex(const std::string& store_root, const std::string& con
                            std::chrono::nanoseconds settle)
     : context_dir_(context_dir),
       file_(JoinPath(JoinPath(store_root, "cache-hints/context-index"), DigestHex(DigestOf(context_dir)))),
-      settle_ns_(settle.count()) {}
+      settle_ns_(settle.count()),
+      persist_(context_dir.rfind(JoinPath(store_root, "tmp") + "/", 0) != 0) {}
 
 ContextIndex::Entry ContextIndex::EntryOf(const struct stat& st) {
   Entry e;
@@ -117,7 +118,7 @@ std::string ContextIndex::FileDigest(const std::string& path, const struct stat&
 
 void ContextIndex::Save() {
   std::lock_guard lock(mu_);
-  if (!dirty_) return;
+  if (!dirty_ || !persist_) return;
   bool keep_unused = entries_.size() <= kMaxEntries;
   std::string out(kHeader);
   out.reserve(entries_.size() * 120);

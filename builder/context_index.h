@@ -36,7 +36,10 @@ class ContextIndex {
   // context are read and not remembered. Throws Error if the file cannot be read.
   std::string FileDigest(const std::string& path, const struct stat& st);
 
-  // Writes the index if this build learned something. Throws Error if it cannot be written.
+  // Writes the index if this build learned something. A context in the store's scratch (tmp/: a
+  // git checkout, a context tar from stdin) is gone after the build, and its path is new each
+  // time: it is never written, so no index file is left per build. Throws Error if it cannot be
+  // written.
   void Save();
 
   // Files read (not found in the index) since construction: for tests and benchmarks.
@@ -58,6 +61,7 @@ class ContextIndex {
   std::string context_dir_;
   std::string file_;
   int64_t settle_ns_;
+  bool persist_ = true;  // false: a scratch context (see Save)
   mutable std::mutex mu_;
   bool loaded_ = false;
   bool dirty_ = false;

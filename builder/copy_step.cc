@@ -11,8 +11,9 @@ namespace cairn::builder {
 
 void CheckUrlSchemes(const plan::Step& step, const plan::CopyAction& copy) {
   for (auto& s : copy.sources)
-    if (s.find("://") != std::string::npos && !IsUrlSource(s))
-      throw StepError(step, "ADD of this URL is not supported (only http:// and https://): " + s);
+    if (s.find("://") != std::string::npos && !IsRemoteSource(s))
+      throw StepError(step, "ADD of this URL is not supported (http:// and https:// are downloaded, git repositories "
+                            "cloned): " + RedactUrl(s));
 }
 
 void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const CopyStepInputs& in,
@@ -48,7 +49,9 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
       req.src_root = from_image ? roots[1] : in.context_dir;
       std::vector<std::string> local = LocalSources(copy);
       req.sources = local.empty() ? std::vector<std::string>{} : MatchSources(req.src_root, local, ignore, copy.parents);
-      for (auto& f : fetched) req.fetched_files.emplace_back(UrlFileName(f.url), f.path);
+      const GitCheckout* git = fetched.size() == 1 && fetched[0].git ? &*fetched[0].git : nullptr;
+      for (auto& f : fetched)
+        if (!f.git) req.fetched_files.emplace_back(UrlFileName(f.url), f.path);
       req.dst_root = roots[0];
       req.dest = copy.dest;
       req.dest_is_dir = copy.dest_is_dir;
@@ -57,9 +60,16 @@ void ExecuteCopyStep(const plan::Step& step, const plan::CopyAction& copy, const
       req.preserve_owner = from_image;
       if (!from_image) req.fixed_mtime = in.source_date_epoch;
       if (!from_image) req.git_modes = in.git_modes;
+      if (git) {  // ADD <git url>: the checkout's files into dest, as a context directory's are
+        req.src_root = git->dir;
+        req.sources = MatchSources(git->dir, {"."}, nullptr);
+        req.dest_is_dir = true;
+        req.git_modes = git->modes.get();
+        req.ignore = nullptr;
+      }
       req.exclude = exclude ? &*exclude : nullptr;
       req.parents = copy.parents;
-      req.extract_archives = copy.is_add && copy.unpack.value_or(true);
+      req.extract_archives = copy.is_add && copy.unpack.value_or(true) && !git;
       for (auto& f : copy.inline_sources) req.inline_files.emplace_back(f.name, f.content);
       if (!copy.chown.empty()) {
         UserIds ids = ResolveUser(copy.chown, ReaderInRoot(roots[users_root]));

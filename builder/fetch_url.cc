@@ -10,6 +10,8 @@ bool IsUrlSource(const std::string& source) {
   return source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
 }
 
+bool IsRemoteSource(const std::string& source) { return IsUrlSource(source) || IsGitUrl(source); }
+
 std::string UrlFileName(const std::string& url) {
   std::string path = url.substr(0, url.find_first_of("?#"));
   size_t host = path.find("://");
@@ -27,7 +29,7 @@ void CheckChecksumForm(const std::string& checksum) {
 FetchedUrl FetchUrl(const UrlFetcher& fetch, const std::string& url, const std::string& dir,
                     const std::string& checksum) {
   if (!fetch) throw Error("ADD " + url + ": this build cannot download (no URL fetcher was given to the builder)");
-  FetchedUrl out{url, JoinPath(dir, "download"), ""};
+  FetchedUrl out{url, JoinPath(dir, "download"), "", std::nullopt, ""};
   fetch(url, out.path);
   out.digest = DigestOfFile(out.path);
   if (!checksum.empty() && out.digest != checksum)

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+
+#include "builder/git_source.h"
 
 namespace cairn::builder {
 
@@ -13,6 +16,8 @@ using UrlFetcher = std::function<void(const std::string& url, const std::string&
 
 // An ADD source that is downloaded: http:// or https://.
 bool IsUrlSource(const std::string& source);
+// An ADD source that is not in the context: downloaded (IsUrlSource) or cloned (IsGitUrl).
+bool IsRemoteSource(const std::string& source);
 
 // The file name docker gives a download: the URL path's last segment (query and fragment
 // dropped); empty when the path has none ("https://host/"): then dest must name the file.
@@ -24,7 +29,9 @@ void CheckChecksumForm(const std::string& checksum);
 struct FetchedUrl {
   std::string url;
   std::string path;    // the downloaded file (in a scratch dir the caller removes)
-  std::string digest;  // sha256 of its content, "sha256:..."
+  std::string digest;  // sha256 of its content, "sha256:..."; a git source: "git <commit>[:subdir]"
+  std::optional<GitCheckout> git;  // a git source (IsGitUrl): its checkout, whose files path holds
+  std::string scratch;             // the scratch dir to remove; empty = path's directory
 };
 
 // Downloads url to dir/download with fetch and digests it. With a checksum, a different digest is

@@ -42,6 +42,22 @@ GitModes GitModes::ForContext(const std::string& context_dir) {
   return modes;
 }
 
+GitModes GitModes::ForTree(git_tree* tree) {
+  GitModes modes;
+  auto visit = [](const char* root, const git_tree_entry* entry, void* payload) -> int {
+    auto* m = static_cast<GitModes*>(payload);
+    std::string rel = std::string(root) + git_tree_entry_name(entry);  // root is "" or "a/b/"
+    git_filemode_t mode = git_tree_entry_filemode(entry);
+    if (mode == GIT_FILEMODE_TREE || mode == GIT_FILEMODE_COMMIT)
+      m->AddDir(rel);
+    else
+      m->AddTracked(rel, mode == GIT_FILEMODE_BLOB_EXECUTABLE);
+    return 0;
+  };
+  git_tree_walk(tree, GIT_TREEWALK_PRE, visit, &modes);
+  return modes;
+}
+
 // Adds the index entries of the work tree at dir; context_prefix is the context's path below dir
 // ("" = dir itself); entries outside it are not the context's.
 void GitModes::AddRepository(const std::string& dir, const std::string& context_prefix, int depth) {

@@ -19,6 +19,8 @@
 #include <set>
 #include <string>
 
+struct git_tree;  // libgit2's
+
 namespace cairn::builder {
 
 class GitModes {
@@ -27,6 +29,10 @@ class GitModes {
   // checked-out submodules). Outside a work tree (no repository, a bare one, unreadable) the
   // result has no rule: ModeOf always says nullopt.
   static GitModes ForContext(const std::string& context_dir);
+
+  // The same rule for a checkout of a commit (builder/git_source.h), read from the tree that is
+  // the checkout's root: blobs as the index records them, a submodule an empty directory.
+  static GitModes ForTree(git_tree* tree);
 
   // The permission bits the context entry at rel ("." = the context itself; '/'-separated, as
   // COPY walks it) takes in the image, or nullopt to keep its own.

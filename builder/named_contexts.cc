@@ -29,12 +29,22 @@ bool IsDirectory(const std::string& path) {
 
 std::pair<std::string, NamedContext> ParseBuildContextFlag(const std::string& text) {
   NamedContext c;
-  c.flag = "--build-context " + text;
+  c.flag = "--build-context " + RedactUrl(text);
   auto eq = text.find('=');
   if (eq == 0 || eq == std::string::npos || eq + 1 == text.size())
     throw Error(c.flag + ": want NAME=VALUE (VALUE: a directory, docker-image://REF or oci-layout://DIR[:TAG])");
   std::string name = text.substr(0, eq), value = text.substr(eq + 1);
   for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (IsGitUrl(value)) {
+    try {
+      ParseGitUrl(value);
+    } catch (const Error& e) {
+      throw Error(c.flag + ": " + e.what());
+    }
+    c.kind = NamedContext::Kind::kGit;
+    c.value = value;
+    return {name, c};
+  }
   auto scheme_end = value.find("://");
   if (scheme_end == std::string::npos) {
     if (!IsDirectory(value))
@@ -61,14 +71,35 @@ std::pair<std::string, NamedContext> ParseBuildContextFlag(const std::string& te
     c.value = std::filesystem::absolute(rest).lexically_normal().string();
   } else {
     throw Error(c.flag + ": unknown scheme \"" + scheme +
-                "://\" (cairn reads a directory, docker-image://REF and oci-layout://DIR[:TAG])");
+                "://\" (cairn reads a directory, docker-image://REF, oci-layout://DIR[:TAG] and git URLs)");
   }
   return {name, c};
+}
+
+NamedContexts::~NamedContexts() {
+  for (auto& dir : scratch_) {
+    try {
+      RemoveAll(dir);
+    } catch (...) {  // a leftover scratch dir is swept when the store is next opened
+    }
+  }
 }
 
 std::map<std::string, std::string> NamedContexts::References() {
   std::map<std::string, std::string> refs;
   for (auto& [name, c] : contexts_) {
+    if (c.kind == NamedContext::Kind::kGit) {  // cloned now; from here on a directory with git's modes
+      if (!fetch_git_) throw Error(c.flag + ": this build cannot clone (no git fetcher was given to the builder)");
+      scratch_.push_back(store_.NewScratchDir("context-git-"));
+      try {
+        GitCheckout checkout = fetch_git_(ParseGitUrl(c.value), scratch_.back());
+        c.value = checkout.dir;
+        c.git_modes = checkout.modes;
+      } catch (const Error& e) {
+        throw Error(c.flag + ": " + e.what());
+      }
+      c.kind = NamedContext::Kind::kDir;
+    }
     switch (c.kind) {
       case NamedContext::Kind::kImage:
         refs[name] = c.value;
@@ -81,6 +112,7 @@ std::map<std::string, std::string> NamedContexts::References() {
         }
         break;
       case NamedContext::Kind::kDir:
+      case NamedContext::Kind::kGit:
         refs[name] = std::string(kDirPrefix) + name;
         break;
     }
@@ -107,6 +139,7 @@ std::string NamedContexts::DirImage(const std::string& ref, int64_t layer_epoch,
   copy.dest = "/";
   copy.dest_is_dir = true;
   copy.fixed_mtime = layer_epoch;  // a checkout's file times are no input, as for the main context
+  copy.git_modes = c.git_modes.get();
   ExecuteCopy(copy);
   store::SnapshotOptions snap;
   snap.source_date_epoch = layer_epoch;

@@ -238,6 +238,27 @@ void PrepareSecret(const plan::RunMount& m, const MountInputs& in, PreparedMount
   if (!ExistsInLayers(in.lowerdirs, target)) out.stubs.insert(target);
 }
 
+void PrepareSsh(const plan::RunMount& m, const MountInputs& in, PreparedMounts& out) {
+  std::string id = Opt(m, "id", "default");
+  auto it = in.ssh.find(id);
+  if (it == in.ssh.end()) {
+    if (Flag(m, "required"))
+      throw Error(Describe(m) + ": ssh agent " + id + " is required but was not given (cairn build --ssh " +
+                  (id == "default" ? std::string("default") : id + "=SOCKET") + ")");
+    return;  // as BuildKit: an optional agent that is missing is not mounted
+  }
+  size_t n = out.ssh_relays.size();
+  std::string target = Target(m, "/run/buildkit/ssh_agent." + std::to_string(n));
+  unsigned mode = static_cast<unsigned>(ParseNumber(m, "mode", Opt(m, "mode", "600"), 8));
+  uid_t uid = static_cast<uid_t>(ParseNumber(m, "uid", Opt(m, "uid", "0"), 10));
+  gid_t gid = static_cast<gid_t>(ParseNumber(m, "gid", Opt(m, "gid", "0"), 10));
+  std::string socket = JoinPath(in.scratch, "ssh-" + std::to_string(n));
+  out.ssh_relays.push_back(std::make_unique<SshAgentRelay>(socket, it->second, uid, gid, mode));
+  out.binds.push_back({socket, target, false});
+  if (!ExistsInLayers(in.lowerdirs, target)) out.stubs.insert(target);
+  if (n == 0) out.env.push_back("SSH_AUTH_SOCK=" + target);
+}
+
 }  // namespace
 
 std::pair<std::string, SecretSource> ParseSecretFlag(const std::string& flag) {
@@ -271,6 +292,7 @@ PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const Mo
     else if (m.type == "bind") PrepareBind(m, in, out);
     else if (m.type == "tmpfs") PrepareTmpfs(m, in, out);
     else if (m.type == "secret") PrepareSecret(m, in, out, n++);
+    else if (m.type == "ssh") PrepareSsh(m, in, out);
     else throw Error(Describe(m) + ": mount type " + m.type + " is not supported yet");
   }
   return out;

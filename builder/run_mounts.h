@@ -9,18 +9,24 @@
 //   tmpfs   size= (bytes, or with a k/m/g suffix).
 //   secret  from BuildOptions::secrets; default target /run/secrets/<id>, mode 0400; env= puts it
 //           in the environment instead. Its value never enters a layer, a cache key or history.
+//   ssh     from BuildOptions::ssh (id defaults to "default"): a relay to that agent socket at
+//           target (default /run/buildkit/ssh_agent.N), uid/gid/mode (0:0 0600) as given;
+//           SSH_AUTH_SOCK names the first (builder/ssh_forward.h). A missing id is skipped
+//           unless required.
 // Targets that do not exist in the step's lower layers come back as `stubs`: the runtime creates
 // them as mount points in the upper dir, and the snapshot must leave them out.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base/fs.h"
 #include "builder/context_index.h"
+#include "builder/ssh_forward.h"
 #include "plan/plan.h"
 #include "runtime/container.h"
 
@@ -41,6 +47,7 @@ struct MountInputs {
   std::string scratch;  // the step's scratch dir (secret files are written here, mode 0400)
   std::vector<std::string> lowerdirs;  // the step's unpacked layers, top-most first
   std::map<std::string, SecretSource> secrets;
+  std::map<std::string, std::string> ssh;  // --ssh id -> agent socket
   // Unpacked layers (top-most first) of a stage's result or an image.
   std::function<std::vector<std::string>(const plan::StageRef& from)> layers_of;
 };
@@ -49,9 +56,10 @@ struct PreparedMounts {
   std::vector<runtime::BindMount> binds;
   std::vector<runtime::TmpfsMount> tmpfs;
   std::vector<runtime::LayeredMount> layered;
-  std::vector<std::string> env;  // secrets with env=, "K=V"
+  std::vector<std::string> env;  // secrets with env=, SSH_AUTH_SOCK: "K=V"
   std::set<std::string> stubs;   // absolute targets to exclude from the snapshot
   std::vector<UniqueFd> locks;   // held until the step ends
+  std::vector<std::unique_ptr<SshAgentRelay>> ssh_relays;  // relaying until the step ends
 };
 
 // Throws Error naming the mount (e.g. "secret id=token is required but was not given with --secret").

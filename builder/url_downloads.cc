@@ -1,5 +1,7 @@
 #include "builder/url_downloads.h"
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "base/fs.h"
 #include "builder/step_error.h"
@@ -8,21 +10,21 @@ namespace cairn::builder {
 
 bool HasUrlSource(const plan::CopyAction& copy) {
   for (auto& s : copy.sources)
-    if (IsUrlSource(s)) return true;
+    if (IsRemoteSource(s)) return true;
   return false;
 }
 
 std::vector<std::string> LocalSources(const plan::CopyAction& copy) {
   std::vector<std::string> out;
   for (auto& s : copy.sources)
-    if (!IsUrlSource(s)) out.push_back(s);
+    if (!IsRemoteSource(s)) out.push_back(s);
   return out;
 }
 
 void RemoveFetched(const std::vector<FetchedUrl>& fetched) {
   for (auto& f : fetched) {
     try {
-      RemoveAll(f.path.substr(0, f.path.rfind('/')));
+      RemoveAll(f.scratch.empty() ? f.path.substr(0, f.path.rfind('/')) : f.scratch);
     } catch (...) {  // a leftover scratch dir is swept when the store is next opened
     }
   }
@@ -36,12 +38,27 @@ std::vector<FetchedUrl> UrlDownloads::FetchAll(const plan::Step& step, const pla
   std::vector<FetchedUrl> out;
   try {
     if (!copy.is_add) throw Error("COPY does not download URLs; use ADD");
-    if (!copy.checksum.empty()) CheckChecksumForm(copy.checksum);
+    bool git = std::any_of(copy.sources.begin(), copy.sources.end(), IsGitUrl);
+    if (git && copy.sources.size() > 1)
+      throw Error("a git repository must be ADD's only source (its checkout is copied into the destination)");
+    if (!copy.checksum.empty() && !git) CheckChecksumForm(copy.checksum);
     if (!copy.checksum.empty() && copy.sources.size() > 1) throw Error("--checksum needs a single source");
     for (auto& url : copy.sources) {
+      if (IsGitUrl(url)) {
+        if (!fetch_git_) throw Error("ADD " + RedactUrl(url) + ": this build cannot clone (no git fetcher was given to the builder)");
+        GitUrl parsed = ParseGitUrl(url);
+        std::string dir = store_.NewScratchDir("git-");
+        out.push_back({parsed.display, dir, "", std::nullopt, dir});  // so that a failed clone is removed too
+        GitCheckout checkout = fetch_git_(parsed, dir);
+        if (!copy.checksum.empty()) CheckGitChecksum(checkout, copy.checksum);
+        out.back().path = checkout.dir;
+        out.back().digest = "git " + checkout.commit + (parsed.subdir.empty() ? "" : ":" + parsed.subdir);
+        out.back().git = std::move(checkout);
+        continue;
+      }
       if (!IsUrlSource(url)) continue;
       std::string dir = store_.NewScratchDir("fetch-");
-      out.push_back({url, JoinPath(dir, "download"), ""});  // so that a failed download is removed too
+      out.push_back({url, JoinPath(dir, "download"), "", std::nullopt, ""});  // so that a failed download is removed too
       out.back() = FetchUrl(fetch_, url, dir, copy.checksum);
     }
   } catch (const std::exception& e) {
@@ -52,7 +69,7 @@ std::vector<FetchedUrl> UrlDownloads::FetchAll(const plan::Step& step, const pla
 }
 
 std::string UrlDownloads::SourcesDigest(const plan::Step& step, const plan::CopyAction& copy) {
-  if (!copy.checksum.empty()) {
+  if (!copy.checksum.empty() && std::none_of(copy.sources.begin(), copy.sources.end(), IsGitUrl)) {
     CheckChecksumForm(copy.checksum);
     return "url " + copy.checksum;
   }

@@ -14,7 +14,7 @@
 
 namespace cairn::builder {
 
-// Whether any source of copy is a URL (http:// or https://).
+// Whether any source of copy is a URL (http:// or https://) or a git repository (IsGitUrl).
 bool HasUrlSource(const plan::CopyAction& copy);
 // The sources that are not URLs: paths in the context (or in --from's tree).
 std::vector<std::string> LocalSources(const plan::CopyAction& copy);
@@ -24,13 +24,16 @@ void RemoveFetched(const std::vector<FetchedUrl>& fetched);
 class UrlDownloads {
  public:
   // `store` (for scratch dirs) and `fetch` must outlive this.
-  UrlDownloads(store::Store& store, const UrlFetcher& fetch) : store_(store), fetch_(fetch) {}
+  UrlDownloads(store::Store& store, const UrlFetcher& fetch, const GitFetcher& fetch_git)
+      : store_(store), fetch_(fetch), fetch_git_(fetch_git) {}
   // Removes the downloads a cache hit made unnecessary.
   ~UrlDownloads();
 
   // The URL sources' part of the step's cache key. Rule (ADD <url>): keyed by --checksum when
   // given, so a hit downloads nothing; otherwise by the downloaded content's digest, so a changed
-  // remote file misses. Throws Error naming the step's line.
+  // remote file misses. A git source is keyed by the commit its ref names now (and the subdir),
+  // so it is cloned for the key, as BuildKit resolves it; --checksum then names that commit.
+  // Throws Error naming the step's line.
   std::string SourcesDigest(const plan::Step& step, const plan::CopyAction& copy);
 
   // The downloads SourcesDigest made for step, or new ones; the caller removes them.
@@ -42,6 +45,7 @@ class UrlDownloads {
 
   store::Store& store_;
   const UrlFetcher& fetch_;
+  const GitFetcher& fetch_git_;
   std::mutex mu_;
   std::map<const plan::Step*, std::vector<FetchedUrl>> kept_;  // awaiting the step's execution
 };

@@ -20,6 +20,8 @@
 #include "builder/export_rootfs.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
+#include "cli/docker_load.h"
+#include "cli/git_clone.h"
 #include "cli/http_download.h"
 #include "cli/proxy_env.h"
 #include "cli/security_opt.h"
@@ -32,6 +34,7 @@
 #include "store/gc.h"
 #include "store/archive.h"
 #include "store/registry/credentials.h"
+#include "store/registry/registry.h"
 
 namespace cairn::cli {
 
@@ -40,6 +43,7 @@ namespace {
 struct BuildFlags {
   std::vector<std::string> tags, build_args, labels;
   std::vector<std::string> secrets;  // --secret id=X,src=FILE | id=X,env=VAR
+  std::vector<std::string> ssh;      // --ssh default | ID | ID=SOCKET
   std::string file, iidfile, metadata_file, target, context, network = "default", platform;
   std::string progress = "auto";
   bool quiet = false;        // -q: --progress quiet
@@ -49,8 +53,10 @@ struct BuildFlags {
   std::string compression = "gzip";
   std::optional<std::string> source_date_epoch;
   bool no_cache = false;
+  bool pull = false;  // --pull: re-resolve every base image at its registry
   std::vector<std::string> no_cache_filter;  // stage names (repeatable, comma lists as docker)
   bool push = false;  // --push: every -t name after the build
+  bool load = false;  // --load: into the local docker daemon (cli/docker_load.h)
   int jobs = 0;       // --jobs: stages built at once; 0 = number of cores
   std::vector<std::string> security_opts;  // --security-opt no-new-privileges (every RUN)
   std::vector<std::string> outputs;  // --output type=registry | type=oci,dest=F | type=docker,dest=F
@@ -59,7 +65,36 @@ struct BuildFlags {
   std::vector<std::string> add_hosts, ulimits;  // --add-host HOST:IP, --ulimit NAME=S[:H]
   std::string shm_size;                          // --shm-size 64m
   std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
+  std::vector<std::string> annotations;     // --annotation [manifest:]KEY=VALUE
 };
+
+// One manifest annotation, from --annotation or an -o annotation key. Rule: cairn writes one
+// manifest and no image index for a single platform, so index (and descriptor) annotations would
+// be dropped: refused, naming the place; two values for one key are refused too.
+void AddAnnotation(std::map<std::string, std::string>& to, const std::string& key, const std::string& value,
+                   const std::string& where) {
+  if (key.empty()) throw Error(where + ": want KEY=VALUE");
+  auto [it, added] = to.emplace(key, value);
+  if (!added && it->second != value)
+    throw Error(where + ": annotation " + key + " is already given as \"" + it->second + "\"");
+}
+
+// --annotation as buildx: "KEY=V" and "manifest:KEY=V" annotate the manifest.
+void ParseAnnotationFlag(const std::string& text, std::map<std::string, std::string>& to) {
+  std::string where = "--annotation " + text;
+  auto eq = text.find('=');
+  if (eq == std::string::npos) throw Error(where + ": want [manifest:]KEY=VALUE");
+  std::string key = text.substr(0, eq);
+  auto colon = key.find(':');
+  if (colon != std::string::npos) {
+    std::string type = key.substr(0, colon);
+    if (type != "manifest")
+      throw Error(where + ": cairn annotates the image manifest only (it writes no image index for one platform); "
+                  "use KEY=VALUE or manifest:KEY=VALUE");
+    key = key.substr(colon + 1);
+  }
+  AddAnnotation(to, key, text.substr(eq + 1), where);
+}
 
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
 // bytes, never recompressed (another compression would be another layer, another image), so a
@@ -92,13 +127,59 @@ struct OutputSpec {
   std::string type;  // registry | image | oci | docker | local | tar
   std::string dest;  // oci, docker, tar: the archive file ("-" = stdout for tar); local: the directory
   bool push = false; // registry, or image with push=true
+  bool load = false; // docker without dest: into the docker daemon, as --load
 };
+
+// An -o key of an image output that is not its own (annotations, compression options): true when
+// taken, false when unknown; throws Error for one cairn refuses, saying why.
+bool OutputImageKey(const std::string& o, const std::string& k, const std::string& v, builder::BuildOptions& opts,
+                    std::set<std::string>& media_types) {
+  std::string where = "--output " + o;
+  for (const char* prefix : {"annotation.", "annotation-manifest."}) {
+    if (k.rfind(prefix, 0) != 0) continue;
+    if (k.find('[') != std::string::npos)
+      throw Error(where + ": " + k + ": platform qualifiers are for multi-platform images; cairn builds one");
+    AddAnnotation(opts.annotations, k.substr(std::string(prefix).size()), v, where);
+    return true;
+  }
+  if (k.rfind("annotation-index", 0) == 0 || k.rfind("annotation-manifest-descriptor", 0) == 0)
+    throw Error(where + ": " + k + ": cairn writes one manifest and no image index for a single platform, so there "
+                "is no index or descriptor to annotate; use annotation.KEY=VALUE (the manifest)");
+  if (k == "compression-level") {
+    // The level the layers are written at: 0 is the codec's default (gzip 1, zstd 3), -1 gzip's 0.
+    int level = opts.compression.level == 0 ? (opts.compression.codec == store::Compression::Codec::kZstd ? 3 : 1)
+                                            : std::max(opts.compression.level, 0);
+    if (v.empty() || v.size() > 2 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) != level)
+      throw Error(where + ": the layers are " + store::ToString(opts.compression) +
+                  "; pass the level with --compression CODEC,level=N (layers are never recompressed)");
+    return true;
+  }
+  if (k == "force-compression") {
+    if (v == "false") return true;
+    throw Error(where + ": force-compression=" + v + ": cairn never recompresses a layer (a base image's layers keep "
+                "their bytes); build with --compression to choose the new layers' codec");
+  }
+  if (k == "oci-mediatypes") {
+    if (v != "true" && v != "false") throw Error(where + ": oci-mediatypes=" + v + ": want true or false");
+    if (v == "false" && opts.compression.codec != store::Compression::Codec::kGzip)
+      throw Error(where + ": docker's media types have gzip layers only, and the layers are " +
+                  store::ToString(opts.compression) + "; build with --compression gzip or keep OCI media types");
+    media_types.insert(v);
+    if (media_types.size() > 1)  // one image, one manifest: it cannot be both
+      throw Error(where + ": another --output says oci-mediatypes=" + (v == "true" ? "false" : "true") +
+                  "; the image has one manifest, so give every output the same value");
+    opts.docker_media_types = v == "false";
+    return true;
+  }
+  return false;
+}
 
 // --output values, checked before the build starts: every key is honoured or refused, never
 // ignored. compression= must agree with --compression (the pushed or saved layers are the
 // image's own bytes, never recompressed).
-std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOptions& opts) {
+std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions& opts) {
   std::vector<OutputSpec> specs;
+  std::set<std::string> media_types;  // oci-mediatypes= values given
   for (auto& o : f.outputs) {
     std::map<std::string, std::string> kv;
     for (size_t at = 0; at <= o.size();) {
@@ -113,6 +194,10 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
     if (spec.type == "registry" || spec.type == "image") {
       known = {"type", "push", "compression"};
       spec.push = spec.type == "registry" || kv["push"] == "true";
+    } else if (spec.type == "docker" && !kv.count("dest")) {
+      known = {"type", "compression"};  // as buildx: no dest loads into the docker daemon (--load)
+      spec.load = true;
+      if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so docker can name it");
     } else if (spec.type == "oci" || spec.type == "docker") {
       known = {"type", "dest", "compression"};
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
@@ -128,8 +213,10 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
     } else {
       throw Error("--output " + o + ": unknown type \"" + spec.type + "\" (use registry, image, oci, docker, local or tar)");
     }
+    bool image_output = spec.type != "local" && spec.type != "tar";
     for (auto& [k, v] : kv) {
       if (known.count(k)) continue;
+      if (image_output && OutputImageKey(o, k, v, opts, media_types)) continue;
       std::string keys;
       for (auto& name : known) keys += (keys.empty() ? "" : ", ") + name;
       throw Error("--output " + o + ": unknown key \"" + k + "\" for type=" + spec.type + " (cairn reads " + keys +
@@ -194,7 +281,8 @@ void WriteMetadata(const std::string& path, const builder::BuildResult& r, const
                       {"containerimage.descriptor", store::ToJson(r.manifest)}};
   if (!tags.empty()) {
     std::string names;
-    for (auto& t : tags) names += (names.empty() ? "" : ",") + store::NormalizeName(t);
+    // As buildx writes it: each name in full ("docker.io/library/hello:a").
+    for (auto& t : tags) names += (names.empty() ? "" : ",") + store::registry::ParseReference(t).String();
     j["image.name"] = names;
   }
   WriteFileAtomic(path, j.dump(2) + "\n");
@@ -246,24 +334,57 @@ std::optional<StdinInputs> ReadStdinInputs(Globals& g, BuildFlags& f, std::strin
   return in;
 }
 
-// docker build also takes a URL as the context (a git repository, or a tarball); cairn fetches
-// neither yet. Said at once, instead of "not a directory" for a path no one meant.
+// docker build also takes a tarball URL as the context; cairn does not download one. Said at
+// once, instead of "not a directory" for a path no one meant. (A git URL is cloned: GitContext.)
 void RefuseRemoteContext(const std::string& context) {
-  bool url = context.find("://") != std::string::npos;
-  if (!url && context.rfind("git@", 0) != 0) return;
-  std::string path = context.substr(0, context.find_first_of("?#"));
-  bool git = !url || context.rfind("git://", 0) == 0 || context.rfind("ssh://", 0) == 0 ||
-             (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0);
-  if (git)
-    throw Error("build context " + context + ": a git repository, which cairn does not clone yet; "
-                "clone it and build the directory");
-  throw Error("build context " + context + ": a remote context, which cairn does not download; "
+  if (context.find("://") == std::string::npos || builder::IsGitUrl(context)) return;
+  throw Error("build context " + builder::RedactUrl(context) + ": a remote context, which cairn does not download; "
               "download it and pass it on stdin (cairn build - < context.tar)");
+}
+
+// `cairn build URL.git#ref:subdir`: the checkout (in the store's scratch, removed by the
+// caller) becomes the context; -f then names a file in it, as docker reads it.
+std::optional<builder::GitCheckout> GitContext(Globals& g, BuildFlags& f, std::string& scratch) {
+  if (!builder::IsGitUrl(f.context)) return std::nullopt;
+  builder::GitUrl url = builder::ParseGitUrl(f.context);
+  scratch = g.Store().NewScratchDir("context-git-");
+  builder::GitCheckout checkout;
+  try {
+    checkout = CloneGit(url, scratch);
+  } catch (const Error& e) {
+    throw Error(std::string("build context: ") + e.what());  // e names the URL
+  }
+  if (!f.file.empty() && f.file != "-") {
+    std::string inside = f.file;
+    while (!inside.empty() && inside.front() == '/') inside.erase(0, 1);
+    f.file = JoinPath(checkout.dir, inside);
+    if (inside.find("..") != std::string::npos || !PathExists(f.file))
+      throw Error("build context " + url.display + ": -f " + inside + ": no such file in the checkout");
+  }
+  f.context = checkout.dir;
+  return checkout;
+}
+
+// --load: the tagged image, as the archive cairn save writes (in the store's scratch), into the
+// docker daemon at socket.
+void LoadResult(Globals& g, const std::vector<std::string>& tags, const std::string& socket, builder::Progress& progress) {
+  std::string scratch = g.Store().NewScratchDir("load-");
+  ScopeExit remove_scratch([&] { RemoveAll(scratch); });
+  std::string archive = JoinPath(scratch, "image.tar");
+  store::SaveArchive(g.Store(), tags, archive);
+  std::string loaded = LoadIntoDocker(socket, archive);
+  progress.Note("loaded into docker (" + socket + "): " + (loaded.empty() ? std::string("done") : loaded));
 }
 
 void RunBuild(Globals& g, BuildFlags f) {
   RefuseRemoteContext(f.context);
+  std::string git_scratch;
+  ScopeExit remove_checkout([&] {
+    if (!git_scratch.empty()) RemoveAll(git_scratch);
+  });
+  std::optional<builder::GitCheckout> git_context = GitContext(g, f, git_scratch);
   std::string dockerfile_name;
+  if (git_context && f.file.empty()) dockerfile_name = "Dockerfile";
   std::optional<StdinInputs> stdin_inputs = ReadStdinInputs(g, f, dockerfile_name);
   if (f.on_error != "" && f.on_error != "keep" && f.on_error != "shell")
     throw Error("--on-error " + f.on_error + ": use shell (a shell in the failed step) or keep (keep it as an image)");
@@ -298,6 +419,9 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
+  for (auto& spec : f.ssh)
+    if (!opts.ssh.insert(builder::ParseSshFlag(spec, std::getenv("SSH_AUTH_SOCK"))).second)
+      throw Error("--ssh " + spec + ": this id is already given");
   for (auto& a : f.allow) {
     if (a == "security.insecure")
       throw Error("--allow security.insecure: cairn runs every step sandboxed and has no insecure mode; remove the flag");
@@ -312,13 +436,17 @@ void RunBuild(Globals& g, BuildFlags f) {
   opts.add_hosts = f.add_hosts;
   opts.ulimits = f.ulimits;
   opts.shm_size = f.shm_size;
+  for (auto& a : f.annotations) ParseAnnotationFlag(a, opts.annotations);
   for (auto& spec : f.build_contexts) {
     auto [name, context] = builder::ParseBuildContextFlag(spec);
     if (!opts.named_contexts.emplace(name, context).second)
       throw Error("--build-context " + spec + ": a context named " + name + " is already given");
   }
   opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
+  opts.pull = f.pull;
   opts.fetch_url = DownloadUrl;
+  opts.fetch_git = CloneGit;
+  opts.git_context = git_context;
   opts.compression = store::ParseCompression(f.compression);
   // The builder applies the two-epoch rule (builder/epoch.h) and passes the epoch to the
   // Dockerfile as the SOURCE_DATE_EPOCH build arg, as BuildKit does.
@@ -326,6 +454,10 @@ void RunBuild(Globals& g, BuildFlags f) {
 
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
+  bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
+  if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
+  std::optional<std::string> docker_socket;  // checked now, so a bad DOCKER_HOST fails before any step
+  if (load) docker_socket = DockerSocket(std::getenv("DOCKER_HOST"));
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
@@ -386,7 +518,9 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   bool push = f.push;
   for (auto& o : outputs) {
-    if (o.type == "registry" || o.type == "image") {
+    if (o.load) {
+      continue;  // with --load, below
+    } else if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
     } else if (o.type == "local") {
       builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
@@ -404,6 +538,7 @@ void RunBuild(Globals& g, BuildFlags f) {
     if (f.tags.empty()) throw Error("build --push: nothing to push; name the image with -t REGISTRY/REPO:TAG");
     for (auto& t : f.tags) progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
   }
+  if (load) LoadResult(g, f.tags, *docker_socket, *progress);
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
   if (!f.metadata_file.empty()) WriteMetadata(f.metadata_file, result, f.tags);
   if (meter) progress->BytesPushed(meter->Bytes("push"));
@@ -421,6 +556,8 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile; - = stdin)");
   cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--annotation", flags->annotations, "[manifest:]KEY=VALUE: an annotation of the image manifest (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");
   cmd->add_option("--target", flags->target, "the stage to build");
@@ -433,8 +570,11 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "shell: open a shell in a failed RUN's filesystem; keep: keep it as an image named in the error");
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--ssh", flags->ssh,
+                  "default|ID[=SOCKET]: an ssh agent (default: $SSH_AUTH_SOCK) for RUN --mount=type=ssh (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--build-context", flags->build_contexts,
-                  "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]: a source for FROM NAME, COPY --from=NAME, "
+                  "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]|GIT-URL: a source for FROM NAME, COPY --from=NAME, "
                   "RUN --mount=from=NAME; wins over a stage or image of that name (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--network", flags->network, "network for RUN: default (outbound, not the host's loopback), none (loopback only) or host");
@@ -451,14 +591,19 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");
   cmd->add_option("--source-date-epoch", flags->source_date_epoch, "the build's timestamp, in seconds since 1970");
   cmd->add_flag("--no-cache", flags->no_cache, "do not use the step cache");
+  cmd->add_flag("--pull", flags->pull, "pull every base image again, even one the store has (a moved tag is seen)");
   cmd->add_option("--no-cache-filter", flags->no_cache_filter, "do not use the step cache for these stages (repeatable, comma list)")
       ->delimiter(',')
       ->allow_extra_args(false);
   cmd->add_option("--jobs", flags->jobs, "stages built at the same time (default: number of cores)");
   cmd->add_flag("--push", flags->push, "push every -t name to its registry after the build");
+  cmd->add_flag("--load", flags->load,
+                "load the image into the docker daemon at $DOCKER_HOST (unix socket; default /var/run/docker.sock), "
+                "as -o type=docker");
   cmd->add_option("-o,--output", flags->outputs,
-                  "type=registry | type=oci,dest=FILE | type=docker,dest=FILE | type=local,dest=DIR (the filesystem) | "
-                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout) (repeatable)")
+                  "type=registry | type=oci,dest=FILE | type=docker[,dest=FILE] (no dest: --load) | type=local,dest=DIR (the filesystem) | "
+                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs also take "
+                  "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level=, oci-mediatypes=false (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "
@@ -468,7 +613,8 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--compression", flags->compression, "layer compression: gzip (default) or zstd, [,level=N]");
   cmd->add_option("context", flags->context,
-                  "the build context directory, or - (stdin: a context tar, plain or compressed, or a Dockerfile)")
+                  "the build context directory, a git URL (https://host/repo.git#ref:subdir, git@host:repo.git#ref), "
+                  "or - (stdin: a context tar, plain or compressed, or a Dockerfile)")
       ->required();
   cmd->callback([&g, flags] { RunBuild(g, *flags); });
 }

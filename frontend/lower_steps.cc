@@ -68,16 +68,6 @@ std::vector<std::string> BuildEnv(const StageState& st) {
   return out;
 }
 
-// As BuildKit tells a git source from a URL to download: git's own schemes and the scp-like
-// git@host:path form, or http(s) whose path ends in ".git".
-bool IsGitSource(const std::string& src) {
-  for (const char* prefix : {"git://", "git@", "ssh://"})
-    if (src.rfind(prefix, 0) == 0) return true;
-  if (src.rfind("http://", 0) != 0 && src.rfind("https://", 0) != 0) return false;
-  std::string path = src.substr(0, src.find_first_of("?#"));
-  return path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0;
-}
-
 // runCommandString: "|2 A=1 B=2 /bin/sh -c make" (every ARG declared in the stage).
 std::string RunCommandString(const StageState& st, const std::vector<std::string>& argv) {
   std::vector<std::string> parts;
@@ -255,17 +245,12 @@ void LowerCopy(LowerContext& ctx, StageState& st, const Instruction& instr, cons
     throw Error("variable expansion is not supported for --from, define a new stage with FROM using ARG from "
                 "global scope as a workaround");
   }
+  // A .git directory holds index stat data, packs and reflogs that differ between two clones of
+  // one commit, so no layer holding it is reproducible (builder/git_source.h).
   if (c.keep_git_dir) {
-    throw Error("ADD --keep-git-dir is not supported: it applies to git sources, which cairn does not fetch; "
-                "remove the flag");
-  }
-  // BuildKit clones a git source instead of downloading it; cairn cannot clone yet, and a
-  // download would put a web page where a checkout belongs.
-  if (c.is_add) {
-    for (const std::string& src : action.sources)
-      if (IsGitSource(src))
-        throw Error("ADD " + src + ": a git repository, which cairn does not clone yet (nor download as a file); "
-                    "clone it in a RUN step, or COPY a checkout from the context");
+    throw Error("ADD --keep-git-dir is not supported: a .git directory differs between clones, so the layer "
+                "would not be reproducible; remove the flag, and pass what the build needs from git "
+                "(the commit, a version) as a --build-arg");
   }
   if (!c.from.empty()) action.from = ResolveFrom(ctx, st, c.from);
   action.chown = Expand(ctx, st, c.chown);

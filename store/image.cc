@@ -77,17 +77,36 @@ Image LoadImage(const Store& store, const std::string& ref) {
   return LoadManifest(store, *desc, ref, 0);
 }
 
-WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers) {
+namespace {
+
+// A layer descriptor with docker's media type for its bytes (see ManifestOptions).
+Descriptor WithDockerMediaType(Descriptor layer) {
+  if (layer.media_type == media::kOciLayerGzip || layer.media_type == media::kDockerLayerGzip) {
+    layer.media_type = media::kDockerLayerGzip;
+    return layer;
+  }
+  throw Error("layer " + layer.digest + " is " + layer.media_type +
+              ", which docker's media types cannot name (they have gzip layers only); build with --compression gzip "
+              "or keep OCI media types");
+}
+
+}  // namespace
+
+WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers,
+                        const ManifestOptions& options) {
   size_t ids = 0;
   if (config.contains("rootfs") && config["rootfs"].contains("diff_ids")) ids = config["rootfs"]["diff_ids"].size();
   if (ids != layers.size())
     throw Error("image config lists " + std::to_string(ids) + " diff_ids for " + std::to_string(layers.size()) +
                 " layers (a builder bug)");
-  Descriptor config_desc = store.PutBlob(CanonicalJson(config), media::kOciConfig);
-  json manifest = {{"schemaVersion", 2}, {"mediaType", media::kOciManifest}, {"config", ToJson(config_desc)},
+  bool docker = options.docker_media_types;
+  Descriptor config_desc = store.PutBlob(CanonicalJson(config), docker ? media::kDockerConfig : media::kOciConfig);
+  const char* manifest_type = docker ? media::kDockerManifest : media::kOciManifest;
+  json manifest = {{"schemaVersion", 2}, {"mediaType", manifest_type}, {"config", ToJson(config_desc)},
                    {"layers", json::array()}};
-  for (auto& l : layers) manifest["layers"].push_back(ToJson(l));
-  return {store.PutBlob(CanonicalJson(manifest), media::kOciManifest), config_desc};
+  for (auto& l : layers) manifest["layers"].push_back(ToJson(docker ? WithDockerMediaType(l) : l));
+  if (!options.annotations.empty()) manifest["annotations"] = options.annotations;
+  return {store.PutBlob(CanonicalJson(manifest), manifest_type), config_desc};
 }
 
 std::string CanonicalJson(const nlohmann::json& j) {

@@ -1,6 +1,7 @@
 // Reading and writing images (manifest + config + layers) in a Store.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,20 @@ struct WrittenImage {
   Descriptor config;
 };
 
-// Writes config and an OCI manifest for layers. The config's rootfs.diff_ids must already match
+// How the manifest is written. The defaults are what every existing digest was made with.
+struct ManifestOptions {
+  std::map<std::string, std::string> annotations;  // none: no "annotations" key
+  // Docker's media types (schema 2: manifest, config, gzip layers) instead of OCI's, for
+  // registries and tools that take no OCI (buildx's oci-mediatypes=false). The config's bytes
+  // are the same, so the image ID is too. A layer that is not gzip is an Error (docker's types
+  // have no zstd).
+  bool docker_media_types = false;
+};
+
+// Writes config and a manifest for layers. The config's rootfs.diff_ids must already match
 // layers (else Error). Serialisation is canonical (see CanonicalJson).
-WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers);
+WrittenImage WriteImage(Store& store, const nlohmann::json& config, const std::vector<Descriptor>& layers,
+                        const ManifestOptions& options = {});
 
 // The one JSON serialisation cairn writes blobs with: keys sorted, no insignificant whitespace,
 // UTF-8 as is. Same input -> same bytes -> same digest.

@@ -146,6 +146,10 @@ TEST_F(BuildTest, RebuildsGiveTheSameDigestCachedOrNot) {
   json meta = json::parse(ReadFile(files / "meta1.json"));
   EXPECT_EQ(meta["containerimage.digest"], Inspect("hello:a")["Descriptor"]["digest"]);
   EXPECT_EQ(meta["containerimage.config.digest"], iid);
+  // buildx's other keys: the manifest's descriptor and the names the image got.
+  EXPECT_EQ(meta["containerimage.descriptor"]["digest"], meta["containerimage.digest"]);
+  EXPECT_EQ(meta["containerimage.descriptor"]["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(meta["image.name"], "docker.io/library/hello:a");
 }
 
 TEST_F(BuildTest, MalformedDockerfileNamesTheLine) {

@@ -89,12 +89,6 @@ TEST_F(ConformanceTest, OptionsThatWouldBeIgnoredAreRefusedWithTheLine) {
   auto git = BuildDockerfile("FROM busybox\nADD --keep-git-dir https://example.invalid/r.git /r\n");
   EXPECT_NE(git.exit_code, 0);
   EXPECT_HAS(git.err, "Dockerfile:2:1: ADD --keep-git-dir is not supported");
-  // A git URL is never downloaded as a file (BuildKit clones it; cairn cannot yet).
-  for (const char* url : {"https://example.invalid/r.git", "https://example.invalid/r.git#main", "git://example.invalid/r"}) {
-    auto clone = BuildDockerfile(std::string("FROM busybox\nADD ") + url + " /r\n");
-    EXPECT_NE(clone.exit_code, 0);
-    EXPECT_HAS(clone.err, std::string("Dockerfile:2:1: ADD ") + url + ": a git repository, which cairn does not clone yet");
-  }
   auto platform = BuildDockerfile("FROM --platform=linux/arm64 busybox\nRUN true\n");
   EXPECT_NE(platform.exit_code, 0);
   EXPECT_HAS(platform.err, "Dockerfile:1:1: FROM --platform=linux/arm64: cairn builds for linux/amd64 only");

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/platform.h"
 #include "builder/epoch.h"
 #include "builder/fetch_url.h"
 #include "builder/named_contexts.h"
@@ -46,6 +47,12 @@ struct BuildOptions {
   std::map<std::string, std::string> build_args;
   std::map<std::string, std::string> labels;  // --label
   std::string target;
+  // The platform the image is for (TARGETPLATFORM, FROM without --platform) and the one this
+  // machine is (BUILDPLATFORM). A stage for another architecture than the host's runs its RUN
+  // steps through a binfmt_misc handler (runtime/emulation.h); the stage's platform is in every
+  // step's cache key.
+  Platform platform = HostPlatform();
+  Platform build_platform = HostPlatform();
   bool no_cache = false;
   std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache
   // The explicit SOURCE_DATE_EPOCH (--source-date-epoch or the environment), if any. The builder
@@ -58,7 +65,8 @@ struct BuildOptions {
   // FROM / COPY --from of an image the store lacks: called with the name as written, must leave
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies
   // the registry client, so the builder never talks to the network itself.
-  std::function<void(const std::string& ref)> pull_image;
+  // The platform is the one the image is needed for (from an index, only its image is pulled).
+  std::function<void(const std::string& ref, const Platform& platform)> pull_image;
   // ADD <http(s) url>: downloads a URL to a file (see UrlFetcher). Unset: such an ADD is an error.
   // The CLI supplies a libcurl download, for the same reason as pull_image.
   UrlFetcher fetch_url;

@@ -13,10 +13,12 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/platform.h"
 #include "base/scope_guard.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
 #include "builder/export_rootfs.h"
+#include "builder/multi_platform.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/http_download.h"
@@ -275,8 +277,7 @@ void RunBuild(Globals& g, BuildFlags f) {
     g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f), dockerfile_name}, g.Store());
     return;
   }
-  if (!f.platform.empty() && f.platform != "linux/amd64")
-    throw Error("--platform " + f.platform + ": cairn builds for the host platform (linux/amd64) only for now");
+  std::vector<Platform> platforms = f.platform.empty() ? std::vector<Platform>{HostPlatform()} : ParsePlatformList(f.platform);
   builder::BuildOptions opts;
   opts.context_dir = f.context;
   while (opts.context_dir.size() > 1 && opts.context_dir.back() == '/') opts.context_dir.pop_back();
@@ -316,7 +317,8 @@ void RunBuild(Globals& g, BuildFlags f) {
     if (!opts.named_contexts.emplace(name, context).second)
       throw Error("--build-context " + spec + ": a context named " + name + " is already given");
   }
-  opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
+  opts.pull_image = [&g](const std::string& ref, const Platform& platform) { PullImage(g.Store(), ref, platform); };
+  opts.platform = platforms.front();
   opts.fetch_url = DownloadUrl;
   opts.compression = store::ParseCompression(f.compression);
   // The builder applies the two-epoch rule (builder/epoch.h) and passes the epoch to the
@@ -325,6 +327,11 @@ void RunBuild(Globals& g, BuildFlags f) {
 
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
+  if (platforms.size() > 1)
+    for (auto& o : outputs)
+      if (o.type == "local" || o.type == "tar")
+        throw Error("--output type=" + o.type + " with --platform " + f.platform +
+                    ": a filesystem export holds one platform; build each platform on its own (--platform P)");
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
@@ -349,7 +356,8 @@ void RunBuild(Globals& g, BuildFlags f) {
   runtime::HostRuntime host([&](runtime::ContainerSpec& s) { s.no_new_privileges = security.no_new_privileges; });
   builder::BuildResult result;
   try {
-    result = builder::Build(g.Store(), *progress, opts, host);
+    result = platforms.size() == 1 ? builder::Build(g.Store(), *progress, opts, host)
+                                   : builder::BuildPlatforms(g.Store(), *progress, opts, host, platforms);
   } catch (const Error& e) {
     if (f.on_error != "shell" || kept.empty()) throw;
     meter.reset();
@@ -440,7 +448,9 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");
+  cmd->add_option("--platform", flags->platform,
+                  "target platform(s), comma-separated: linux/amd64, linux/arm64, linux/arm/v7, ... (several: an image index; "
+                  "default the host's)");
   cmd->add_option("--source-date-epoch", flags->source_date_epoch, "the build's timestamp, in seconds since 1970");
   cmd->add_flag("--no-cache", flags->no_cache, "do not use the step cache");
   cmd->add_option("--no-cache-filter", flags->no_cache_filter, "do not use the step cache for these stages (repeatable, comma list)")

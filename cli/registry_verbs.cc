@@ -69,10 +69,10 @@ void WriteDockerConfig(const std::string& path, const nlohmann::json& j) {
 
 }  // namespace
 
-store::Descriptor PullImage(store::Store& store, const std::string& name) {
+store::Descriptor PullImage(store::Store& store, const std::string& name, const Platform& platform) {
   reg::Reference ref = reg::ParseReference(name);
   reg::Client client(reg::LoadRegistryConfig());
-  store::Descriptor d = client.Pull(store, ref);
+  store::Descriptor d = client.Pull(store, ref, platform);
   // See the naming rule at the top of this file.
   if (ref.digest.empty() || !ref.tag.empty()) {
     std::string local = store::NormalizeName(name);
@@ -90,13 +90,16 @@ store::Descriptor PushImage(store::Store& store, const std::string& name) {
 
 void AddPull(CLI::App& app, Globals& g) {
   auto name = std::make_shared<std::string>();
+  auto platform = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("pull", "fetch an image from a registry into the store");
   cmd->add_option("ref", *name, "image reference (busybox, localhost:5000/a/b:1, x@sha256:...)")->required();
-  cmd->callback([&g, name] {
+  cmd->add_option("--platform", *platform, "from an index, this platform's image (default the host's: linux/amd64 here)");
+  cmd->callback([&g, name, platform] {
     store::Descriptor d;
+    Platform want = platform->empty() ? HostPlatform() : ParsePlatform(*platform);
     {
       auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs arrive
-      d = PullImage(g.Store(), *name);
+      d = PullImage(g.Store(), *name, want);
     }
     std::printf("%s: %s\n", reg::ParseReference(*name).String().c_str(), d.digest.c_str());
   });

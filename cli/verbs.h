@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/platform.h"
 #include "store/store.h"
 
 namespace cairn::cli {
@@ -48,7 +49,8 @@ void AddLogout(CLI::App& app, Globals& g);
 // Registry transfers shared by pull/push and build (cli/registry_verbs.cc). PullImage leaves the
 // image tagged under NormalizeName(name) too; PushImage sends the local image `name` to the
 // registry `name` points at. Both return the manifest descriptor.
-store::Descriptor PullImage(store::Store& store, const std::string& name);
+// From an index, only `platform`'s image (the host's by default).
+store::Descriptor PullImage(store::Store& store, const std::string& name, const Platform& platform = HostPlatform());
 store::Descriptor PushImage(store::Store& store, const std::string& name);
 
 // Human forms shared by the listing verbs.

@@ -241,7 +241,11 @@ class BuildRun {
     std::string name = stage.name.empty() ? std::to_string(stage.index) : stage.name;
     std::string dockerfile = DockerfilePath(options_.context_dir, options_.dockerfile_path);
     bool from_stage = stage.base.stage() != nullptr;
-    return {dockerfile + "\n" + name, (from_stage ? "stage " : "image ") + base, base_key,
+    // A miss is explained against the last build for the same platform (another platform's
+    // build has another base image); the host's platform keeps the scope it always had.
+    Platform platform = StagePlatform(stage);
+    std::string scope = platform == options_.build_platform ? name : name + "\n" + ToString(platform);
+    return {dockerfile + "\n" + scope, (from_stage ? "stage " : "image ") + base, base_key,
             options_.no_cache || options_.no_cache_filter.count(name) > 0};
   }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/platform.h"
 #include "store/store.h"
 
 namespace cairn::store {
@@ -18,9 +19,11 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
 // one-layer image tagged `name`. The tree is normalised like any layer, so the same tree gives
 // the same image. `changes` are Dockerfile instructions applied to the config, as `docker import
 // -c` takes them: CMD, ENTRYPOINT (JSON or shell form), ENV, WORKDIR, USER, EXPOSE, LABEL.
-// Returns the manifest descriptor.
+// `platform` is what the config says the image is for (`--platform`; linux/amd64 unless given,
+// whatever the host, so an import is the same image everywhere). Returns the manifest descriptor.
 Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::string& name,
-                        int64_t source_date_epoch, const std::vector<std::string>& changes = {});
+                        int64_t source_date_epoch, const std::vector<std::string>& changes = {},
+                        const Platform& platform = {"linux", "amd64", ""});
 
 // Applies one `--change` instruction to an image config's "config" object. Throws Error naming
 // the instruction when it is not one of the kinds above or is malformed.

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/platform.h"
 #include "store/store.h"
 
@@ -116,6 +118,8 @@ class Client {
   // registry when a local tag says it lives there, else uploaded (monolithic PUT, chunked PATCHes
   // above 32 MiB); then the manifest, with its exact bytes. Verifies the registry's
   // Docker-Content-Digest. Returns the manifest descriptor. Throws Error naming the reference.
+  // An index (a multi-platform image) is pushed with every manifest it lists, each by digest
+  // first; a listed manifest the store lacks is an Error naming its platform.
   Descriptor Push(Store& store, const std::string& local_name, const Reference& ref);
 
   // For artifacts that are not images (the exported step cache, store/cache_manifest.h):
@@ -139,6 +143,7 @@ class Client {
 
  private:
   void Report(TransferEvent::Kind kind, const Descriptor& d);
+  Descriptor PushIndex(Store& store, const Descriptor& index, const nlohmann::json& j, const Reference& ref);
 
   RegistryConfig config_;
   ProgressFn progress_;

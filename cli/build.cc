@@ -33,6 +33,7 @@
 #include "store/gc.h"
 #include "store/archive.h"
 #include "store/registry/credentials.h"
+#include "store/registry/registry.h"
 
 namespace cairn::cli {
 
@@ -93,6 +94,7 @@ struct OutputSpec {
   std::string type;  // registry | image | oci | docker | local | tar
   std::string dest;  // oci, docker, tar: the archive file ("-" = stdout for tar); local: the directory
   bool push = false; // registry, or image with push=true
+  bool push_by_digest = false;  // image,push-by-digest=true: no tag in the registry (buildx)
 };
 
 // --output values, checked before the build starts: every key is honoured or refused, never
@@ -112,8 +114,10 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, const builder::BuildOp
     spec.type = kv.count("type") ? kv["type"] : "";
     std::set<std::string> known;
     if (spec.type == "registry" || spec.type == "image") {
-      known = {"type", "push", "compression"};
+      known = {"type", "push", "push-by-digest", "compression"};
       spec.push = spec.type == "registry" || kv["push"] == "true";
+      spec.push_by_digest = kv["push-by-digest"] == "true";
+      if (spec.push_by_digest && !spec.push) throw Error("--output " + o + ": push-by-digest=true needs push=true");
     } else if (spec.type == "oci" || spec.type == "docker") {
       known = {"type", "dest", "compression"};
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
@@ -384,10 +388,11 @@ void RunBuild(Globals& g, BuildFlags f) {
                    "; the cache holds " + std::to_string(done.records) + " records" +
                    (done.dropped ? " (" + std::to_string(done.dropped) + " least recently used dropped)" : ""));
   }
-  bool push = f.push;
+  bool push = f.push, by_digest = false;
   for (auto& o : outputs) {
     if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
+      by_digest = by_digest || o.push_by_digest;
     } else if (o.type == "local") {
       builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
       progress->Note("exported the filesystem to " + o.dest);
@@ -402,7 +407,16 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   if (push) {
     if (f.tags.empty()) throw Error("build --push: nothing to push; name the image with -t REGISTRY/REPO:TAG");
-    for (auto& t : f.tags) progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
+    for (auto& t : f.tags) {
+      if (by_digest) {  // the repository gets the image under its digest only, for `cairn manifest create`
+        store::registry::Reference ref = store::registry::ParseReference(t);
+        ref.tag.clear();
+        ref.digest = PushImageByDigest(g.Store(), t, result.manifest.digest).digest;
+        progress->Note("pushed " + ref.String());
+      } else {
+        progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
+      }
+    }
   }
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
   if (!f.metadata_file.empty()) WriteMetadata(f.metadata_file, result, f.tags);

@@ -88,6 +88,14 @@ store::Descriptor PushImage(store::Store& store, const std::string& name) {
   return client.Push(store, local, ref);
 }
 
+store::Descriptor PushImageByDigest(store::Store& store, const std::string& name, const std::string& manifest_digest) {
+  reg::Reference ref = reg::ParseReference(name);
+  ref.tag.clear();
+  ref.digest = manifest_digest;
+  reg::Client client(reg::LoadRegistryConfig());
+  return client.Push(store, manifest_digest, ref);
+}
+
 void AddPull(CLI::App& app, Globals& g) {
   auto name = std::make_shared<std::string>();
   auto platform = std::make_shared<std::string>();

@@ -204,5 +204,74 @@ TEST_F(MultiPlatform, BaseWithoutThePlatformNamesThePlatformsItHas) {
   EXPECT_THAT(bad.err, HasSubstr("platform \"linux/mips\" is unknown; cairn builds linux/amd64, linux/arm64"));
 }
 
+// buildx's pattern for native runners: each pushes its platform by digest only, then one job
+// assembles the index; it is the very index `build --platform A,B` makes.
+TEST_F(MultiPlatform, IndexAssembledFromImagesPushedByDigestIsTheBuiltIndex) {
+  std::string repo = registry_->host() + "/app/pd";
+  std::vector<std::string> sources;
+  for (const char* platform : {"linux/arm64", "linux/amd64"}) {
+    CommandResult build = Cairn(tmp_ / "store", {"build", "--progress", "plain", "--platform", platform, "-t", repo + ":unused",
+                                                 "-o", "type=image,push=true,push-by-digest=true", Context()}, Env());
+    ASSERT_EQ(build.exit_code, 0) << build.err;
+    size_t at = build.err.find("pushed " + repo + "@sha256:");
+    ASSERT_NE(at, std::string::npos) << build.err;
+    sources.push_back(build.err.substr(at + 7, repo.size() + 1 + 71));
+  }
+  CommandResult tags = RunCommand({"skopeo", "list-tags", "--tls-verify=false", "docker://" + repo});
+  EXPECT_THAT(tags.out, ::testing::Not(HasSubstr("unused"))) << "push-by-digest pushed a tag";
+
+  CommandResult create = Cairn(tmp_ / "store2", {"manifest", "create", "-t", repo + ":1", sources[0], sources[1]}, Env());
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  CommandResult raw = RunCommand({"skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + repo + ":1"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(json::parse(raw.out)["manifests"].size(), 2u) << raw.out;
+  EXPECT_EQ(ArchFileOf("docker://" + repo + ":1", "arm64", tmp_), "aarch64\nlinux/arm64\n");
+
+  CommandResult whole = Cairn(tmp_ / "store3", {"build", "--platform", "linux/amd64,linux/arm64", Context()}, Env());
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_EQ("sha256:" + DigestHex(DigestOf(raw.out)), LastLine(whole.out));
+}
+
+// The cross-compile pattern: the compiler stage runs natively (FROM --platform=$BUILDPLATFORM)
+// and is shared by both platforms' builds; only the compile, which reads TARGETARCH, is per
+// platform. The arm64 binary is an AArch64 ELF and runs under qemu in `cairn run`.
+TEST_F(MultiPlatform, CrossCompiledBinaryIsAArch64AndRunsUnderEmulation) {
+  if (!cairn::testing::DebianArchiveReachable()) GTEST_SKIP() << "deb.debian.org is not reachable";
+  std::string store = tmp_ / "store";
+  std::string why = cairn::testing::LoadDebianBase(store, "debian:bookworm");
+  if (!why.empty()) GTEST_SKIP() << why;
+  std::string ctx = tmp_ / "cross";
+  WriteTextFile(ctx + "/hello.c",
+                "#include <stdio.h>\n#include <sys/utsname.h>\n"
+                "int main(void) { struct utsname u; uname(&u); printf(\"hello from %s\\n\", u.machine); return 0; }\n");
+  WriteTextFile(ctx + "/Dockerfile",
+                "FROM --platform=$BUILDPLATFORM debian:bookworm AS build\n"
+                "RUN apt-get update && apt-get install -y --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross\n"
+                "COPY hello.c /src/\n"
+                "ARG TARGETARCH\n"
+                "RUN mkdir /out && case $TARGETARCH in arm64) cc=aarch64-linux-gnu-gcc;; *) cc=gcc;; esac && "
+                "$cc -static -O2 -o /out/hello /src/hello.c\n"
+                "FROM scratch\nCOPY --from=build /out/hello /hello\nENTRYPOINT [\"/hello\"]\n");
+  CommandResult build = Cairn(store, {"build", "--progress", "plain", "--platform", "linux/amd64,linux/arm64", "-t", "cross:1", ctx}, Env());
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  // The apt-get step ran once: the arm64 build found it cached (one CACHED line more than amd64's).
+  size_t arm = build.err.find("building for linux/arm64");
+  ASSERT_NE(arm, std::string::npos) << build.err;
+  EXPECT_THAT(build.err.substr(arm), ::testing::ContainsRegex("RUN apt-get update[^\n]*\n#[0-9]+ CACHED")) << build.err;
+
+  std::string dir = tmp_ / "arm-copy";
+  ASSERT_EQ(RunCommand({"skopeo", "copy", "--override-arch", "arm64", "oci:" + store + ":cross:1", "dir:" + dir}).exit_code, 0);
+  json manifest = json::parse(ReadFile(dir + "/manifest.json"));
+  std::string elf = FileInLayer(dir + "/" + DigestHex(manifest["layers"].back()["digest"].get<std::string>()), "hello");
+  ASSERT_GT(elf.size(), 20u);
+  EXPECT_EQ(elf.substr(0, 4), "\x7f" "ELF");
+  EXPECT_EQ(static_cast<unsigned char>(elf[18]), 0xB7) << "e_machine is not EM_AARCH64";
+
+  CommandResult run = Cairn(store, {"run", "--platform", "linux/arm64", "cross:1"});
+  EXPECT_EQ(run.out, "hello from aarch64\n") << run.err;
+  CommandResult native = Cairn(store, {"run", "cross:1"});
+  EXPECT_EQ(native.out, "hello from x86_64\n") << native.err;
+}
+
 }  // namespace
 }  // namespace cairn

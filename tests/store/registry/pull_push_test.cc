@@ -111,12 +111,12 @@ TEST_F(PullPushTest, IndexPullPicksTheLinuxAmd64Manifest) {
   auto b = NewStore("b");
   Descriptor pulled = client.Pull(*b, Ref("team/multi"));
   EXPECT_EQ(pulled.media_type, media::kOciIndex);  // the tag names the index
-  EXPECT_EQ(LoadImage(*b, "team/multi").manifest_descriptor.digest, amd.digest);
+  EXPECT_EQ(LoadImage(*b, pulled.digest).manifest_descriptor.digest, amd.digest);
   EXPECT_FALSE(b->HasBlob(arm.digest));
   // Another platform later: only its manifest and layers, under the same name.
   client.Pull(*b, Ref("team/multi"), ParsePlatform("linux/arm64"));
-  EXPECT_EQ(LoadImage(*b, "team/multi", ParsePlatform("linux/arm64")).manifest_descriptor.digest, arm.digest);
-  EXPECT_EQ(LoadImage(*b, "team/multi", ParsePlatform("linux/amd64")).manifest_descriptor.digest, amd.digest);
+  EXPECT_EQ(LoadImage(*b, pulled.digest, ParsePlatform("linux/arm64")).manifest_descriptor.digest, arm.digest);
+  EXPECT_EQ(LoadImage(*b, pulled.digest, ParsePlatform("linux/amd64")).manifest_descriptor.digest, amd.digest);
   try {
     client.Pull(*b, Ref("team/multi"), ParsePlatform("linux/s390x"));
     ADD_FAILURE() << "pulled a platform the index lacks";

@@ -204,6 +204,23 @@ TEST_F(MultiPlatform, BaseWithoutThePlatformNamesThePlatformsItHas) {
   EXPECT_THAT(bad.err, HasSubstr("platform \"linux/mips\" is unknown; cairn builds linux/amd64, linux/arm64"));
 }
 
+// No handler for the platform: the RUN fails before its container starts, saying what to install
+// (s390x: this test registers only qemu-aarch64; a machine with qemu-s390x enabled skips).
+TEST_F(MultiPlatform, ForeignRunWithoutAHandlerNamesThePackage) {
+  if (PathExists(std::string(kBinfmt) + "/qemu-s390x")) GTEST_SKIP() << "qemu-s390x is registered here";
+  std::string store = tmp_ / "store";
+  ASSERT_EQ(Cairn(store, {"import", "--platform", "linux/s390x", *dir_ / "amd.tar", "bb:s390x"}).exit_code, 0);
+  WriteTextFile(tmp_ / "s390x/Dockerfile", "FROM bb:s390x\nRUN uname -m\n");
+  CommandResult build = Cairn(store, {"build", "--platform", "linux/s390x", tmp_ / "s390x"}, Env());
+  EXPECT_EQ(build.exit_code, 1);
+  EXPECT_THAT(build.err, HasSubstr("Dockerfile:2"));
+  EXPECT_THAT(build.err, HasSubstr("RUN for linux/s390x on this linux/amd64 machine needs an emulator: no binfmt_misc "
+                                   "handler qemu-s390x is registered; install Debian's qemu-user-static"));
+  CommandResult run = Cairn(store, {"run", "bb:s390x", "true"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("no binfmt_misc handler qemu-s390x is registered"));
+}
+
 // buildx's pattern for native runners: each pushes its platform by digest only, then one job
 // assembles the index; it is the very index `build --platform A,B` makes.
 TEST_F(MultiPlatform, IndexAssembledFromImagesPushedByDigestIsTheBuiltIndex) {

@@ -182,6 +182,27 @@ TEST_F(MultiPlatform, SavedIndexIsReadBySkopeoForEachPlatform) {
   EXPECT_EQ(json::parse(raw.out)["manifests"].size(), 2u) << raw.out;
   EXPECT_EQ(ArchFileOf("oci-archive:" + (tmp_ / "m.tar"), "arm64", tmp_), "aarch64\nlinux/arm64\n");
   EXPECT_EQ(ArchFileOf("oci-archive:" + (tmp_ / "m.tar"), "amd64", tmp_), "x86_64\nlinux/amd64\n");
+  // And back into another store: the same index, both platforms runnable.
+  ASSERT_EQ(Cairn(tmp_ / "loaded", {"load", "-i", tmp_ / "m.tar"}).exit_code, 0);
+  EXPECT_EQ(json::parse(Cairn(tmp_ / "loaded", {"inspect", "m:1"}).out)[0]["Id"], LastLine(build.out));
+  EXPECT_EQ(Cairn(tmp_ / "loaded", {"run", "--platform", "linux/arm64", "m:1", "cat", "/arch"}).out, "aarch64\nlinux/arm64\n");
+}
+
+// The step cache shared between machines keys on the platform: a fresh machine importing it hits
+// every step of both platforms (the emulated RUN too) and makes the same index.
+TEST_F(MultiPlatform, ImportedCacheHitsEveryPlatformsSteps) {
+  std::string cache = tmp_ / "cache";
+  CommandResult first = Cairn(tmp_ / "a", {"build", "--platform", "linux/amd64,linux/arm64", "--cache-to",
+                                           "type=local,dest=" + cache + ",mode=max", Context()}, Env());
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  CommandResult second = Cairn(tmp_ / "b", {"build", "--progress", "plain", "--platform", "linux/amd64,linux/arm64",
+                                            "--cache-from", "type=local,src=" + cache, Context()}, Env());
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_THAT(second.err, ::testing::Not(HasSubstr("cache miss"))) << second.err;
+  size_t cached = 0;  // the RUN of each platform
+  for (size_t at = second.err.find("CACHED"); at != std::string::npos; at = second.err.find("CACHED", at + 1)) ++cached;
+  EXPECT_EQ(cached, 2u) << second.err;
+  EXPECT_EQ(LastLine(second.out), LastLine(first.out));
 }
 
 TEST_F(MultiPlatform, OnePlatformIsAPlainManifestForThatPlatform) {

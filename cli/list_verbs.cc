@@ -60,8 +60,7 @@ void AddImages(CLI::App& app, Globals& g) {
       std::string platforms;
       if (store::ResolveIndex(g.Store(), desc.digest, &index)) {
         for (auto& m : index.value("manifests", nlohmann::json::array())) {
-          auto p = m.value("platform", nlohmann::json::object());
-          Platform platform = NormalizePlatform({p.value("os", ""), p.value("architecture", ""), p.value("variant", "")});
+          Platform platform = store::EntryPlatform(m);
           bool here = g.Store().HasBlob(m.value("digest", ""));
           platforms += (platforms.empty() ? "" : ",") + ToString(platform) + (here ? "" : " (not pulled)");
           if (here) images.push_back(store::LoadImage(g.Store(), m.value("digest", "")));

@@ -159,8 +159,8 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
       for (auto& m : index_json.value("manifests", json::array())) {
         std::string digest = m.value("digest", "");
         if (!store.HasBlob(digest))
-          throw Error("save " + raw + ": its " + m["platform"].value("os", "") + "/" + m["platform"].value("architecture", "") +
-                      " image " + digest + " is not in the store (pull it with --platform first)");
+          throw Error("save " + raw + ": its " + ToString(EntryPlatform(m)) + " image " + digest +
+                      " is not in the store (pull it with --platform first)");
         add_image(LoadImage(store, digest));
       }
       image_index = d;

@@ -26,12 +26,6 @@ bool IsIndex(const json& m, const std::string& media_type) {
          (m.contains("manifests") && !m.contains("layers"));
 }
 
-Platform EntryPlatform(const json& entry) {
-  json p = entry.value("platform", json::object());
-  if (!p.is_object()) p = json::object();
-  return NormalizePlatform({p.value("os", ""), p.value("architecture", ""), p.value("variant", "")});
-}
-
 std::string PlatformsOf(const json& index) {
   std::string seen;
   for (auto& m : index.value("manifests", json::array())) seen += (seen.empty() ? "" : ", ") + ToString(EntryPlatform(m));
@@ -55,9 +49,7 @@ Descriptor PickFromIndex(const json& index, const std::string& ref, const Platfo
 void CheckPlatform(const json& config, const std::string& ref, const Platform& want) {
   Platform is = PlatformOf(config);
   if (is.architecture.empty()) return;
-  bool same = is.os == want.os && is.architecture == want.architecture &&
-              (is.variant.empty() || want.variant.empty() || is.variant == want.variant);
-  if (!same)
+  if (!PlatformServes(is, want))
     throw Error("image " + ref + " is for " + ToString(is) + " only, not " + ToString(want) +
                 "; build for " + ToString(is) + " with --platform, or use a base image that has " + ToString(want));
 }
@@ -136,6 +128,17 @@ bool HasImage(const Store& store, const std::string& ref, const Platform& platfo
 
 Platform PlatformOf(const nlohmann::json& config) {
   return NormalizePlatform({config.value("os", ""), config.value("architecture", ""), config.value("variant", "")});
+}
+
+Platform EntryPlatform(const nlohmann::json& entry) {
+  json p = entry.value("platform", json::object());
+  if (!p.is_object()) p = json::object();
+  return NormalizePlatform({p.value("os", ""), p.value("architecture", ""), p.value("variant", "")});
+}
+
+bool PlatformServes(const Platform& is, const Platform& want) {
+  return is.os == want.os && is.architecture == want.architecture &&
+         (is.variant.empty() || want.variant.empty() || is.variant == want.variant);
 }
 
 std::optional<Descriptor> ResolveIndex(const Store& store, const std::string& ref, nlohmann::json* index) {

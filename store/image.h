@@ -35,6 +35,11 @@ bool HasImage(const Store& store, const std::string& ref, const Platform& platfo
 
 // The platform an image config says it is for (os, architecture, variant; normalised).
 Platform PlatformOf(const nlohmann::json& config);
+// The platform of an index entry (its "platform" object; normalised; empty fields when absent).
+Platform EntryPlatform(const nlohmann::json& entry);
+// Whether an image for `is` serves `want`: same os and architecture, and the same variant when
+// both name one (configs of arm images often omit it).
+bool PlatformServes(const Platform& is, const Platform& want);
 
 // A tag's or digest's descriptor when it names an index (multi-platform image), else nullopt; with
 // the index's JSON in *index.

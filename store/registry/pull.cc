@@ -6,6 +6,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/platform.h"
+#include "store/image.h"
 #include "store/manifest.h"
 #include "store/registry/download.h"
 #include "store/registry/parallel.h"
@@ -59,12 +60,6 @@ Manifest FetchManifest(Session& s, const std::string& name) {
   if (IsValidDigest(claimed) && claimed != m.digest)
     throw Error("manifest " + name + ": registry says digest " + claimed + " but the bytes hash to " + m.digest);
   return m;
-}
-
-Platform EntryPlatform(const json& entry) {
-  json p = entry.value("platform", json::object());
-  if (!p.is_object()) return {};
-  return NormalizePlatform({p.value("os", ""), p.value("architecture", ""), p.value("variant", "")});
 }
 
 // From an index, the manifest for `want`; without one, an error naming the platforms it has.
@@ -122,8 +117,8 @@ void CheckConfigPlatform(const Store& store, const Manifest& m, const Reference&
   json j = json::parse(m.bytes, nullptr, false);
   json config = json::parse(store.ReadBlob(j["config"].value("digest", "")), nullptr, false);
   if (!config.is_object() || config.value("architecture", "").empty()) return;
-  Platform is = NormalizePlatform({config.value("os", ""), config.value("architecture", ""), config.value("variant", "")});
-  if (is.os != want.os || is.architecture != want.architecture || (!is.variant.empty() && is.variant != want.variant))
+  Platform is = PlatformOf(config);
+  if (!PlatformServes(is, want))
     throw Error(ref.String() + " is for " + ToString(is) + " only, not " + ToString(want) + "; build for " + ToString(is) +
                 " with --platform");
 }

@@ -220,8 +220,7 @@ Descriptor Client::PushIndex(Store& store, const Descriptor& index, const nlohma
   for (auto& m : j.value("manifests", nlohmann::json::array())) {
     Descriptor d = DescriptorFromJson(m);
     if (!store.HasBlob(d.digest)) {
-      auto p = m.value("platform", nlohmann::json::object());
-      throw Error("the index lists a " + p.value("os", "") + "/" + p.value("architecture", "") + " image " + d.digest +
+      throw Error("the index lists a " + ToString(EntryPlatform(m)) + " image " + d.digest +
                   " that is not in the store (a pull fetches one platform: pull the others with --platform first)");
     }
     PushManifest(store, d.digest, by_digest);

@@ -31,6 +31,7 @@
 #include "runtime/cancel.h"
 #include "runtime/resource_limits.h"
 #include "store/gc.h"
+#include "store/image.h"
 #include "store/archive.h"
 #include "store/registry/credentials.h"
 #include "store/registry/registry.h"
@@ -333,9 +334,10 @@ void RunBuild(Globals& g, BuildFlags f) {
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
   if (platforms.size() > 1)
     for (auto& o : outputs)
-      if (o.type == "local" || o.type == "tar")
-        throw Error("--output type=" + o.type + " with --platform " + f.platform +
-                    ": a filesystem export holds one platform; build each platform on its own (--platform P)");
+      if (o.type == "tar")
+        throw Error("--output type=tar with --platform " + f.platform +
+                    ": a tar holds one platform's filesystem; use type=local (a directory per platform) or build each "
+                    "platform on its own (--platform P)");
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
@@ -393,6 +395,16 @@ void RunBuild(Globals& g, BuildFlags f) {
     if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
       by_digest = by_digest || o.push_by_digest;
+    } else if (o.type == "local" && platforms.size() > 1) {
+      // As buildx: one directory per platform, DEST/linux_arm64, DEST/linux_arm_v7.
+      MakeDirs(o.dest);
+      for (const Platform& p : platforms) {
+        std::string dir = ToString(p);
+        std::replace(dir.begin(), dir.end(), '/', '_');
+        builder::ExportRootfsToDir(g.Store(), store::LoadImage(g.Store(), result.manifest.digest, p).manifest_descriptor.digest,
+                                   JoinPath(o.dest, dir));
+      }
+      progress->Note("exported each platform's filesystem under " + o.dest);
     } else if (o.type == "local") {
       builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
       progress->Note("exported the filesystem to " + o.dest);

@@ -173,8 +173,11 @@ TEST_F(MultiPlatform, PullFetchesOnlyTheRequestedPlatformsLayers) {
 }
 
 TEST_F(MultiPlatform, SavedIndexIsReadBySkopeoForEachPlatform) {
-  CommandResult build = Cairn(tmp_ / "store", {"build", "--platform", "linux/amd64,linux/arm64", "-t", "m:1", Context()}, Env());
+  CommandResult build = Cairn(tmp_ / "store", {"build", "--platform", "linux/amd64,linux/arm64", "-t", "m:1", "-o",
+                                               "type=local,dest=" + (tmp_ / "fs"), Context()}, Env());
   ASSERT_EQ(build.exit_code, 0) << build.err;
+  EXPECT_EQ(ReadFile(tmp_ / "fs/linux_arm64/arch"), "aarch64\nlinux/arm64\n");  // a directory per platform, as buildx
+  EXPECT_EQ(ReadFile(tmp_ / "fs/linux_amd64/arch"), "x86_64\nlinux/amd64\n");
   CommandResult save = Cairn(tmp_ / "store", {"save", "-o", tmp_ / "m.tar", "m:1"});
   ASSERT_EQ(save.exit_code, 0) << save.err;
   CommandResult raw = RunCommand({"skopeo", "inspect", "--raw", "oci-archive:" + (tmp_ / "m.tar")});

@@ -45,7 +45,9 @@ void AddSave(CLI::App& app, Globals& g) {
   CLI::App* cmd = app.add_subcommand("save", "write images to a tar that docker load, podman load and skopeo read");
   cmd->add_option("-o,--output", f->output, "the archive to write")->required();
   cmd->add_option("names", f->names, "images to save")->required();
-  cmd->callback([&g, f] { store::SaveArchive(g.Store(), f->names, f->output); });
+  cmd->callback([&g, f] {
+    store::SaveArchive(g.Store(), f->names, f->output, [](const std::string& note) { std::fprintf(stderr, "%s\n", note.c_str()); });
+  });
 }
 
 void AddTag(CLI::App& app, Globals& g) {

@@ -18,6 +18,7 @@
 #include "base/fs.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
+#include "store/image.h"
 #include "store/registry/credential_helper.h"
 #include "store/registry/credentials.h"
 #include "store/registry/registry.h"
@@ -84,6 +85,16 @@ store::Descriptor PullImage(store::Store& store, const std::string& name, const 
 store::Descriptor PushImage(store::Store& store, const std::string& name) {
   reg::Reference ref = reg::ParseReference(name);
   std::string local = LocalNameFor(store, store::NormalizeName(name), ref);
+  // An index pulled for one platform lacks the others' images: push that image alone, as cairn
+  // did before it kept indexes, and say so (build --platform A,B makes complete indexes).
+  nlohmann::json index;
+  if (store::ResolveIndex(store, local, &index) && !store::AbsentPlatforms(store, index).empty()) {
+    store::Image image = store::LoadImage(store, local);
+    std::fprintf(stderr, "%s: only some of its platforms were pulled; pushing its %s image alone "
+                 "(pull the others with --platform to push the whole index)\n",
+                 name.c_str(), ToString(store::PlatformOf(image.config)).c_str());
+    local = image.manifest_descriptor.digest;
+  }
   reg::Client client(reg::LoadRegistryConfig());
   return client.Push(store, local, ref);
 }

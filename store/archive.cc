@@ -131,7 +131,8 @@ void WriteArchive(const std::map<std::string, ArchiveFile>& files, int fd, const
 
 }  // namespace
 
-void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path) {
+void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path,
+                 const std::function<void(const std::string&)>& note) {
   if (names.empty()) throw Error("save: name at least one image");
   std::map<std::string, ArchiveFile> files;
   json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", json::array()}};
@@ -151,21 +152,20 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
     // platform's image only, the one `docker load` would run (as docker save does).
     json index_json;
     std::optional<Descriptor> image_index = ResolveIndex(store, raw, &index_json);
+    bool partial = image_index && !AbsentPlatforms(store, index_json).empty();
+    if (partial) image_index.reset();
     if (image_index) {
       Descriptor d = *image_index;
       d.size = static_cast<int64_t>(store.ReadBlob(d.digest).size());
       d.media_type = index_json.value("mediaType", std::string(media::kOciIndex));
       add_blob(d);
-      for (auto& m : index_json.value("manifests", json::array())) {
-        std::string digest = m.value("digest", "");
-        if (!store.HasBlob(digest))
-          throw Error("save " + raw + ": its " + ToString(EntryPlatform(m)) + " image " + digest +
-                      " is not in the store (pull it with --platform first)");
-        add_image(LoadImage(store, digest));
-      }
+      for (auto& m : index_json.value("manifests", json::array())) add_image(LoadImage(store, m.value("digest", "")));
       image_index = d;
     }
     Image img = LoadImage(store, raw);
+    if (partial && note)
+      note(raw + ": only some of its platforms were pulled; saving its " + ToString(PlatformOf(img.config)) +
+           " image alone (pull the others with --platform to save the whole index)");
     add_image(img);
     bool tagged = !IsValidDigest(raw);
     std::string name = tagged ? NormalizeName(raw) : "";

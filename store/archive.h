@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,11 @@ namespace cairn::store {
 // Writes one tar holding the OCI layout of the named images and docker's manifest.json pointing
 // at the same blobs, as `docker save` writes since v25; docker load, podman load and skopeo's
 // docker-archive: all read it. Deterministic: the same images give the same bytes.
-void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path);
+// A multi-platform image is saved whole (its index and every platform's image); one pulled for a
+// single platform (its index lists images the store lacks) is saved as that image alone, as
+// before multi-platform support, and `note` (when given) is told so.
+void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path,
+                 const std::function<void(const std::string&)>& note = nullptr);
 
 // `docker import`: turns a root-filesystem tar (plain or compressed; "-" = stdin) into a
 // one-layer image tagged `name`. The tree is normalised like any layer, so the same tree gives

@@ -32,14 +32,20 @@ std::string PlatformsOf(const json& index) {
   return seen.empty() ? "none" : seen;
 }
 
-// From an index (a multi-platform image), the manifest for `want`. Without one, the host's,
-// else the only one.
-Descriptor PickFromIndex(const json& index, const std::string& ref, const Platform* want) {
+// From an index (a multi-platform image), the manifest for `want`. Without one, the host's if
+// it is in the store, else the only one that is (an index pulled for one platform).
+Descriptor PickFromIndex(const Store& store, const json& index, const std::string& ref, const Platform* want) {
   const json& ms = index.value("manifests", json::array());
   Platform target = want ? *want : HostPlatform();
   for (auto& m : ms)
-    if (EntryPlatform(m) == target) return DescriptorFromJson(m);
-  if (!want && ms.size() == 1) return DescriptorFromJson(ms[0]);
+    if (EntryPlatform(m) == target && (want || store.HasBlob(m.value("digest", "")))) return DescriptorFromJson(m);
+  if (!want) {
+    std::vector<const json*> here;
+    for (auto& m : ms)
+      if (store.HasBlob(m.value("digest", ""))) here.push_back(&m);
+    if (here.size() == 1) return DescriptorFromJson(*here[0]);
+    if (ms.size() == 1) return DescriptorFromJson(ms[0]);
+  }
   throw Error("image " + ref + " has no " + ToString(target) + " image (it has " + PlatformsOf(index) +
               "); build for one of those with --platform, or use a base image that has " + ToString(target));
 }
@@ -59,7 +65,7 @@ Image LoadManifest(const Store& store, Descriptor desc, const std::string& ref, 
   std::string mt = m.value("mediaType", desc.media_type);
   if (IsIndex(m, mt)) {
     if (depth > 2) throw Error("image " + ref + ": index nesting too deep");
-    Descriptor picked = PickFromIndex(m, ref, want);
+    Descriptor picked = PickFromIndex(store, m, ref, want);
     if (!store.HasBlob(picked.digest))
       throw Error("image " + ref + ": its " + ToString(want ? *want : HostPlatform()) + " image " + picked.digest +
                   " is not in store " + store.root() + " (pull it with --platform)");
@@ -134,6 +140,13 @@ Platform EntryPlatform(const nlohmann::json& entry) {
   json p = entry.value("platform", json::object());
   if (!p.is_object()) p = json::object();
   return NormalizePlatform({p.value("os", ""), p.value("architecture", ""), p.value("variant", "")});
+}
+
+std::vector<Platform> AbsentPlatforms(const Store& store, const nlohmann::json& index) {
+  std::vector<Platform> absent;
+  for (auto& m : index.value("manifests", json::array()))
+    if (!store.HasBlob(m.value("digest", ""))) absent.push_back(EntryPlatform(m));
+  return absent;
 }
 
 bool PlatformServes(const Platform& is, const Platform& want) {

@@ -21,7 +21,8 @@ struct Image {
 };
 
 // Loads the image a tag or a manifest digest ("sha256:...") names; through an index, the host
-// platform's image (else the only one). Throws Error naming the reference if it is unknown
+// platform's image if the store has it, else the only one it has (an index pulled for one
+// platform). Throws Error naming the reference if it is unknown
 // ("image \"x:1\" not found in store /var/lib/cairn (import or pull it)").
 Image LoadImage(const Store& store, const std::string& ref);
 
@@ -44,6 +45,9 @@ bool PlatformServes(const Platform& is, const Platform& want);
 // A tag's or digest's descriptor when it names an index (multi-platform image), else nullopt; with
 // the index's JSON in *index.
 std::optional<Descriptor> ResolveIndex(const Store& store, const std::string& ref, nlohmann::json* index);
+
+// The platforms an index lists whose manifest is not in the store (a pull fetches one platform).
+std::vector<Platform> AbsentPlatforms(const Store& store, const nlohmann::json& index);
 
 // One image of a multi-platform image: the manifest written by WriteImage and its platform.
 struct PlatformImage {

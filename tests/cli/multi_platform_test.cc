@@ -170,6 +170,18 @@ TEST_F(MultiPlatform, PullFetchesOnlyTheRequestedPlatformsLayers) {
   EXPECT_FALSE(images[0].contains("Config")) << "the amd64 image was fetched too";
   EXPECT_EQ(images[1]["Config"]["architecture"], "arm64");
   EXPECT_THAT(Cairn(tmp_ / "store", {"images"}).out, HasSubstr("linux/amd64 (not pulled),linux/arm64"));
+  // What the store has is still usable as one image: run, save, push (each saying what it does).
+  EXPECT_EQ(Cairn(tmp_ / "store", {"run", Base(), "uname", "-m"}).out, "aarch64\n");
+  CommandResult save = Cairn(tmp_ / "store", {"save", "-o", tmp_ / "one.tar", Base()});
+  ASSERT_EQ(save.exit_code, 0) << save.err;
+  EXPECT_THAT(save.err, HasSubstr("only some of its platforms were pulled; saving its linux/arm64 image alone"));
+  CommandResult raw = RunCommand({"skopeo", "inspect", "--raw", "oci-archive:" + (tmp_ / "one.tar")});
+  EXPECT_EQ(json::parse(raw.out)["mediaType"], "application/vnd.oci.image.manifest.v1+json") << raw.out;
+  std::string copy = registry_->host() + "/lib/copy:1";
+  ASSERT_EQ(Cairn(tmp_ / "store", {"tag", Base(), copy}).exit_code, 0);
+  CommandResult push = Cairn(tmp_ / "store", {"push", copy}, Env());
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  EXPECT_THAT(push.err, HasSubstr("pushing its linux/arm64 image alone"));
 }
 
 TEST_F(MultiPlatform, SavedIndexIsReadBySkopeoForEachPlatform) {

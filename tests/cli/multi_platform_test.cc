@@ -197,6 +197,17 @@ TEST_F(MultiPlatform, SavedIndexIsReadBySkopeoForEachPlatform) {
   EXPECT_EQ(json::parse(raw.out)["manifests"].size(), 2u) << raw.out;
   EXPECT_EQ(ArchFileOf("oci-archive:" + (tmp_ / "m.tar"), "arm64", tmp_), "aarch64\nlinux/arm64\n");
   EXPECT_EQ(ArchFileOf("oci-archive:" + (tmp_ / "m.tar"), "amd64", tmp_), "x86_64\nlinux/amd64\n");
+  // podman loads it (the host platform's image), when podman is installed.
+  if (RunCommand({"podman", "--version"}).exit_code == 0) {
+    std::vector<std::string> podman = {"podman", "--root", tmp_ / "podman-root", "--runroot", tmp_ / "podman-run",
+                                       "--storage-driver", "vfs"};
+    std::vector<std::string> load = podman, inspect = podman;
+    load.insert(load.end(), {"load", "-i", tmp_ / "m.tar"});
+    inspect.insert(inspect.end(), {"image", "inspect", "--format", "{{.Architecture}}", "m:1"});
+    CommandResult loaded = RunCommand(load);
+    EXPECT_EQ(loaded.exit_code, 0) << loaded.err;
+    EXPECT_EQ(RunCommand(inspect).out, "amd64\n");
+  }
   // And back into another store: the same index, both platforms runnable.
   ASSERT_EQ(Cairn(tmp_ / "loaded", {"load", "-i", tmp_ / "m.tar"}).exit_code, 0);
   EXPECT_EQ(json::parse(Cairn(tmp_ / "loaded", {"inspect", "m:1"}).out)[0]["Id"], LastLine(build.out));

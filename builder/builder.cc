@@ -479,7 +479,21 @@ class BuildRun {
     if (NamedContexts::IsDir(ref))
       return store::LoadImage(store_, named_.DirImage(ref, epochs_.layer.seconds, options_.compression));
     std::lock_guard lock(pull_mu_);  // parallel stages may name the same image: pull it once
-    if (!store::HasImage(store_, ref, platform) && options_.pull_image) options_.pull_image(ref, platform);
+    if (!store::HasImage(store_, ref, platform) && options_.pull_image) {
+      bool local = ref.rfind("sha256:", 0) == 0 ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
+      try {
+        options_.pull_image(ref, platform);
+      } catch (const Error& pull_failed) {
+        if (!local) throw;
+        // The store has the image for another platform (an import, say): that is the news.
+        try {
+          store::LoadImage(store_, ref, platform);
+        } catch (const Error& other_platform) {
+          throw Error(std::string(other_platform.what()) + " (pulling its " + ToString(platform) +
+                      " image failed too: " + pull_failed.what() + ")");
+        }
+      }
+    }
     return store::LoadImage(store_, ref, platform);
   }
 

@@ -246,6 +246,13 @@ TEST_F(MultiPlatform, BaseWithoutThePlatformNamesThePlatformsItHas) {
   EXPECT_EQ(build.exit_code, 1);
   EXPECT_THAT(build.err, HasSubstr("Dockerfile:1"));
   EXPECT_THAT(build.err, HasSubstr("has no linux/s390x image (it has linux/amd64, linux/arm64)"));
+  // A plain image of another platform, in the store only (the registry has no such image).
+  std::string plain = registry_->host() + "/lib/plain:1";
+  ASSERT_EQ(Cairn(tmp_ / "store", {"import", *dir_ / "amd.tar", plain}).exit_code, 0);
+  WriteTextFile(tmp_ / "plain/Dockerfile", "FROM " + plain + "\nRUN true\n");
+  CommandResult other = Cairn(tmp_ / "store", {"build", "--platform", "linux/arm64", tmp_ / "plain"}, Env());
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_THAT(other.err, HasSubstr("Dockerfile:1:1: image " + plain + " is for linux/amd64 only, not linux/arm64"));
   CommandResult bad = Cairn(tmp_ / "store", {"build", "--platform", "linux/amd64,linux/mips", Context()}, Env());
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("platform \"linux/mips\" is unknown; cairn builds linux/amd64, linux/arm64"));

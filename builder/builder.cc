@@ -33,6 +33,7 @@
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
 #include "runtime/cancel.h"
+#include "runtime/emulation.h"
 #include "runtime/network.h"
 #include "runtime/snapshotter.h"
 #include "store/image.h"
@@ -85,6 +86,8 @@ class BuildRun {
     fopts.dockerfile_name = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
     fopts.build_args = options_.build_args;
     fopts.target = options_.target;
+    fopts.platform = ToString(options_.platform);
+    fopts.build_platform = ToString(options_.build_platform);
     if (!runtime::ParseNetwork(options_.network))
       throw Error("--network " + options_.network + ": use default (outbound), none (loopback only) or host");
     fopts.network = options_.network;
@@ -102,10 +105,10 @@ class BuildRun {
                                        "--build-arg SOURCE_DATE_EPOCH"};
     }
     if (explicit_epoch) fopts.source_date_epoch = std::to_string(explicit_epoch->seconds);
-    plan_ = frontend::BuildPlan(source.text, fopts, [this](const std::string& ref) {
+    plan_ = frontend::BuildPlan(source.text, fopts, [this](const std::string& ref, const Platform& platform) {
       // A directory's image is made once the layer epoch is known; its config is empty anyway.
       if (NamedContexts::IsDir(ref)) return plan::ImageConfig{};
-      return ConfigFromJson(LoadOrPull(ref).config);
+      return ConfigFromJson(LoadOrPull(ref, platform).config);
     });
     for (auto& w : plan_.warnings) progress_.Note(w);
     if (const plan::Step* run = FirstRunStep(plan_)) {
@@ -175,11 +178,14 @@ class BuildRun {
     if (stage.base.is_scratch()) {
       StageState s;
       s.config = ScratchImageConfig(stage.base_config);
-      s.cache_key = "scratch";
+      // Rule: the step cache key includes the platform. A stage from an image keys on that
+      // platform's manifest digest already; scratch is the same for every platform, so its
+      // platform is written into the key (a RUN of a copied-in binary depends on it).
+      s.cache_key = "scratch " + ToString(StagePlatform(stage));
       return s;
     }
     if (const int* parent = stage.base.stage()) return states_.at(static_cast<size_t>(*parent));
-    store::Image image = LoadOrPull(*stage.base.image());
+    store::Image image = LoadOrPull(*stage.base.image(), StagePlatform(stage));
     StageState s;
     s.config = image.config;
     s.layers = image.layers;
@@ -230,6 +236,8 @@ class BuildRun {
     std::string base = parent ? plan_.stages.at(static_cast<size_t>(*parent)).name : *stage.base.image();
     if (!scratch) progress_.Started(id, StepLabel(stage, 1, "FROM " + base));
     StageState state = BaseState(stage);
+    // FROM another stage keeps that stage's platform unless --platform says otherwise (BuildKit).
+    if (!parent || !stage.platform.empty()) state.platform = StagePlatform(stage);
     state.cache_scope = CacheScopeFor(stage, base, state.cache_key);
     if (!scratch) progress_.Done(id, Seconds(start));
     size_t first = scratch ? 1 : 2;
@@ -249,7 +257,11 @@ class BuildRun {
     std::string name = stage.name.empty() ? std::to_string(stage.index) : stage.name;
     std::string dockerfile = DockerfilePath(options_.context_dir, options_.dockerfile_path);
     bool from_stage = stage.base.stage() != nullptr;
-    return {dockerfile + "\n" + name, (from_stage ? "stage " : "image ") + base, base_key,
+    // A miss is explained against the last build for the same platform (another platform's
+    // build has another base image); the host's platform keeps the scope it always had.
+    Platform platform = StagePlatform(stage);
+    std::string scope = platform == options_.build_platform ? name : name + "\n" + ToString(platform);
+    return {dockerfile + "\n" + scope, (from_stage ? "stage " : "image ") + base, base_key,
             options_.no_cache || options_.no_cache_filter.count(name) > 0};
   }
 
@@ -394,6 +406,9 @@ class BuildRun {
     std::vector<std::string> lowers = LowerDirs(state);
     PreparedMounts mounts;  // held (cache locks) until the layer is committed
     if (auto* run = std::get_if<plan::RunAction>(&step.action)) {
+      // A foreign platform's RUN needs a registered emulator; said before the container starts.
+      if (std::string problem = runtime::EmulationProblem(state.platform, options_.build_platform); !problem.empty())
+        throw StepError(step, problem);
       try {
         mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
       } catch (const std::exception& e) {
@@ -466,16 +481,38 @@ class BuildRun {
     ExecuteCopyStep(step, copy, in, fetched, rt_);
   }
 
-  // An image by name or digest; pulled through options_.pull_image when the store lacks it.
-  store::Image LoadOrPull(const std::string& ref) {
+  // The platform a stage is built for: its FROM --platform, else the build's target.
+  Platform StagePlatform(const plan::Stage& stage) const {
+    return stage.platform.empty() ? options_.platform : ParsePlatform(stage.platform);
+  }
+
+  // An image by name or digest, for a platform (COPY --from and mounts read the build's target
+  // platform's image, as BuildKit does); pulled through options_.pull_image when the store lacks
+  // it for that platform.
+  store::Image LoadOrPull(const std::string& ref) { return LoadOrPull(ref, options_.platform); }
+  store::Image LoadOrPull(const std::string& ref, const Platform& platform) {
     if (NamedContexts::IsDir(ref))
       return store::LoadImage(store_, named_.DirImage(ref, epochs_.layer.seconds, options_.compression));
     std::lock_guard lock(pull_mu_);  // parallel stages may name the same image: pull it once
     bool by_digest = ref.rfind("sha256:", 0) == 0;
     bool local = by_digest ? store_.HasBlob(ref) : store_.ResolveTag(ref).has_value();
-    bool refresh = options_.pull && !by_digest && pulled_.insert(ref).second;  // once per build
-    if ((!local || refresh) && options_.pull_image) options_.pull_image(ref);
-    return store::LoadImage(store_, ref);
+    // --pull: once per build and platform, even when the store has it.
+    bool refresh = options_.pull && !by_digest && pulled_.insert(ref + " " + ToString(platform)).second;
+    if ((refresh || !store::HasImage(store_, ref, platform)) && options_.pull_image) {
+      try {
+        options_.pull_image(ref, platform);
+      } catch (const Error& pull_failed) {
+        if (!local || refresh) throw;
+        // The store has the image for another platform (an import, say): that is the news.
+        try {
+          store::LoadImage(store_, ref, platform);
+        } catch (const Error& other_platform) {
+          throw Error(std::string(other_platform.what()) + " (pulling its " + ToString(platform) +
+                      " image failed too: " + pull_failed.what() + ")");
+        }
+      }
+    }
+    return store::LoadImage(store_, ref, platform);
   }
 
   StageState ImageState(const std::string& ref) {

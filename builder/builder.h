@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/platform.h"
 #include "builder/epoch.h"
 #include "builder/fetch_url.h"
 #include "builder/git_source.h"
@@ -52,6 +53,12 @@ struct BuildOptions {
   // -o ...,oci-mediatypes=false: the image manifest in docker's media types (store/image.h).
   bool docker_media_types = false;
   std::string target;
+  // The platform the image is for (TARGETPLATFORM, FROM without --platform) and the one this
+  // machine is (BUILDPLATFORM). A stage for another architecture than the host's runs its RUN
+  // steps through a binfmt_misc handler (runtime/emulation.h); the stage's platform is in every
+  // step's cache key.
+  Platform platform = HostPlatform();
+  Platform build_platform = HostPlatform();
   bool no_cache = false;
   std::set<std::string> no_cache_filter;  // --no-cache-filter: stages (by name) not looked up in the cache
   // The explicit SOURCE_DATE_EPOCH (--source-date-epoch or the environment), if any. The builder
@@ -67,7 +74,8 @@ struct BuildOptions {
   // FROM / COPY --from of an image the store lacks: called with the name as written, must leave
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies
   // the registry client, so the builder never talks to the network itself.
-  std::function<void(const std::string& ref)> pull_image;
+  // The platform is the one the image is needed for (from an index, only its image is pulled).
+  std::function<void(const std::string& ref, const Platform& platform)> pull_image;
   // --pull: every image named by reference (FROM, COPY --from, RUN --mount=from, a docker-image://
   // context) goes through pull_image once per build even when the store has it, so a moved tag is
   // seen; an image named by digest alone is the store's.

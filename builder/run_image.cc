@@ -9,6 +9,7 @@
 #include "builder/layer_stack.h"
 #include "builder/run_step.h"
 #include "builder/users.h"
+#include "runtime/emulation.h"
 #include "runtime/network.h"
 #include "store/image.h"
 
@@ -23,7 +24,11 @@ std::vector<std::string> ContainerArgv(const std::vector<std::string>& entrypoin
 }
 
 runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
-  store::Image image = store::LoadImage(store, o.image);
+  store::Image image = o.platform ? store::LoadImage(store, o.image, *o.platform) : store::LoadImage(store, o.image);
+  Platform platform = store::PlatformOf(image.config);
+  if (std::string problem = platform.architecture.empty() ? "" : runtime::EmulationProblem(platform, HostPlatform());
+      !problem.empty())
+    throw Error("run " + o.image + ": " + problem);
   plan::ImageConfig config = ConfigFromJson(image.config);
   std::vector<std::string> argv =
       ContainerArgv(config.entrypoint.value_or(std::vector<std::string>{}), config.cmd.value_or(std::vector<std::string>{}), o.command);

@@ -1,9 +1,11 @@
 // `cairn run`: one container from a stored image, with docker's ENTRYPOINT/CMD rules.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/platform.h"
 #include "runtime/container.h"
 #include "store/store.h"
 
@@ -11,6 +13,10 @@ namespace cairn::builder {
 
 struct RunImageOptions {
   std::string image;
+  // --platform: of an index, this platform's image; a plain image must be for it. A foreign one
+  // runs through its binfmt_misc emulator (runtime/emulation.h). Unset: the host's, else the
+  // only one.
+  std::optional<Platform> platform;
   std::vector<std::string> command;  // replaces CMD when not empty
   std::vector<std::string> env;      // -e K=V, added to the image's env
   std::string workdir;               // -w, else the image's

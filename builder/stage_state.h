@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/platform.h"
+
 #include "builder/step_cache.h"
 #include "plan/plan.h"
 #include "store/cache_manifest.h"
@@ -23,6 +25,7 @@ struct StageState {
   std::string cache_key;        // key of the last step (or the base's identity)
   StageCacheScope cache_scope;  // set per stage by the builder
   std::vector<store::CacheEntry> records;  // of every step that made this state, base stages' too
+  Platform platform;  // what the stage is built for: its RUN steps run as this platform's programs
 };
 
 // One history entry per instruction, as docker writes them (created = the image epoch); a step

@@ -13,11 +13,13 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/platform.h"
 #include "base/scope_guard.h"
 #include "base/transfer.h"
 #include "builder/builder.h"
 #include "builder/epoch.h"
 #include "builder/export_rootfs.h"
+#include "builder/multi_platform.h"
 #include "cli/build_call.h"
 #include "cli/cache_transfer.h"
 #include "cli/docker_load.h"
@@ -32,6 +34,7 @@
 #include "runtime/cancel.h"
 #include "runtime/resource_limits.h"
 #include "store/gc.h"
+#include "store/image.h"
 #include "store/archive.h"
 #include "store/registry/credentials.h"
 #include "store/registry/registry.h"
@@ -128,6 +131,7 @@ struct OutputSpec {
   std::string dest;  // oci, docker, tar: the archive file ("-" = stdout for tar); local: the directory
   bool push = false; // registry, or image with push=true
   bool load = false; // docker without dest: into the docker daemon, as --load
+  bool push_by_digest = false;  // image,push-by-digest=true: no tag in the registry (buildx)
 };
 
 // An -o key of an image output that is not its own (annotations, compression options): true when
@@ -192,8 +196,10 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
     spec.type = kv.count("type") ? kv["type"] : "";
     std::set<std::string> known;
     if (spec.type == "registry" || spec.type == "image") {
-      known = {"type", "push", "compression"};
+      known = {"type", "push", "push-by-digest", "compression"};
       spec.push = spec.type == "registry" || kv["push"] == "true";
+      spec.push_by_digest = kv["push-by-digest"] == "true";
+      if (spec.push_by_digest && !spec.push) throw Error("--output " + o + ": push-by-digest=true needs push=true");
     } else if (spec.type == "docker" && !kv.count("dest")) {
       known = {"type", "compression"};  // as buildx: no dest loads into the docker daemon (--load)
       spec.load = true;
@@ -397,8 +403,7 @@ void RunBuild(Globals& g, BuildFlags f) {
     g.exit_code = RunBuildCall(call, {context, f.file, f.target, BuildArgs(f), dockerfile_name}, g.Store());
     return;
   }
-  if (!f.platform.empty() && f.platform != "linux/amd64")
-    throw Error("--platform " + f.platform + ": cairn builds for the host platform (linux/amd64) only for now");
+  std::vector<Platform> platforms = f.platform.empty() ? std::vector<Platform>{HostPlatform()} : ParsePlatformList(f.platform);
   builder::BuildOptions opts;
   opts.context_dir = f.context;
   while (opts.context_dir.size() > 1 && opts.context_dir.back() == '/') opts.context_dir.pop_back();
@@ -442,7 +447,8 @@ void RunBuild(Globals& g, BuildFlags f) {
     if (!opts.named_contexts.emplace(name, context).second)
       throw Error("--build-context " + spec + ": a context named " + name + " is already given");
   }
-  opts.pull_image = [&g](const std::string& ref) { PullImage(g.Store(), ref); };
+  opts.pull_image = [&g](const std::string& ref, const Platform& platform) { PullImage(g.Store(), ref, platform); };
+  opts.platform = platforms.front();
   opts.pull = f.pull;
   opts.fetch_url = DownloadUrl;
   opts.fetch_git = CloneGit;
@@ -458,6 +464,16 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
   std::optional<std::string> docker_socket;  // checked now, so a bad DOCKER_HOST fails before any step
   if (load) docker_socket = DockerSocket(std::getenv("DOCKER_HOST"));
+  if (load && platforms.size() > 1)
+    throw Error("--load with --platform " + f.platform +
+                ": docker's image store takes one platform's image; load each platform on its own (--platform P "
+                "--load), or push the index (--push)");
+  if (platforms.size() > 1)
+    for (auto& o : outputs)
+      if (o.type == "tar")
+        throw Error("--output type=tar with --platform " + f.platform +
+                    ": a tar holds one platform's filesystem; use type=local (a directory per platform) or build each "
+                    "platform on its own (--platform P)");
   std::vector<CacheSpec> cache_imports;
   for (auto& text : f.cache_from) cache_imports.push_back(ParseCacheSpec(text, /*exporting=*/false));
 
@@ -489,7 +505,8 @@ void RunBuild(Globals& g, BuildFlags f) {
   runtime::HostRuntime host([&](runtime::ContainerSpec& s) { s.no_new_privileges = security.no_new_privileges; });
   builder::BuildResult result;
   try {
-    result = builder::Build(g.Store(), *progress, opts, host);
+    result = platforms.size() == 1 ? builder::Build(g.Store(), *progress, opts, host)
+                                   : builder::BuildPlatforms(g.Store(), *progress, opts, host, platforms);
   } catch (const Error& e) {
     if (f.on_error != "shell" || kept.empty()) throw;
     meter.reset();
@@ -516,12 +533,23 @@ void RunBuild(Globals& g, BuildFlags f) {
                    "; the cache holds " + std::to_string(done.records) + " records" +
                    (done.dropped ? " (" + std::to_string(done.dropped) + " least recently used dropped)" : ""));
   }
-  bool push = f.push;
+  bool push = f.push, by_digest = false;
   for (auto& o : outputs) {
     if (o.load) {
       continue;  // with --load, below
     } else if (o.type == "registry" || o.type == "image") {
       push = push || o.push;
+      by_digest = by_digest || o.push_by_digest;
+    } else if (o.type == "local" && platforms.size() > 1) {
+      // As buildx: one directory per platform, DEST/linux_arm64, DEST/linux_arm_v7.
+      MakeDirs(o.dest);
+      for (const Platform& p : platforms) {
+        std::string dir = ToString(p);
+        std::replace(dir.begin(), dir.end(), '/', '_');
+        builder::ExportRootfsToDir(g.Store(), store::LoadImage(g.Store(), result.manifest.digest, p).manifest_descriptor.digest,
+                                   JoinPath(o.dest, dir));
+      }
+      progress->Note("exported each platform's filesystem under " + o.dest);
     } else if (o.type == "local") {
       builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
       progress->Note("exported the filesystem to " + o.dest);
@@ -536,7 +564,16 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   if (push) {
     if (f.tags.empty()) throw Error("build --push: nothing to push; name the image with -t REGISTRY/REPO:TAG");
-    for (auto& t : f.tags) progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
+    for (auto& t : f.tags) {
+      if (by_digest) {  // the repository gets the image under its digest only, for `cairn manifest create`
+        store::registry::Reference ref = store::registry::ParseReference(t);
+        ref.tag.clear();
+        ref.digest = PushImageByDigest(g.Store(), t, result.manifest.digest).digest;
+        progress->Note("pushed " + ref.String());
+      } else {
+        progress->Note("pushed " + t + " " + PushImage(g.Store(), t).digest);
+      }
+    }
   }
   if (load) LoadResult(g, f.tags, *docker_socket, *progress);
   if (!f.iidfile.empty()) WriteFileAtomic(f.iidfile, result.config_digest);
@@ -588,7 +625,9 @@ void AddBuild(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   cmd->add_option("--security-opt", flags->security_opts, "no-new-privileges: for every RUN (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--platform", flags->platform, "target platform (linux/amd64 only for now)");
+  cmd->add_option("--platform", flags->platform,
+                  "target platform(s), comma-separated: linux/amd64, linux/arm64, linux/arm/v7, ... (several: an image index; "
+                  "default the host's)");
   cmd->add_option("--source-date-epoch", flags->source_date_epoch, "the build's timestamp, in seconds since 1970");
   cmd->add_flag("--no-cache", flags->no_cache, "do not use the step cache");
   cmd->add_flag("--pull", flags->pull, "pull every base image again, even one the store has (a moved tag is seen)");

@@ -18,6 +18,7 @@ void AddImport(CLI::App& app, Globals& g) {
     std::string tar, name;
     std::optional<std::string> epoch;
     std::vector<std::string> changes;
+    std::string platform;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("import", "make a one-layer image from a root filesystem tar ('-' = stdin)");
@@ -26,9 +27,11 @@ void AddImport(CLI::App& app, Globals& g) {
   cmd->add_option("--source-date-epoch", f->epoch, "clamp file times to this (seconds since 1970)");
   cmd->add_option("-c,--change", f->changes, "apply a Dockerfile instruction to the config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR); repeatable")
       ->allow_extra_args(false);
+  cmd->add_option("--platform", f->platform, "the platform the config names (default linux/amd64): linux/arm64, linux/arm/v7, ...");
   cmd->callback([&g, f] {
     auto epoch = builder::ResolveSourceDateEpoch(f->epoch, std::getenv("SOURCE_DATE_EPOCH"));
-    store::Descriptor d = store::ImportRootfs(g.Store(), f->tar, f->name, epoch.seconds, f->changes);
+    Platform platform = f->platform.empty() ? Platform{"linux", "amd64", ""} : ParsePlatform(f->platform);
+    store::Descriptor d = store::ImportRootfs(g.Store(), f->tar, f->name, epoch.seconds, f->changes, platform);
     store::Image image = store::LoadImage(g.Store(), d.digest);
     std::printf("%s\n", image.config_descriptor.digest.c_str());
   });
@@ -45,7 +48,7 @@ void AddSave(CLI::App& app, Globals& g) {
   cmd->add_option("names", f->names, "images to save")->required();
   cmd->callback([&g, f] {
     auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs go out
-    store::SaveArchive(g.Store(), f->names, f->output);
+    store::SaveArchive(g.Store(), f->names, f->output, [](const std::string& note) { std::fprintf(stderr, "%s\n", note.c_str()); });
   });
 }
 
@@ -58,6 +61,8 @@ void AddTag(CLI::App& app, Globals& g) {
   cmd->add_option("source", f->source, "existing image")->required();
   cmd->add_option("target", f->target, "new name[:tag]")->required();
   cmd->callback([&g, f] {
+    // A multi-platform image keeps its index under the new name too.
+    if (auto index = store::ResolveIndex(g.Store(), f->source, nullptr)) return g.Store().SetTag(f->target, *index);
     store::Image image = store::LoadImage(g.Store(), f->source);
     g.Store().SetTag(f->target, image.manifest_descriptor);
   });
@@ -70,6 +75,23 @@ void AddInspect(CLI::App& app, Globals& g) {
   cmd->callback([&g, names] {
     nlohmann::json out = nlohmann::json::array();
     for (auto& n : *names) {
+      // A multi-platform image: its index, with each platform's image (those in the store).
+      nlohmann::json index;
+      if (auto d = store::ResolveIndex(g.Store(), n, &index)) {
+        nlohmann::json images = nlohmann::json::array();
+        for (auto& m : index.value("manifests", nlohmann::json::array())) {
+          std::string digest = m.value("digest", "");
+          nlohmann::json one = {{"Platform", m.value("platform", nlohmann::json::object())}, {"Descriptor", m}};
+          if (g.Store().HasBlob(digest)) {
+            store::Image image = store::LoadImage(g.Store(), digest);
+            one["Id"] = image.config_descriptor.digest;
+            one["Config"] = image.config;
+          }
+          images.push_back(one);
+        }
+        out.push_back({{"Id", d->digest}, {"Descriptor", store::ToJson(*d)}, {"Index", index}, {"Images", images}});
+        continue;
+      }
       store::Image image = store::LoadImage(g.Store(), n);
       out.push_back({{"Id", image.config_descriptor.digest},
                      {"Descriptor", store::ToJson(image.manifest_descriptor)},

@@ -3,8 +3,11 @@
 #include <ctime>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/platform.h"
 #include "cli/verbs.h"
 #include "store/image.h"
 
@@ -50,16 +53,33 @@ void AddImages(CLI::App& app, Globals& g) {
     std::set<std::string> seen_layers;
     int64_t total = 0;
     for (auto& [name, desc] : g.Store().ListTags()) {
-      store::Image image = store::LoadImage(g.Store(), desc.digest);
-      int64_t size = 0;
-      for (auto& l : image.layers) {
-        size += l.size;
-        if (seen_layers.insert(l.digest).second) total += l.size;
+      // A multi-platform image: its ID is the index digest, its size all its platforms' layers
+      // in the store, and its platforms follow the size ("linux/amd64,linux/arm64").
+      nlohmann::json index;
+      std::vector<store::Image> images;
+      std::string platforms;
+      if (store::ResolveIndex(g.Store(), desc.digest, &index)) {
+        for (auto& m : index.value("manifests", nlohmann::json::array())) {
+          Platform platform = store::EntryPlatform(m);
+          bool here = g.Store().HasBlob(m.value("digest", ""));
+          platforms += (platforms.empty() ? "" : ",") + ToString(platform) + (here ? "" : " (not pulled)");
+          if (here) images.push_back(store::LoadImage(g.Store(), m.value("digest", "")));
+        }
+      } else {
+        images.push_back(store::LoadImage(g.Store(), desc.digest));
       }
+      int64_t size = 0;
+      for (auto& image : images)
+        for (auto& l : image.layers) {
+          size += l.size;
+          if (seen_layers.insert(l.digest).second) total += l.size;
+        }
+      std::string id = platforms.empty() ? images[0].config_descriptor.digest : desc.digest;
+      std::string created = images.empty() ? "" : images[0].config.value("created", "");
       auto colon = name.rfind(':');
-      std::printf("%s%s%s%s%s\n", Column(name.substr(0, colon), 20).c_str(), Column(name.substr(colon + 1), 10).c_str(),
-                  Column(ShortId(image.config_descriptor.digest), 12).c_str(),
-                  Column(HumanAge(image.config.value("created", "")), 18).c_str(), HumanSize(size).c_str());
+      std::printf("%s%s%s%s%s%s\n", Column(name.substr(0, colon), 20).c_str(), Column(name.substr(colon + 1), 10).c_str(),
+                  Column(ShortId(id), 12).c_str(), Column(HumanAge(created), 18).c_str(), HumanSize(size).c_str(),
+                  platforms.empty() ? "" : ("   " + platforms).c_str());
     }
     std::printf("total: %s (shared layers counted once; compressed sizes)\n", HumanSize(total).c_str());
   });

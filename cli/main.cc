@@ -19,7 +19,7 @@ static const struct {
     {AddBuild}, {AddImport}, {AddSave}, {AddImages}, {AddHistory}, {AddInspect},
     {AddTag},   {AddRun},    {AddDiff}, {AddVerify},
     {AddRmi},   {AddLoad},   {AddPrune}, {AddCheck},
-    {AddPull},  {AddPush},   {AddLogin}, {AddLogout},
+    {AddPull},  {AddPush},   {AddLogin}, {AddLogout}, {AddManifest},
 };
 
 static std::string DefaultRoot() {

@@ -18,6 +18,7 @@
 #include "base/fs.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
+#include "store/image.h"
 #include "store/registry/credential_helper.h"
 #include "store/registry/credentials.h"
 #include "store/registry/registry.h"
@@ -69,10 +70,10 @@ void WriteDockerConfig(const std::string& path, const nlohmann::json& j) {
 
 }  // namespace
 
-store::Descriptor PullImage(store::Store& store, const std::string& name) {
+store::Descriptor PullImage(store::Store& store, const std::string& name, const Platform& platform) {
   reg::Reference ref = reg::ParseReference(name);
   reg::Client client(reg::LoadRegistryConfig());
-  store::Descriptor d = client.Pull(store, ref);
+  store::Descriptor d = client.Pull(store, ref, platform);
   // See the naming rule at the top of this file.
   if (ref.digest.empty() || !ref.tag.empty()) {
     std::string local = store::NormalizeName(name);
@@ -84,19 +85,40 @@ store::Descriptor PullImage(store::Store& store, const std::string& name) {
 store::Descriptor PushImage(store::Store& store, const std::string& name) {
   reg::Reference ref = reg::ParseReference(name);
   std::string local = LocalNameFor(store, store::NormalizeName(name), ref);
+  // An index pulled for one platform lacks the others' images: push that image alone, as cairn
+  // did before it kept indexes, and say so (build --platform A,B makes complete indexes).
+  nlohmann::json index;
+  if (store::ResolveIndex(store, local, &index) && !store::AbsentPlatforms(store, index).empty()) {
+    store::Image image = store::LoadImage(store, local);
+    std::fprintf(stderr, "%s: only some of its platforms were pulled; pushing its %s image alone "
+                 "(pull the others with --platform to push the whole index)\n",
+                 name.c_str(), ToString(store::PlatformOf(image.config)).c_str());
+    local = image.manifest_descriptor.digest;
+  }
   reg::Client client(reg::LoadRegistryConfig());
   return client.Push(store, local, ref);
 }
 
+store::Descriptor PushImageByDigest(store::Store& store, const std::string& name, const std::string& manifest_digest) {
+  reg::Reference ref = reg::ParseReference(name);
+  ref.tag.clear();
+  ref.digest = manifest_digest;
+  reg::Client client(reg::LoadRegistryConfig());
+  return client.Push(store, manifest_digest, ref);
+}
+
 void AddPull(CLI::App& app, Globals& g) {
   auto name = std::make_shared<std::string>();
+  auto platform = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("pull", "fetch an image from a registry into the store");
   cmd->add_option("ref", *name, "image reference (busybox, localhost:5000/a/b:1, x@sha256:...)")->required();
-  cmd->callback([&g, name] {
+  cmd->add_option("--platform", *platform, "from an index, this platform's image (default the host's: linux/amd64 here)");
+  cmd->callback([&g, name, platform] {
     store::Descriptor d;
+    Platform want = platform->empty() ? HostPlatform() : ParsePlatform(*platform);
     {
       auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs arrive
-      d = PullImage(g.Store(), *name);
+      d = PullImage(g.Store(), *name, want);
     }
     std::printf("%s: %s\n", reg::ParseReference(*name).String().c_str(), d.digest.c_str());
   });

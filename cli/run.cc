@@ -34,7 +34,7 @@ void AddRun(CLI::App& app, Globals& g) {
     std::vector<std::string> security_opts;
     std::vector<std::string> env, volumes;
     std::string image;
-    std::string workdir, user, network = "default";
+    std::string workdir, user, network = "default", platform;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("run", "run a command in a new container from an image");
@@ -47,12 +47,14 @@ void AddRun(CLI::App& app, Globals& g) {
   cmd->add_option("-u,--user", f->user, "user[:group] to run as");
   cmd->add_option("--network", f->network, "default (outbound, not the host's loopback), none (loopback only) or host");
   cmd->add_option("-v,--volume", f->volumes, "bind mount HOST:CONTAINER[:ro]")->allow_extra_args(false);
+  cmd->add_option("--platform", f->platform, "of a multi-platform image, run this platform's (default the host's)");
   cmd->add_option("image", f->image, "IMAGE [COMMAND [ARG...]]")->required();
   cmd->allow_extras();
   cmd->prefix_command();  // everything after IMAGE belongs to the command, flags included
   cmd->callback([&g, f, cmd] {
     builder::RunImageOptions o;
     o.image = f->image;
+    if (!f->platform.empty()) o.platform = ParsePlatform(f->platform);
     o.command = cmd->remaining();
     for (auto& e : f->env) o.env.push_back(e.find('=') == std::string::npos ? e + "=" : e);
     o.workdir = f->workdir;

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/platform.h"
 #include "store/store.h"
 
 namespace cairn::cli {
@@ -45,11 +46,16 @@ void AddPull(CLI::App& app, Globals& g);
 void AddPush(CLI::App& app, Globals& g);
 void AddLogin(CLI::App& app, Globals& g);
 void AddLogout(CLI::App& app, Globals& g);
+void AddManifest(CLI::App& app, Globals& g);
 // Registry transfers shared by pull/push and build (cli/registry_verbs.cc). PullImage leaves the
 // image tagged under NormalizeName(name) too; PushImage sends the local image `name` to the
 // registry `name` points at. Both return the manifest descriptor.
-store::Descriptor PullImage(store::Store& store, const std::string& name);
+// From an index, only `platform`'s image (the host's by default).
+store::Descriptor PullImage(store::Store& store, const std::string& name, const Platform& platform = HostPlatform());
 store::Descriptor PushImage(store::Store& store, const std::string& name);
+// Pushes the local image `manifest_digest` to the repository `name` points at by digest only (no
+// tag: buildx's push-by-digest). Returns the manifest descriptor.
+store::Descriptor PushImageByDigest(store::Store& store, const std::string& name, const std::string& manifest_digest);
 
 // Human forms shared by the listing verbs.
 std::string HumanSize(int64_t bytes);           // "4.2MB", as docker prints sizes

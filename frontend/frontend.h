@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/platform.h"
 #include "plan/plan.h"
 
 namespace cairn::frontend {
@@ -34,7 +35,11 @@ struct Options {
   std::string dockerfile_name = "Dockerfile";  // used in locations and messages
   std::map<std::string, std::string> build_args;  // --build-arg K=V
   std::string target;                             // --target; empty = the last stage
-  std::string platform = "linux/amd64";           // the build (and target) platform
+  // The platform the image is built for (TARGETPLATFORM and FROM without --platform) and the one
+  // the build runs on (BUILDPLATFORM: FROM --platform=$BUILDPLATFORM runs natively), both
+  // "os/arch[/variant]" as base/platform.h parses them.
+  std::string platform = "linux/amd64";
+  std::string build_platform = "linux/amd64";
   // What `ARG SOURCE_DATE_EPOCH` in a stage gives when neither --build-arg nor a global
   // `ARG SOURCE_DATE_EPOCH=` sets it: the build's layer epoch, so RUN sees the epoch its layer is
   // clamped to.
@@ -55,9 +60,10 @@ struct Options {
   std::vector<std::string> ulimits;
 };
 
-// Looks up the config of a base image by the reference written after FROM (already expanded).
-// Throws cairn::Error if the image is unknown.
-using ConfigResolver = std::function<plan::ImageConfig(const std::string& ref)>;
+// Looks up the config of a base image by the reference written after FROM (already expanded), for
+// the stage's platform (an index resolves to that platform's image). Throws cairn::Error if the
+// image is unknown or has no image for the platform (the message names the ones it has).
+using ConfigResolver = std::function<plan::ImageConfig(const std::string& ref, const Platform& platform)>;
 
 plan::Plan BuildPlan(std::string_view dockerfile_text, const Options& options, const ConfigResolver& resolve);
 

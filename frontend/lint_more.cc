@@ -99,7 +99,9 @@ void FromRules(const Node& n, const std::map<std::string, std::string>& meta_def
   const std::string image = n.args.empty() ? "" : n.args[0];
   if (image.find('$') != std::string::npos) {
     bool all_known = true;
-    for (const VarRef& r : References(image, '\\')) all_known = all_known && meta_defaults.count(r.name);
+    // A predefined arg (FROM bb:$TARGETARCH) has its value from the build, not from a default.
+    for (const VarRef& r : References(image, '\\'))
+      all_known = all_known && meta_defaults.count(r.name) && !PredefinedArgs().count(r.name);
     std::string expanded = ExpandWithDefaults(image, meta_defaults);
     if (all_known && !EqualFold(expanded, "scratch") && !LooksLikeImageRef(expanded)) {
       out.push_back({"InvalidDefaultArgInFrom",

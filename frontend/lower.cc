@@ -107,39 +107,17 @@ plan::StageRef ResolveFrom(LowerContext& ctx, StageState& st, const std::string&
 
 namespace {
 
-struct Platform {
-  std::string os = "linux", arch = "amd64", variant;
-};
-
-Platform ParsePlatform(const std::string& text) {
-  Platform p;
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (true) {
-    size_t slash = text.find('/', start);
-    parts.push_back(text.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  if (parts.size() >= 1 && !parts[0].empty()) p.os = ToLower(parts[0]);
-  if (parts.size() >= 2) p.arch = ToLower(parts[1]);
-  if (parts.size() >= 3) p.variant = parts[2];
-  return p;
-}
-
-std::string FormatPlatform(const Platform& p) {
-  return p.os + "/" + p.arch + (p.variant.empty() ? "" : "/" + p.variant);
-}
-
-// BuildKit's automatic platform ARGs (global scope only).
+// BuildKit's automatic platform ARGs (global scope only): TARGET* from the platform the image is
+// for, BUILD* from the one the build runs on. Both were checked by the CLI; a bad one is still a
+// plain error here (a library user may pass anything).
 void AddPlatformArgs(LowerContext& ctx) {
-  Platform p = ParsePlatform(ctx.options->platform);
-  for (const char* prefix : {"TARGET", "BUILD"}) {
-    std::string pre = prefix;
-    ctx.global_args[pre + "PLATFORM"] = FormatPlatform(p);
-    ctx.global_args[pre + "OS"] = p.os;
-    ctx.global_args[pre + "ARCH"] = p.arch;
-    ctx.global_args[pre + "VARIANT"] = p.variant;
+  for (auto [prefix, text] : {std::pair<std::string, const std::string*>{"TARGET", &ctx.options->platform},
+                              {"BUILD", &ctx.options->build_platform}}) {
+    Platform p = ParsePlatform(*text);
+    ctx.global_args[prefix + "PLATFORM"] = ToString(p);
+    ctx.global_args[prefix + "OS"] = p.os;
+    ctx.global_args[prefix + "ARCH"] = p.architecture;
+    ctx.global_args[prefix + "VARIANT"] = p.variant;
   }
 }
 
@@ -187,7 +165,7 @@ plan::ImageConfig ScratchConfig(const Platform& p) {
   // BuildKit's emptyImage: a default PATH so RUN finds programs copied into /usr/bin etc.
   config.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
   config.os = p.os;
-  config.architecture = p.arch;
+  config.architecture = p.architecture;
   config.variant = p.variant;
   config.workdir = "/";  // BuildKit's emptyImage: a scratch stage's WorkingDir is "/"
   return config;
@@ -228,22 +206,21 @@ void StartStage(LowerContext& ctx, StageState& st, int index) {
   if (image.empty()) {
     FailAt(ctx, src.from.location, "base name (" + from.image + ") should not be blank");
   }
-  Platform platform = ParsePlatform(st.stage.platform.empty() ? ctx.options->platform
-                                                              : st.stage.platform);
-  // One platform per build for now: building another platform's stage as the host's would give
-  // an image that says linux/arm64 and holds amd64 binaries.
-  if (FormatPlatform(platform) != FormatPlatform(ParsePlatform(ctx.options->platform))) {
-    FailAt(ctx, src.from.location,
-           "FROM --platform=" + st.stage.platform + ": cairn builds for " +
-               FormatPlatform(ParsePlatform(ctx.options->platform)) +
-               " only (multi-platform builds are not supported yet); remove --platform or use $BUILDPLATFORM");
+  // The stage's platform: FROM --platform (normalised, so "linux/aarch64" is linux/arm64 in the
+  // plan and the cache key), else the build's target platform.
+  Platform platform;
+  try {
+    platform = ParsePlatform(st.stage.platform.empty() ? ctx.options->platform : st.stage.platform);
+  } catch (const Error& e) {
+    FailAt(ctx, src.from.location, "FROM --platform=" + from.platform + ": " + e.what());
   }
+  if (!st.stage.platform.empty()) st.stage.platform = ToString(platform);
   auto named = ctx.stage_names.find(ToLower(image));
   const std::string* context_ref = NamedContext(ctx, image);
   if (context_ref) {
     st.stage.base = plan::StageRef::Image(*context_ref);
     try {
-      st.config = (*ctx.resolve)(*context_ref);
+      st.config = (*ctx.resolve)(*context_ref, platform);
     } catch (const std::exception& e) {
       FailAt(ctx, src.from.location, e.what());
     }
@@ -261,7 +238,7 @@ void StartStage(LowerContext& ctx, StageState& st, int index) {
   } else {
     st.stage.base = plan::StageRef::Image(image);
     try {
-      st.config = (*ctx.resolve)(image);
+      st.config = (*ctx.resolve)(image, platform);
     } catch (const std::exception& e) {
       FailAt(ctx, src.from.location, e.what());
     }

@@ -134,7 +134,8 @@ void WriteArchive(const std::map<std::string, ArchiveFile>& files, int fd, const
 
 }  // namespace
 
-void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path) {
+void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path,
+                 const std::function<void(const std::string&)>& note) {
   if (names.empty()) throw Error("save: name at least one image");
   std::map<std::string, ArchiveFile> files;
   json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", json::array()}};
@@ -143,14 +144,35 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
   auto add_blob = [&](const Descriptor& d) {
     files[BlobName(d.digest)] = ArchiveFile{"", store.BlobPath(d.digest), d.size};
   };
-  for (const std::string& raw : names) {
-    Image img = LoadImage(store, raw);
+  auto add_image = [&](const Image& img) {
     add_blob(img.manifest_descriptor);
     add_blob(img.config_descriptor);
     for (auto& l : img.layers) add_blob(l);
+  };
+  for (const std::string& raw : names) {
+    // A multi-platform image: index.json names its index and the archive holds every platform's
+    // image (skopeo and podman load any of them); docker's manifest.json lists the host
+    // platform's image only, the one `docker load` would run (as docker save does).
+    json index_json;
+    std::optional<Descriptor> image_index = ResolveIndex(store, raw, &index_json);
+    bool partial = image_index && !AbsentPlatforms(store, index_json).empty();
+    if (partial) image_index.reset();
+    if (image_index) {
+      Descriptor d = *image_index;
+      d.size = static_cast<int64_t>(store.ReadBlob(d.digest).size());
+      d.media_type = index_json.value("mediaType", std::string(media::kOciIndex));
+      add_blob(d);
+      for (auto& m : index_json.value("manifests", json::array())) add_image(LoadImage(store, m.value("digest", "")));
+      image_index = d;
+    }
+    Image img = LoadImage(store, raw);
+    if (partial && note)
+      note(raw + ": only some of its platforms were pulled; saving its " + ToString(PlatformOf(img.config)) +
+           " image alone (pull the others with --platform to save the whole index)");
+    add_image(img);
     bool tagged = !IsValidDigest(raw);
     std::string name = tagged ? NormalizeName(raw) : "";
-    json entry = ToJson(img.manifest_descriptor);
+    json entry = ToJson(image_index ? *image_index : img.manifest_descriptor);
     if (tagged)
       entry["annotations"] = {{"io.containerd.image.name", FullyQualified(name)},
                               {"org.opencontainers.image.ref.name", TagOf(name)}};
@@ -297,7 +319,7 @@ void ApplyImportChange(json& c, const std::string& change) {
 }
 
 Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::string& name, int64_t source_date_epoch,
-                        const std::vector<std::string>& changes) {
+                        const std::vector<std::string>& changes, const Platform& platform) {
   json container_config = {{"Env", {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}};
   for (auto& ch : changes) ApplyImportChange(container_config, ch);  // before any work: fail fast
   UniqueFd fd(tar_path == "-" ? ::dup(STDIN_FILENO) : ::open(tar_path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -318,13 +340,14 @@ Descriptor ImportRootfs(Store& store, const std::string& tar_path, const std::st
   std::string created = Rfc3339(source_date_epoch);
   std::string base = tar_path == "-" ? "-" : tar_path.substr(tar_path.rfind('/') + 1);
   json config = {
-      {"architecture", "amd64"},
-      {"os", "linux"},
+      {"architecture", platform.architecture},
+      {"os", platform.os},
       {"created", created},
       {"config", container_config},
       {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}},
       {"history", {{{"created", created}, {"created_by", "cairn import"}, {"comment", "Imported from " + base}}}},
   };
+  if (!platform.variant.empty()) config["variant"] = platform.variant;
   std::vector<Descriptor> layers;
   if (layer) {
     layers.push_back(layer->descriptor);

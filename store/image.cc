@@ -26,23 +26,50 @@ bool IsIndex(const json& m, const std::string& media_type) {
          (m.contains("manifests") && !m.contains("layers"));
 }
 
-// From an index (a multi-platform image), the linux/amd64 manifest, else the only one.
-Descriptor PickFromIndex(const json& index, const std::string& digest) {
-  const json& ms = index.value("manifests", json::array());
-  for (auto& m : ms) {
-    auto p = m.value("platform", json::object());
-    if (p.value("os", "") == "linux" && p.value("architecture", "") == "amd64") return DescriptorFromJson(m);
-  }
-  if (ms.size() == 1) return DescriptorFromJson(ms[0]);
-  throw Error("image index " + digest + " has no linux/amd64 manifest");
+std::string PlatformsOf(const json& index) {
+  std::string seen;
+  for (auto& m : index.value("manifests", json::array())) seen += (seen.empty() ? "" : ", ") + ToString(EntryPlatform(m));
+  return seen.empty() ? "none" : seen;
 }
 
-Image LoadManifest(const Store& store, Descriptor desc, const std::string& ref, int depth) {
+// From an index (a multi-platform image), the manifest for `want`. Without one, the host's if
+// it is in the store, else the only one that is (an index pulled for one platform).
+Descriptor PickFromIndex(const Store& store, const json& index, const std::string& ref, const Platform* want) {
+  const json& ms = index.value("manifests", json::array());
+  Platform target = want ? *want : HostPlatform();
+  for (auto& m : ms)
+    if (EntryPlatform(m) == target && (want || store.HasBlob(m.value("digest", "")))) return DescriptorFromJson(m);
+  if (!want) {
+    std::vector<const json*> here;
+    for (auto& m : ms)
+      if (store.HasBlob(m.value("digest", ""))) here.push_back(&m);
+    if (here.size() == 1) return DescriptorFromJson(*here[0]);
+    if (ms.size() == 1) return DescriptorFromJson(ms[0]);
+  }
+  throw Error("image " + ref + " has no " + ToString(target) + " image (it has " + PlatformsOf(index) +
+              "); build for one of those with --platform, or use a base image that has " + ToString(target));
+}
+
+// A plain manifest's image must be for the platform asked: an amd64 image does not run as arm64.
+// Configs without an architecture (some hand-made ones) are taken as they are.
+void CheckPlatform(const json& config, const std::string& ref, const Platform& want) {
+  Platform is = PlatformOf(config);
+  if (is.architecture.empty()) return;
+  if (!PlatformServes(is, want))
+    throw Error("image " + ref + " is for " + ToString(is) + " only, not " + ToString(want) +
+                "; build for " + ToString(is) + " with --platform, or use a base image that has " + ToString(want));
+}
+
+Image LoadManifest(const Store& store, Descriptor desc, const std::string& ref, int depth, const Platform* want) {
   json m = ParseBlob(store, desc.digest, "manifest of " + ref, &desc.size);
   std::string mt = m.value("mediaType", desc.media_type);
   if (IsIndex(m, mt)) {
     if (depth > 2) throw Error("image " + ref + ": index nesting too deep");
-    return LoadManifest(store, PickFromIndex(m, desc.digest), ref, depth + 1);
+    Descriptor picked = PickFromIndex(store, m, ref, want);
+    if (!store.HasBlob(picked.digest))
+      throw Error("image " + ref + ": its " + ToString(want ? *want : HostPlatform()) + " image " + picked.digest +
+                  " is not in store " + store.root() + " (pull it with --platform)");
+    return LoadManifest(store, picked, ref, depth + 1, want);
   }
   if (desc.media_type.empty()) desc.media_type = mt.empty() ? media::kOciManifest : mt;
   if (!IsImageManifest(m))
@@ -52,6 +79,8 @@ Image LoadManifest(const Store& store, Descriptor desc, const std::string& ref, 
   img.manifest = m;
   img.config_descriptor = DescriptorFromJson(m["config"]);
   img.config = ParseBlob(store, img.config_descriptor.digest, "config of " + ref);
+  // Picked from an index, the index entry's platform is the one that counts (as in containerd).
+  if (want && depth == 0) CheckPlatform(img.config, ref, *want);
   for (auto& l : m["layers"]) img.layers.push_back(DescriptorFromJson(l));
   const json* ids = img.config.contains("rootfs") ? &img.config["rootfs"] : nullptr;
   if (ids && ids->contains("diff_ids") && (*ids)["diff_ids"].is_array())
@@ -62,19 +91,89 @@ Image LoadManifest(const Store& store, Descriptor desc, const std::string& ref, 
   return img;
 }
 
-}  // namespace
-
-Image LoadImage(const Store& store, const std::string& ref) {
-  std::optional<Descriptor> desc;
+std::optional<Descriptor> Resolve(const Store& store, const std::string& ref) {
   if (IsValidDigest(ref)) {
-    if (store.HasBlob(ref)) desc = Descriptor{"", ref, 0, {}};
-  } else {
-    desc = store.ResolveTag(ref);
+    if (store.HasBlob(ref)) return Descriptor{"", ref, 0, {}};
+    return std::nullopt;
   }
+  return store.ResolveTag(ref);
+}
+
+Image Load(const Store& store, const std::string& ref, const Platform* want) {
+  std::optional<Descriptor> desc = Resolve(store, ref);
   if (!desc)
     throw Error("image \"" + (IsValidDigest(ref) ? ref : NormalizeName(ref)) + "\" not found in store " + store.root() +
                 " (import or pull it)");
-  return LoadManifest(store, *desc, ref, 0);
+  return LoadManifest(store, *desc, ref, 0, want);
+}
+
+}  // namespace
+
+Image LoadImage(const Store& store, const std::string& ref) { return Load(store, ref, nullptr); }
+
+Image LoadImage(const Store& store, const std::string& ref, const Platform& platform) {
+  return Load(store, ref, &platform);
+}
+
+bool HasImage(const Store& store, const std::string& ref, const Platform& platform) {
+  std::optional<Descriptor> desc = Resolve(store, ref);
+  if (!desc) return false;
+  json index;
+  if (ResolveIndex(store, ref, &index)) {
+    for (auto& m : index.value("manifests", json::array()))
+      if (EntryPlatform(m) == platform) return store.HasBlob(m.value("digest", ""));
+    return false;
+  }
+  try {
+    LoadImage(store, ref, platform);
+    return true;
+  } catch (const Error&) {
+    return false;  // another platform's image: a pull may find this one
+  }
+}
+
+Platform PlatformOf(const nlohmann::json& config) {
+  return NormalizePlatform({config.value("os", ""), config.value("architecture", ""), config.value("variant", "")});
+}
+
+Platform EntryPlatform(const nlohmann::json& entry) {
+  json p = entry.value("platform", json::object());
+  if (!p.is_object()) p = json::object();
+  return NormalizePlatform({p.value("os", ""), p.value("architecture", ""), p.value("variant", "")});
+}
+
+std::vector<Platform> AbsentPlatforms(const Store& store, const nlohmann::json& index) {
+  std::vector<Platform> absent;
+  for (auto& m : index.value("manifests", json::array()))
+    if (!store.HasBlob(m.value("digest", ""))) absent.push_back(EntryPlatform(m));
+  return absent;
+}
+
+bool PlatformServes(const Platform& is, const Platform& want) {
+  return is.os == want.os && is.architecture == want.architecture &&
+         (is.variant.empty() || want.variant.empty() || is.variant == want.variant);
+}
+
+std::optional<Descriptor> ResolveIndex(const Store& store, const std::string& ref, nlohmann::json* index) {
+  std::optional<Descriptor> desc = Resolve(store, ref);
+  if (!desc) return std::nullopt;
+  json m = ParseBlob(store, desc->digest, "manifest of " + ref);
+  if (!IsIndex(m, m.value("mediaType", desc->media_type))) return std::nullopt;
+  if (index) *index = m;
+  return desc;
+}
+
+Descriptor WriteIndex(Store& store, const std::vector<PlatformImage>& images) {
+  json manifests = json::array();
+  for (auto& image : images) {
+    json entry = ToJson(image.manifest);
+    json platform = {{"os", image.platform.os}, {"architecture", image.platform.architecture}};
+    if (!image.platform.variant.empty()) platform["variant"] = image.platform.variant;
+    entry["platform"] = platform;
+    manifests.push_back(entry);
+  }
+  json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", manifests}};
+  return store.PutBlob(CanonicalJson(index), media::kOciIndex);
 }
 
 namespace {

@@ -5,6 +5,8 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/platform.h"
+#include "store/image.h"
 #include "store/manifest.h"
 #include "store/registry/download.h"
 #include "store/registry/parallel.h"
@@ -60,19 +62,19 @@ Manifest FetchManifest(Session& s, const std::string& name) {
   return m;
 }
 
-// From an index, the linux/amd64 manifest: the only platform cairn's runtime executes.
-Descriptor PickPlatform(const Manifest& index) {
+// From an index, the manifest for `want`; without one, an error naming the platforms it has.
+Descriptor PickPlatform(const Manifest& index, const Reference& ref, const Platform& want) {
   json j = json::parse(index.bytes, nullptr, false);
   if (!j.is_object() || !j.contains("manifests") || !j["manifests"].is_array())
     throw Error("image index " + index.digest + " lists no manifests");
   std::string seen;
   for (auto& m : j["manifests"]) {
-    json p = m.value("platform", json::object());
-    std::string os = p.value("os", ""), arch = p.value("architecture", "");
-    if (os == "linux" && arch == "amd64") return DescriptorFromJson(m);
-    seen += (seen.empty() ? "" : ", ") + os + "/" + arch;
+    Platform p = EntryPlatform(m);
+    if (p == want) return DescriptorFromJson(m);
+    if (!p.os.empty() && p.os != "unknown") seen += (seen.empty() ? "" : ", ") + ToString(p);  // attestations are "unknown/unknown"
   }
-  throw Error("image index " + index.digest + " has no linux/amd64 image (it has: " + seen + ")");
+  throw Error(ref.String() + " has no " + ToString(want) + " image (it has " + (seen.empty() ? "none" : seen) +
+              "); build for one of those with --platform");
 }
 
 // The config and layers of a manifest, each once.
@@ -110,13 +112,31 @@ std::string LocalName(const Reference& ref) {
   return local.String();
 }
 
-Descriptor PullFrom(Session& s, Store& store, const Reference& ref, const Reporter& report) {
-  Manifest m = FetchManifest(s, ref.ManifestRef());
-  if (IsIndexType(m.media_type)) m = FetchManifest(s, PickPlatform(m).digest);
+// A plain manifest must be for the platform asked (its config says which).
+void CheckConfigPlatform(const Store& store, const Manifest& m, const Reference& ref, const Platform& want) {
+  json j = json::parse(m.bytes, nullptr, false);
+  json config = json::parse(store.ReadBlob(j["config"].value("digest", "")), nullptr, false);
+  if (!config.is_object() || config.value("architecture", "").empty()) return;
+  Platform is = PlatformOf(config);
+  if (!PlatformServes(is, want))
+    throw Error(ref.String() + " is for " + ToString(is) + " only, not " + ToString(want) + "; build for " + ToString(is) +
+                " with --platform");
+}
+
+// An index is stored with the one manifest the platform needs (the others stay in the registry:
+// only that platform's layers are fetched) and the tag names the index, so that a pull for
+// another platform later adds its image under the same name.
+Descriptor PullFrom(Session& s, Store& store, const Reference& ref, const Platform& platform, const Reporter& report) {
+  Manifest top = FetchManifest(s, ref.ManifestRef());
+  Manifest m = top;
+  bool index = IsIndexType(top.media_type);
+  if (index) m = FetchManifest(s, PickPlatform(top, ref, platform).digest);
   std::vector<Descriptor> blobs = BlobsOf(m);
   ParallelFor(blobs.size(), kTransferThreads, [&](size_t i) { FetchIfMissing(s, store, blobs[i], report); });
+  if (!index) CheckConfigPlatform(store, m, ref, platform);
   // The manifest goes in last, so a tag never names an image whose blobs are not all here.
   Descriptor d = store.PutBlob(m.bytes, m.media_type);
+  if (index) d = store.PutBlob(top.bytes, top.media_type);
   store.SetTag(LocalName(ref), d);
   report(TransferEvent::kManifestDone, d);
   return d;
@@ -158,13 +178,15 @@ void Client::PullBlob(Store& store, const Reference& ref, const Descriptor& blob
   });
 }
 
-Descriptor Client::Pull(Store& store, const Reference& ref) {
+Descriptor Client::Pull(Store& store, const Reference& ref) { return Pull(store, ref, HostPlatform()); }
+
+Descriptor Client::Pull(Store& store, const Reference& ref, const Platform& platform) {
   std::vector<std::string> endpoints = PullEndpoints(config_, ref.registry);
   std::string failures;
   for (size_t i = 0; i < endpoints.size(); ++i) {
     Session s(config_, ref.registry, endpoints[i], ref.repository);
     try {
-      return PullFrom(s, store, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+      return PullFrom(s, store, ref, platform, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
     } catch (const std::exception& e) {
       // A mirror that fails is skipped: the registry itself is the authority.
       failures += (failures.empty() ? "" : "; ") + endpoints[i] + ": " + e.what();

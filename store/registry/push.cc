@@ -211,9 +211,40 @@ Descriptor Client::PushManifest(Store& store, const std::string& manifest_digest
   }
 }
 
+// A multi-platform image: every manifest the index lists (by digest, with its blobs), then the
+// index under the tag, so the registry never holds an index naming what it lacks.
+Descriptor Client::PushIndex(Store& store, const Descriptor& index, const nlohmann::json& j, const Reference& ref) {
+  Reference by_digest = ref;
+  by_digest.tag.clear();
+  by_digest.digest.clear();
+  for (auto& m : j.value("manifests", nlohmann::json::array())) {
+    Descriptor d = DescriptorFromJson(m);
+    if (!store.HasBlob(d.digest)) {
+      throw Error("the index lists a " + ToString(EntryPlatform(m)) + " image " + d.digest +
+                  " that is not in the store (a pull fetches one platform: pull the others with --platform first)");
+    }
+    PushManifest(store, d.digest, by_digest);
+  }
+  std::string bytes = store.ReadBlob(index.digest);
+  Descriptor desc{media::kOciIndex, index.digest, static_cast<int64_t>(bytes.size()), {}};
+  desc.media_type = j.value("mediaType", std::string(media::kOciIndex));
+  std::string endpoint = OriginEndpoint(config_, ref.registry);
+  Session s(config_, ref.registry, endpoint, ref.repository);
+  s.AddScope("repository:" + ref.repository + ":pull,push");
+  UploadManifest(s, ref, bytes, desc);
+  Report(TransferEvent::kManifestDone, desc);
+  return desc;
+}
+
 Descriptor Client::Push(Store& store, const std::string& local_name, const Reference& ref) {
   std::string endpoint = OriginEndpoint(config_, ref.registry);
   try {
+    nlohmann::json index_json;
+    if (auto index = ResolveIndex(store, local_name, &index_json)) {
+      if (!ref.digest.empty() && ref.digest != index->digest)
+        throw Error("the image's index is " + index->digest + ", not the digest the reference names");
+      return PushIndex(store, *index, index_json, ref);
+    }
     Image img = LoadImage(store, local_name);
     Descriptor manifest = img.manifest_descriptor;
     std::string bytes = store.ReadBlob(manifest.digest);

@@ -19,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "base/platform.h"
 #include "store/store.h"
 
 namespace cairn::store::registry {
@@ -94,20 +97,29 @@ class Client {
   explicit Client(RegistryConfig config, ProgressFn progress = nullptr);
   ~Client();
 
-  // Fetches the manifest `ref` names (from an index or manifest list: the linux/amd64 one), its
+  // Fetches the manifest `ref` names (from an index or manifest list: the host platform's one), its
   // config and the layers the store lacks (three at a time, each verified against its digest,
   // resumed with a Range request when a connection drops, retried with backoff on 5xx, 429 and
   // network errors), stores the manifest's exact bytes and tags it locally under its full name
   // (ref.String(), without the digest when a tag was given). A configured mirror is tried first.
   // Returns the manifest descriptor. Throws Error naming the reference on any failure; blobs
   // already committed stay in the store (they are valid content) but no tag is written.
+  // When ref names an index, the index is stored too and the tag names it (a later pull for
+  // another platform adds that platform's image under the same name); the index descriptor is
+  // returned then.
   Descriptor Pull(Store& store, const Reference& ref);
+  // The same for `platform`: from an index, that platform's manifest and only its layers (Error
+  // naming the platforms the index has when it lacks it); a plain manifest must be for platform
+  // (Error naming the one it is for).
+  Descriptor Pull(Store& store, const Reference& ref, const Platform& platform);
 
   // Uploads the image tagged `local_name` (or a manifest digest) in `store` to `ref`: each layer
   // and the config unless the registry has it (HEAD), mounted from another repository of the same
   // registry when a local tag says it lives there, else uploaded (monolithic PUT, chunked PATCHes
   // above 32 MiB); then the manifest, with its exact bytes. Verifies the registry's
   // Docker-Content-Digest. Returns the manifest descriptor. Throws Error naming the reference.
+  // An index (a multi-platform image) is pushed with every manifest it lists, each by digest
+  // first; a listed manifest the store lacks is an Error naming its platform.
   Descriptor Push(Store& store, const std::string& local_name, const Reference& ref);
 
   // For artifacts that are not images (the exported step cache, store/cache_manifest.h):
@@ -131,6 +143,7 @@ class Client {
 
  private:
   void Report(TransferEvent::Kind kind, const Descriptor& d);
+  Descriptor PushIndex(Store& store, const Descriptor& index, const nlohmann::json& j, const Reference& ref);
 
   RegistryConfig config_;
   ProgressFn progress_;

@@ -3,6 +3,7 @@
 // were cached, the image's history, stages in parallel, a failing stage stopping its siblings, and
 // what a failed build leaves cached.
 #include "builder/builder.h"
+#include "builder/multi_platform.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -224,6 +225,29 @@ TEST_F(BuildTest, TheOutboundNetworkIsPreparedOnlyForARunThatUsesIt) {
   EXPECT_EQ(rt_.network_preparations(), 0);
   Build("FROM scratch\nRUN --network=none true\nRUN true\n");
   EXPECT_EQ(rt_.network_preparations(), 1);
+}
+
+// --platform A,B: one image per platform in an index; a stage on $BUILDPLATFORM is built once
+// (the second platform's build finds its steps cached), the target-platform stage once each.
+TEST_F(BuildTest, EveryPlatformGetsAnImageAndBuildPlatformStagesAreShared) {
+  cairn::testing::WriteTextFile(tmp_ / "context/a.txt", "a");
+  cairn::testing::WriteTextFile(tmp_ / "context/Dockerfile",
+                                "FROM --platform=$BUILDPLATFORM scratch AS tools\nCOPY a.txt /a\n"
+                                "FROM scratch\nCOPY --from=tools /a /a\n");
+  BuildOptions o;
+  o.context_dir = tmp_ / "context";
+  o.tags = {"multi:1"};
+  o.build_platform = ParsePlatform("linux/amd64");
+  progress_ = std::make_unique<RecordingProgress>();
+  BuildResult r = BuildPlatforms(store_, *progress_, o, rt_, ParsePlatformList("linux/arm64,linux/amd64"));
+  EXPECT_THAT(progress_->CachedSteps(), ElementsAre("[tools 1/1] COPY a.txt /a"));
+  nlohmann::json index = nlohmann::json::parse(store_.ReadBlob(r.manifest.digest));
+  ASSERT_EQ(index["manifests"].size(), 2u);
+  EXPECT_EQ(store_.ResolveTag("multi:1")->digest, r.manifest.digest);
+  for (const char* platform : {"linux/amd64", "linux/arm64"}) {
+    store::Image image = store::LoadImage(store_, "multi:1", ParsePlatform(platform));
+    EXPECT_EQ("linux/" + image.config.value("architecture", ""), platform);
+  }
 }
 
 }  // namespace

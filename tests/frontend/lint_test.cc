@@ -51,6 +51,7 @@ std::vector<std::string> RulesWith(const std::string& dockerfile, const LintInpu
 TEST(Lint, StageAndFromRules) {
   EXPECT_THAT(Rules("FROM a AS x\nFROM b AS X\n"), ElementsAre("DuplicateStageName@2", "StageNameCasing@2"));
   EXPECT_THAT(Rules("ARG V\nFROM a:$V\n"), ElementsAre("InvalidDefaultArgInFrom@2"));
+  EXPECT_THAT(Rules("ARG TARGETARCH\nFROM a:$TARGETARCH\n"), IsEmpty());  // the build gives its value
   EXPECT_THAT(Rules("ARG V=3.19 E\nFROM a:$V\nFROM ${E}scratch\n"), IsEmpty());
   EXPECT_THAT(Rules("FROM --platform=$TARGETPLATFORM a\n"), ElementsAre("RedundantTargetPlatform@1"));
   EXPECT_THAT(Rules("FROM --platform=linux/arm64 a\nFROM --platform=linux/arm64 a AS build-arm64\n"

@@ -224,12 +224,52 @@ TEST(LowerRejects, OptionsThatWouldBeIgnored) {
               HasSubstr("Dockerfile:2:1: RUN --security=insecure is not supported"));
   EXPECT_THAT(ErrorOf("FROM busybox\nRUN --device=/dev/fuse true\n"),
               HasSubstr("Dockerfile:2:1: RUN --device=/dev/fuse is not supported"));
-  EXPECT_THAT(ErrorOf("FROM --platform=linux/arm64 busybox\n"),
-              HasSubstr("Dockerfile:1:1: FROM --platform=linux/arm64: cairn builds for linux/amd64 only"));
 }
 
 TEST(LowerFrom, PlatformOfTheBuildIsAccepted) {
   EXPECT_EQ(Lower("FROM --platform=linux/amd64 busybox\n").stages[0].platform, "linux/amd64");
+}
+
+TEST(LowerPlatform, FromPlatformChoosesTheBaseImagesPlatform) {
+  FakeImages images;
+  plan::Plan p = Lower("FROM --platform=linux/aarch64 busybox\n", images);
+  EXPECT_EQ(p.stages[0].platform, "linux/arm64");  // normalised, as the cache key reads it
+  EXPECT_THAT(images.resolved_platforms, ElementsAre("linux/arm64"));
+  Options o;
+  o.platform = "linux/arm/v7";
+  FakeImages target;
+  Lower("FROM busybox\n", target, o);
+  EXPECT_THAT(target.resolved_platforms, ElementsAre("linux/arm/v7"));  // no --platform: the build's target
+  plan::Plan q = Lower("FROM scratch\n", o);
+  EXPECT_EQ(q.stages[0].base_config.architecture, "arm");
+  EXPECT_EQ(q.stages[0].base_config.variant, "v7");
+}
+
+TEST(LowerPlatform, TargetAndBuildArgsComeFromTheirOwnPlatforms) {
+  Options o;
+  o.platform = "linux/arm/v7";
+  o.build_platform = "linux/amd64";
+  FakeImages images;
+  plan::Plan p = Lower(
+      "FROM --platform=$BUILDPLATFORM busybox AS build\nARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM "
+      "BUILDARCH\nRUN echo $TARGETPLATFORM $TARGETOS $TARGETARCH $TARGETVARIANT $BUILDPLATFORM $BUILDARCH\n",
+      images, o);
+  EXPECT_EQ(p.stages[0].platform, "linux/amd64");
+  EXPECT_THAT(images.resolved_platforms, ElementsAre("linux/amd64"));
+  const auto& run = ActionOf<plan::RunAction>(LastStep(p));
+  EXPECT_THAT(run.argv.back(), HasSubstr("echo $TARGETPLATFORM"));
+  EXPECT_EQ(LastStep(p).args_in_scope.at("TARGETPLATFORM"), "linux/arm/v7");
+  EXPECT_EQ(LastStep(p).args_in_scope.at("TARGETARCH"), "arm");
+  EXPECT_EQ(LastStep(p).args_in_scope.at("TARGETVARIANT"), "v7");
+  EXPECT_EQ(LastStep(p).args_in_scope.at("BUILDPLATFORM"), "linux/amd64");
+  EXPECT_EQ(LastStep(p).args_in_scope.at("BUILDARCH"), "amd64");
+}
+
+TEST(LowerPlatform, UnknownOrMalformedPlatformIsALocatedError) {
+  EXPECT_THAT(ErrorOf("FROM busybox\nFROM --platform=linux/mips busybox\n"),
+              HasSubstr("Dockerfile:2:1: FROM --platform=linux/mips: platform \"linux/mips\" is unknown; cairn builds linux/amd64"));
+  EXPECT_THAT(ErrorOf("ARG P=arm64\nFROM --platform=$P busybox\n"),
+              HasSubstr("Dockerfile:2:1: FROM --platform=$P: platform \"arm64\": want OS/ARCH[/VARIANT]"));
 }
 
 TEST(LowerErrors, DidYouMeanForMountTypesKeysAndFlags) {

@@ -13,8 +13,9 @@ FakeImages::FakeImages() {
 }
 
 ConfigResolver FakeImages::resolver() {
-  return [this](const std::string& ref) {
+  return [this](const std::string& ref, const Platform& platform) {
     resolved.push_back(ref);
+    resolved_platforms.push_back(ToString(platform));
     auto it = images_.find(ref);
     if (it == images_.end()) throw Error("pull " + ref + ": image not found (fake resolver)");
     return it->second;

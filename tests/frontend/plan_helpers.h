@@ -17,6 +17,7 @@ class FakeImages {
   plan::ImageConfig& operator[](const std::string& ref) { return images_[ref]; }
   ConfigResolver resolver();
   std::vector<std::string> resolved;  // refs asked for, in order
+  std::vector<std::string> resolved_platforms;  // the platform each was asked for ("linux/arm64")
 
  private:
   std::map<std::string, plan::ImageConfig> images_;

@@ -61,7 +61,7 @@ Options ReadOptions(const fs::path& dir) {
 
 // Every image the testdata names resolves; a few carry the config fields the cases rely on.
 ConfigResolver TestdataImages() {
-  return [](const std::string& ref) {
+  return [](const std::string& ref, const Platform&) {
     plan::ImageConfig c;
     c.env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
     c.cmd = std::vector<std::string>{"sh"};

@@ -83,5 +83,61 @@ TEST_F(ImageTest, MismatchedDiffIdsAreRefused) {
   EXPECT_THROW(WriteImage(*store_, config, {store_->PutBlob("l", media::kOciLayerGzip)}), Error);
 }
 
+// Multi-platform images: the index's entries, and which image a platform gets.
+class IndexTest : public ImageTest {
+ protected:
+  PlatformImage Image(const std::string& platform) {
+    Platform p = ParsePlatform(platform);
+    json config = {{"architecture", p.architecture}, {"os", p.os}, {"rootfs", {{"type", "layers"}, {"diff_ids", json::array()}}}};
+    if (!p.variant.empty()) config["variant"] = p.variant;
+    return {p, WriteImage(*store_, config, {}).manifest};
+  }
+};
+
+TEST_F(IndexTest, EntriesCarryTheImageSpecPlatformFields) {
+  Descriptor index = WriteIndex(*store_, {Image("linux/amd64"), Image("linux/arm/v7")});
+  EXPECT_EQ(index.media_type, media::kOciIndex);
+  json j = json::parse(store_->ReadBlob(index.digest));
+  EXPECT_EQ(j["schemaVersion"], 2);
+  EXPECT_EQ(j["manifests"][0]["platform"], json({{"os", "linux"}, {"architecture", "amd64"}}));  // no empty variant
+  EXPECT_EQ(j["manifests"][1]["platform"], json({{"os", "linux"}, {"architecture", "arm"}, {"variant", "v7"}}));
+  EXPECT_EQ(j["manifests"][1]["mediaType"], media::kOciManifest);
+  EXPECT_EQ(index.digest, WriteIndex(*store_, {Image("linux/amd64"), Image("linux/arm/v7")}).digest);
+}
+
+TEST_F(IndexTest, EachPlatformLoadsItsOwnImage) {
+  PlatformImage amd = Image("linux/amd64"), arm = Image("linux/arm64");
+  store_->SetTag("multi", WriteIndex(*store_, {amd, arm}));
+  EXPECT_EQ(LoadImage(*store_, "multi", ParsePlatform("linux/arm64")).manifest_descriptor.digest, arm.manifest.digest);
+  EXPECT_EQ(LoadImage(*store_, "multi", ParsePlatform("linux/amd64")).manifest_descriptor.digest, amd.manifest.digest);
+  EXPECT_EQ(LoadImage(*store_, "multi").manifest_descriptor.digest, amd.manifest.digest);  // the host's (amd64 here)
+  EXPECT_TRUE(HasImage(*store_, "multi", ParsePlatform("linux/arm64")));
+  EXPECT_FALSE(HasImage(*store_, "multi", ParsePlatform("linux/s390x")));
+  EXPECT_TRUE(ResolveIndex(*store_, "multi", nullptr).has_value());
+  EXPECT_FALSE(ResolveIndex(*store_, amd.manifest.digest, nullptr).has_value());
+}
+
+TEST_F(IndexTest, AMissingPlatformNamesThoseThereAre) {
+  store_->SetTag("multi", WriteIndex(*store_, {Image("linux/amd64"), Image("linux/arm64")}));
+  try {
+    LoadImage(*store_, "multi", ParsePlatform("linux/riscv64"));
+    ADD_FAILURE() << "loaded a platform the index lacks";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("image multi has no linux/riscv64 image (it has linux/amd64, linux/arm64)"));
+  }
+}
+
+TEST_F(IndexTest, APlainImageServesOnlyItsPlatform) {
+  store_->SetTag("arm", Image("linux/arm64").manifest);
+  EXPECT_NO_THROW(LoadImage(*store_, "arm", ParsePlatform("linux/aarch64")));
+  EXPECT_FALSE(HasImage(*store_, "arm", ParsePlatform("linux/amd64")));
+  try {
+    LoadImage(*store_, "arm", ParsePlatform("linux/amd64"));
+    ADD_FAILURE() << "an arm64 image served amd64";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("image arm is for linux/arm64 only, not linux/amd64"));
+  }
+}
+
 }  // namespace
 }  // namespace cairn::store

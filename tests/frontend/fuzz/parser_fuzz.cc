@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cairn::frontend::Options options;
   options.build_args["A"] = "1";
   options.build_args["IMG"] = "busybox";
-  auto resolver = [](const std::string& ref) {
+  auto resolver = [](const std::string& ref, const cairn::Platform&) {
     if (ref.size() > 40) throw cairn::Error("no such image: " + ref);
     cairn::plan::ImageConfig config;
     config.env = {"PATH=/bin"};

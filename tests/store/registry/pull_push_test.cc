@@ -1,4 +1,5 @@
 // Pull and push against Debian's docker-registry, cross-checked with skopeo.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "base/digest.h"
@@ -108,8 +109,20 @@ TEST_F(PullPushTest, IndexPullPicksTheLinuxAmd64Manifest) {
             0)
       << out;
   auto b = NewStore("b");
-  EXPECT_EQ(client.Pull(*b, Ref("team/multi")).digest, amd.digest);
+  Descriptor pulled = client.Pull(*b, Ref("team/multi"));
+  EXPECT_EQ(pulled.media_type, media::kOciIndex);  // the tag names the index
+  EXPECT_EQ(LoadImage(*b, pulled.digest).manifest_descriptor.digest, amd.digest);
   EXPECT_FALSE(b->HasBlob(arm.digest));
+  // Another platform later: only its manifest and layers, under the same name.
+  client.Pull(*b, Ref("team/multi"), ParsePlatform("linux/arm64"));
+  EXPECT_EQ(LoadImage(*b, pulled.digest, ParsePlatform("linux/arm64")).manifest_descriptor.digest, arm.digest);
+  EXPECT_EQ(LoadImage(*b, pulled.digest, ParsePlatform("linux/amd64")).manifest_descriptor.digest, amd.digest);
+  try {
+    client.Pull(*b, Ref("team/multi"), ParsePlatform("linux/s390x"));
+    ADD_FAILURE() << "pulled a platform the index lacks";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("has no linux/s390x image (it has linux/arm64, linux/amd64)"));
+  }
 }
 
 TEST_F(PullPushTest, PushToAnotherRepositoryMountsInsteadOfUploading) {

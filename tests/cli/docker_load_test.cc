@@ -95,6 +95,31 @@ TEST_F(DockerLoad, LoadPutsTheImageIntoDockerUnderItsIdAndName) {
   EXPECT_EQ(DockerInspect("cairn-loaded:2", "{{.Id}}"), id + "\n");
 }
 
+// A multi-platform image saved by cairn: docker (one platform per image) loads the native one,
+// as it does from `docker save`; --load itself refuses an index, naming what to do.
+TEST_F(DockerLoad, DockerLoadsTheNativePlatformOfASavedIndex) {
+  WriteTextFile(tmp_ / "multi/Dockerfile", "FROM scratch\nARG TARGETARCH\nCOPY a.txt /a-$TARGETARCH.txt\n");
+  WriteTextFile(tmp_ / "multi/a.txt", "a\n");
+  auto built = Cairn(Root(), {"build", "-q", "--platform", "linux/arm64,linux/amd64", "-t", "cairn-multi:1", tmp_ / "multi"});
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  auto saved = Cairn(Root(), {"save", "-o", tmp_ / "multi.tar", "cairn-multi:1"});
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+  auto loaded = RunCommand({kDocker, "-H", "unix://" + Socket(), "load", "-i", tmp_ / "multi.tar"});
+  ASSERT_EQ(loaded.exit_code, 0) << loaded.err;
+  EXPECT_EQ(DockerInspect("cairn-multi:1", "{{.Architecture}}"), "amd64\n");
+  auto created = RunCommand({kDocker, "-H", "unix://" + Socket(), "create", "--name", "multi-files", "cairn-multi:1", "x"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto files = RunCommand({kDocker, "-H", "unix://" + Socket(), "export", "multi-files"});
+  RunCommand({kDocker, "-H", "unix://" + Socket(), "rm", "multi-files"});
+  EXPECT_NE(files.out.find("a-amd64.txt"), std::string::npos);
+  EXPECT_EQ(files.out.find("a-arm64.txt"), std::string::npos);
+
+  auto refused = Cairn(Root(), {"build", "--platform", "linux/arm64,linux/amd64", "--load", "-t", "x", tmp_ / "multi"}, Env());
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("--load with --platform linux/arm64,linux/amd64: docker's image store takes one platform's image"),
+            std::string::npos) << refused.err;
+}
+
 TEST_F(DockerLoad, WhatCannotBeLoadedFailsBeforeTheBuildNamingWhy) {
   auto untagged = Build({"--load"});
   EXPECT_NE(untagged.exit_code, 0);

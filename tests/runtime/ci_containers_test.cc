@@ -347,7 +347,10 @@ TEST_F(CiContainers, PodmanDefaultCapabilitySetBuildsWithTheHostsDigests) {
   if (::access(kPodman, X_OK) != 0) GTEST_SKIP() << kPodman << " is missing (scripts/bootstrap installs podman)";
   std::vector<std::string> podman = Podman();
   ASSERT_EQ(podman_error_, "");
-  std::vector<std::string> args = {"--runtime", "runc", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=1024:2048"};
+  // --network none, as the docker runs get from a dockerd without a bridge: podman would otherwise
+  // add a bridge (cni-podman0) to this machine.
+  std::vector<std::string> args = {"--runtime", "runc", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=1024:2048",
+                                   "--network", "none"};
   for (bool volume : {false, true}) {
     Inside in = RunInside(podman, args, volume);
     ExpectHostDigests(in);

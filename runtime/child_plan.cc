@@ -261,8 +261,9 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
   // Compiled once per process: the profile never changes and libseccomp takes milliseconds.
   static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
   plan.seccomp = seccomp;
-  plan.capabilities = DefaultCapabilityMask() & HeldCapabilityMask();
-  plan.loopback_up = (HeldCapabilityMask() >> CAP_NET_ADMIN) & 1;
+  unsigned long long held = HeldCapabilityMask();
+  plan.capabilities = DefaultCapabilityMask() & held;
+  plan.loopback_up = (held >> CAP_NET_ADMIN) & 1;
   plan.set_hostname = CanSetHostname();
   plan.no_new_privileges = spec.no_new_privileges;
   plan.shm_options = "mode=1777,size=" + std::to_string(spec.shm_size ? spec.shm_size : 64ull << 20);

@@ -86,13 +86,11 @@ void PrepareChrootRoot(const std::string& root, const ContainerSpec& spec) {
   struct stat st;
   // As with namespaces: the generated files only where the image has an /etc.
   if (::fstatat(top.get(), "etc", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode)) return;
-  UniqueFd etc = OpenDirIn(top.get(), "etc", root + "/etc");
-  UniqueFd etc_rw(::openat(etc.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!etc_rw) throw SysError("open", root + "/etc");
+  UniqueFd etc = OpenDirIn(top.get(), "etc", root + "/etc");  // O_PATH serves the *at calls below
   std::string hostname = spec.hostname.empty() ? "cairn" : spec.hostname;
-  WriteEtcFile(etc_rw.get(), "hosts", HostsFile(hostname, spec.extra_hosts), root + "/etc");
-  WriteEtcFile(etc_rw.get(), "hostname", hostname + "\n", root + "/etc");
-  WriteEtcFile(etc_rw.get(), "resolv.conf", HostResolvConf(), root + "/etc");
+  WriteEtcFile(etc.get(), "hosts", HostsFile(hostname, spec.extra_hosts), root + "/etc");
+  WriteEtcFile(etc.get(), "hostname", hostname + "\n", root + "/etc");
+  WriteEtcFile(etc.get(), "resolv.conf", HostResolvConf(), root + "/etc");
 }
 
 }  // namespace cairn::runtime

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <sched.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "runtime/security.h"
 #include "runtime/userns.h"
 
 namespace cairn::runtime {
@@ -27,25 +27,6 @@ constexpr const char* kWhyEnv = "CAIRN_ISOLATION_WHY";
 constexpr int kContainerNamespaces = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET;
 
 IsolationChoice g_choice;  // written by EnterIsolation while the process has one thread
-
-bool HoldsCapability(int cap) {
-  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct data[2] = {};
-  if (::syscall(SYS_capget, &header, data) != 0) return false;
-  return (data[cap / 32].effective >> (cap % 32)) & 1;
-}
-
-// 0 when a child could unshare these namespaces (by default every one a container needs), else
-// the errno it got.
-int ProbeNamespaces(int flags = kContainerNamespaces) {
-  pid_t pid = ::fork();
-  if (pid < 0) return errno;
-  if (pid == 0) ::_exit(::unshare(flags) == 0 ? 0 : errno);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return errno;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
-}
 
 std::string ReadOrEmpty(const char* path) {
   try {
@@ -90,7 +71,7 @@ void ChooseForNonRoot(std::optional<Isolation> forced, std::optional<int>* exit_
   } catch (const Error& e) {
     // No subordinate ids, or newuidmap failed: the cause, unless the kernel would refuse the
     // namespace anyway (a CI container's seccomp profile), which is then the one to name.
-    int err = ProbeNamespaces(CLONE_NEWUSER);
+    int err = ProbeUnshare(CLONE_NEWUSER);
     g_choice = {Isolation::kNone, err ? "user namespace: " + Refusal(err, false) : e.what()};
   }
 }
@@ -104,7 +85,7 @@ void ChooseForRoot(std::optional<Isolation> forced, std::optional<int>* exit_cod
   if (forced == Isolation::kNamespaces) return;
   int refused = 0;
   if (forced != Isolation::kChroot && forced != Isolation::kUserNamespace) {
-    refused = ProbeNamespaces();
+    refused = ProbeUnshare(kContainerNamespaces);
     if (refused == 0) return;  // kNamespaces
   }
   std::string why;
@@ -130,7 +111,7 @@ void ChooseForRoot(std::optional<Isolation> forced, std::optional<int>* exit_cod
   } else {
     why = std::string("forced by ") + kIsolationEnv + "=chroot";
   }
-  if (!HoldsCapability(CAP_SYS_CHROOT)) {
+  if (!((HeldCapabilityMask() >> CAP_SYS_CHROOT) & 1)) {
     g_choice = {Isolation::kNone, why + "; and chroot needs CAP_SYS_CHROOT, which this process lacks"};
     return;
   }
@@ -138,6 +119,16 @@ void ChooseForRoot(std::optional<Isolation> forced, std::optional<int>* exit_cod
 }
 
 }  // namespace
+
+int ProbeUnshare(int flags) {
+  pid_t pid = ::fork();
+  if (pid < 0) return errno;
+  if (pid == 0) ::_exit(::unshare(flags) == 0 ? 0 : errno);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return errno;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : EPERM;
+}
 
 const char* IsolationName(Isolation level) {
   switch (level) {

@@ -52,6 +52,10 @@ const IsolationChoice& CurrentIsolation();
 // level, why, and what the user can change to get full isolation.
 std::string IsolationNote();
 
+// 0 when a forked child could unshare(flags), else the errno it got: the one probe of what the
+// kernel and the container's settings allow (the level above, runtime.cc's trees).
+int ProbeUnshare(int flags);
+
 // Whether a container may set its hostname: podman's default seccomp profile refuses
 // sethostname to a container without CAP_SYS_ADMIN even in a UTS namespace of its own. Probed
 // once, in a child; where refused, RUN steps keep the CI container's hostname (IsolationNote

@@ -2,8 +2,6 @@
 
 #include <linux/capability.h>
 #include <sched.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <mutex>
 
@@ -21,15 +19,7 @@ namespace {
 bool CanMakeMountNamespace() {
   static std::once_flag once;
   static bool can = true;
-  std::call_once(once, [] {
-    pid_t pid = ::fork();
-    if (pid < 0) return;  // assume yes: the mounting path reports its own error
-    if (pid == 0) ::_exit(::unshare(CLONE_NEWNS) == 0 ? 0 : 1);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-      if (errno != EINTR) return;
-    can = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  });
+  std::call_once(once, [] { can = ProbeUnshare(CLONE_NEWNS) == 0; });
   return can;
 }
 

@@ -414,13 +414,21 @@ class BuildRun {
       } catch (const std::exception& e) {
         throw StepError(step, e.what());
       }
+      RunStepInput input{&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(),
+                         secret_values_, options_.proxy_env};
       try {
-        RunStep({&step, lowers, upper, work, epochs_.layer.seconds, id, &mounts, SandboxHostname(), secret_values_,
-                 options_.proxy_env}, progress_, rt_);
+        RunStep(input, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
         if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
-        throw Error(std::string(e.what()) + KeepFailedStep(step, state, upper, lowers, mounts.stubs));
+        FailedStep failed{KeepFailedStep(step, state, upper, lowers, mounts.stubs), RunStepSpec(input), nullptr};
+        // The mounts and the scratch dir (secret files) now live as long as the FailedStep does.
+        failed.resources = std::make_shared<FailedStepResources>(scratch, std::move(mounts));
+        remove_scratch.Dismiss();
+        std::string name = failed.image;
+        options_.on_failed_step(std::move(failed));
+        throw Error(std::string(e.what()) + "\n  the failed step's filesystem is kept as image " + name +
+                    " (cairn run -it " + name + " sh; cairn rmi " + name + " when done)");
       }
     } else if (auto* copy = std::get_if<plan::CopyAction>(&step.action)) {
       ExecuteCopy(step, *copy, {lowers, upper, work}, scratch);
@@ -440,9 +448,23 @@ class BuildRun {
     return store::CommitLayerFromDir(store_, upper, snap);
   }
 
+  // What a failed step's mounts need while a shell may use them: released in this order.
+  struct FailedStepResources {
+    FailedStepResources(std::string dir, PreparedMounts held) : scratch(std::move(dir)), mounts(std::move(held)) {}
+    ~FailedStepResources() {
+      mounts = PreparedMounts{};  // cache locks and ssh relays first, then the files under scratch
+      try {
+        RemoveAll(scratch);
+      } catch (const Error&) {  // what is left is swept when a later cairn opens the store (tmp/)
+      }
+    }
+    std::string scratch;
+    PreparedMounts mounts;
+  };
+
   // --on-error: the failed RUN's filesystem as it was when the command failed (the stage so far
-  // plus what the command wrote), as an image with the step's env, user and workdir. Untagged
-  // by whoever asked for it; returns the sentence the build's error ends with.
+  // plus what the command wrote), as an image with the step's env, user and workdir, tagged
+  // cairn-failed-step:<id> (untagged by whoever asked for it). Returns that name.
   std::string KeepFailedStep(const plan::Step& step, const StageState& state, const std::string& upper,
                              const std::vector<std::string>& lowers, const std::set<std::string>& stubs) {
     store::SnapshotOptions snap;
@@ -459,9 +481,7 @@ class BuildRun {
     store::Descriptor manifest = store::WriteImage(store_, kept.config, kept.layers).manifest;
     std::string name = "cairn-failed-step:" + ShortId(manifest.digest);
     store_.SetTag(name, manifest);
-    options_.on_failed_step(name);
-    return "\n  the failed step's filesystem is kept as image " + name + " (cairn run -it " + name +
-           " sh; cairn rmi " + name + " when done)";
+    return name;
   }
 
   // "", "1000", "1000:1000": ids that need no /etc/passwd or /etc/group to resolve.

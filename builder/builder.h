@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,6 +37,17 @@ struct ImportedCache {
   std::map<std::string, store::CacheRecord> records;  // step cache key -> record
   // Puts the blob into the store, verified against its digest. Throws Error when it cannot.
   std::function<void(const store::Descriptor& blob)> fetch_blob;
+};
+
+// A RUN step whose command failed (BuildOptions::on_failed_step).
+struct FailedStep {
+  std::string image;  // its filesystem when the command failed, tagged cairn-failed-step:<id>
+  // The step's container as it ran (command, env with build args and secrets, user, working
+  // directory, network, hosts, limits, RUN --mounts), for a shell in it (OpenFailedStepShell).
+  runtime::ContainerSpec container;
+  // Keeps what those mounts need (cache locks, ssh relays, secret files) until the last copy of
+  // this FailedStep is gone.
+  std::shared_ptr<void> resources;
 };
 
 struct BuildOptions {
@@ -100,9 +112,9 @@ struct BuildOptions {
   bool fetch_cached_layers = false;
   // --on-error: when set and a RUN command fails, its filesystem at that moment is kept as an
   // image (the stage's layers plus what the command wrote, the step's env, user and workdir),
-  // tagged cairn-failed-step:<id>; this is called with that name before the build's error is
-  // thrown, and the error names it too.
-  std::function<void(const std::string& image)> on_failed_step;
+  // tagged cairn-failed-step:<id>; this is called with it (FailedStep) before the build's error
+  // is thrown, and the error names the image too.
+  std::function<void(FailedStep failed)> on_failed_step;
   // --build-context: lower-cased NAME -> what it stands for (builder/named_contexts.h).
   std::map<std::string, NamedContext> named_contexts;
   // "K=V" proxy settings every RUN gets unless its env sets the name (cli/proxy_env.h): never in

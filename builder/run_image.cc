@@ -69,4 +69,22 @@ runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& o) {
   return status;
 }
 
+runtime::ExitStatus OpenFailedStepShell(store::Store& store, const FailedStep& failed, runtime::Runtime& rt) {
+  store::Image image = store::LoadImage(store, failed.image);
+  std::string scratch = store.NewScratchDir("run-");
+  ScopeExit remove_scratch([&] { RemoveAll(scratch); });
+  runtime::ContainerSpec spec = failed.container;
+  spec.lowerdirs = LowerDirsFor(store, image.layers, image.diff_ids);
+  spec.upperdir = JoinPath(scratch, "upper");
+  spec.workdir = JoinPath(scratch, "work");
+  MakeDirs(spec.upperdir);
+  MakeDirs(spec.workdir);
+  spec.argv = {"/bin/sh"};
+  spec.stdin_fd = 0;
+  spec.stdout_fd = 1;
+  spec.stderr_fd = 2;
+  spec.tty = true;
+  return rt.Run(spec);
+}
+
 }  // namespace cairn::builder

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/platform.h"
+#include "builder/builder.h"
 #include "runtime/container.h"
 #include "store/store.h"
 
@@ -34,5 +35,10 @@ std::vector<std::string> ContainerArgv(const std::vector<std::string>& entrypoin
 
 // Runs the container with the terminal's stdio; its upper dir is thrown away afterwards.
 runtime::ExitStatus RunImage(store::Store& store, const RunImageOptions& options);
+
+// --on-error=shell: an interactive /bin/sh on the terminal in the failed step's container (its
+// mounts, env, user, working directory, network) over the image its filesystem was kept as;
+// what the shell writes is thrown away afterwards.
+runtime::ExitStatus OpenFailedStepShell(store::Store& store, const FailedStep& failed, runtime::Runtime& rt);
 
 }  // namespace cairn::builder

@@ -63,7 +63,7 @@ static std::string NetworkHint(const std::string& network) {
   return "";
 }
 
-void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
+runtime::ContainerSpec RunStepSpec(const RunStepInput& in) {
   const plan::Step& step = *in.step;
   const auto& action = std::get<plan::RunAction>(step.action);
   UserIds user = ResolveProcessUser(step.config.user, ReaderInLayers(in.lowerdirs));
@@ -101,7 +101,13 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
       spec.env.push_back(kv);
     }
   }
+  return spec;
+}
 
+void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
+  const plan::Step& step = *in.step;
+  const auto& action = std::get<plan::RunAction>(step.action);
+  runtime::ContainerSpec spec = RunStepSpec(in);
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw SysError("pipe", "");
   UniqueFd read_end(fds[0]), write_end(fds[1]);

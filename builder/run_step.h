@@ -37,6 +37,10 @@ struct RunStepInput {
   std::vector<std::string> proxy_env;
 };
 
+// The step's container: its layers and upper dir, command, environment, user, working directory,
+// network, hosts, limits and mounts; stdout and stderr are left as the spec's defaults.
+runtime::ContainerSpec RunStepSpec(const RunStepInput& input);
+
 // Runs the step's command; throws Error naming the Dockerfile line, the exit status and the last
 // lines of output when it fails.
 void RunStep(const RunStepInput& input, Progress& progress, runtime::Runtime& rt);

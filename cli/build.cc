@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <cstdlib>
@@ -294,18 +295,14 @@ void WriteMetadata(const std::string& path, const builder::BuildResult& r, const
   WriteFileAtomic(path, j.dump(2) + "\n");
 }
 
-// --on-error=shell: an interactive shell in the failed step's filesystem (kept as an image with
-// the step's env, user and workdir), thrown away when the shell exits.
-void OpenShellIn(Globals& g, const std::string& image, const std::string& error) {
+// --on-error=shell: an interactive shell in the failed step's container (its mounts, env, user,
+// workdir) over its filesystem kept as an image, which is removed when the shell exits.
+void OpenShellIn(Globals& g, const builder::FailedStep& failed, runtime::Runtime& rt, const std::string& error) {
   std::fprintf(stderr, "%s\n\ncairn: a shell in the failed step's filesystem (exit to end the build):\n", error.c_str());
-  builder::RunImageOptions o;
-  o.image = image;
-  o.command = {"/bin/sh"};
-  o.interactive = o.tty = true;
   runtime::HandleSignals(runtime::SignalPolicy::kForward);  // ^C belongs to the shell now
-  builder::RunImage(g.Store(), o);
-  store::RemoveImages(g.Store(), {image}, /*force=*/true);
-  std::fprintf(stderr, "cairn: the shell ended; %s is removed\n", image.c_str());
+  builder::OpenFailedStepShell(g.Store(), failed, rt);
+  store::RemoveImages(g.Store(), {failed.image}, /*force=*/true);
+  std::fprintf(stderr, "cairn: the shell ended; %s is removed\n", failed.image.c_str());
 }
 
 // `build -` and `-f -` (cli/stdin_inputs.h): what stdin gave becomes files in the store's
@@ -500,18 +497,23 @@ void RunBuild(Globals& g, BuildFlags f) {
   SecurityOpts security = ParseSecurityOpts(f.security_opts);
   // Ctrl-C / SIGTERM: the running step's container is killed, the build unwinds ("cancelled").
   runtime::HandleSignals(runtime::SignalPolicy::kCancel);
-  std::string kept;  // --on-error: the image the failed step's filesystem was kept as
-  if (!f.on_error.empty()) opts.on_failed_step = [&kept](const std::string& image) { kept = image; };
+  std::optional<builder::FailedStep> failed;  // --on-error: the failed step, kept as an image
+  std::mutex failed_mutex;                     // parallel stages may fail at once: the first is kept
+  if (!f.on_error.empty())
+    opts.on_failed_step = [&](builder::FailedStep step) {
+      std::lock_guard lock(failed_mutex);
+      if (!failed) failed = std::move(step);
+    };
   runtime::HostRuntime host([&](runtime::ContainerSpec& s) { s.no_new_privileges = security.no_new_privileges; });
   builder::BuildResult result;
   try {
     result = platforms.size() == 1 ? builder::Build(g.Store(), *progress, opts, host)
                                    : builder::BuildPlatforms(g.Store(), *progress, opts, host, platforms);
   } catch (const Error& e) {
-    if (f.on_error != "shell" || kept.empty()) throw;
+    if (f.on_error != "shell" || !failed) throw;
     meter.reset();
     progress.reset();  // the final frame of the view stays above the shell
-    OpenShellIn(g, kept, e.what());
+    OpenShellIn(g, *failed, host, e.what());
     throw;
   }
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");

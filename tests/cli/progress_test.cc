@@ -350,16 +350,27 @@ TEST_F(Progress, OnErrorKeepKeepsTheFailedStepsFilesystemAsAnImage) {
   EXPECT_NE(bad.err.find("--on-error debug: use shell"), std::string::npos) << bad.err;
 }
 
-TEST_F(Progress, OnErrorShellOpensAShellInTheFailedStep) {
-  WriteTextFile(ctx_ / "Dockerfile", "FROM busybox\nRUN echo partial-output > /partial.txt && false\n");
-  Tmux tmux(BuildCommand("--on-error=shell"), 100, 40);
+TEST_F(Progress, OnErrorShellOpensAShellInTheFailedStepWithItsMounts) {
+  WriteTextFile(ctx_ / "Dockerfile",
+                "FROM busybox\nARG LEVEL=debug\nWORKDIR /src\n"
+                "RUN --mount=type=cache,target=/cache --mount=type=secret,id=tok --mount=type=bind,target=/ctx "
+                "echo partial-output > /partial.txt && echo from-the-step > /cache/note && false\n");
+  WriteTextFile(ctx_ / "context-file", "context-bytes\n");
+  TempDir secret;
+  WriteTextFile(secret / "tok", "secret-value-7\n");
+  Tmux tmux(BuildCommand("--on-error=shell --secret id=tok,src=" + (secret / "tok")), 120, 40);
   std::string prompt = tmux.WaitFor("exit to end the build", 60);
   ASSERT_NE(prompt.find("exit to end the build"), std::string::npos) << prompt;
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the shell's prompt
-  tmux.Type("cat /partial.txt; echo shell-$((2+3)); exit");
+  // The step's filesystem, working directory, build arg and every one of its mounts.
+  tmux.Type("cat /partial.txt /cache/note /ctx/context-file; tr a-z A-Z < /run/secrets/tok; "
+            "echo pwd-$(pwd) level-$LEVEL shell-$((2+3)); exit");
   std::string done = tmux.WaitFor("EXIT=[0-9]+");
   EXPECT_NE(done.find("\npartial-output"), std::string::npos) << done;
-  EXPECT_NE(done.find("\nshell-5"), std::string::npos) << done;
+  EXPECT_NE(done.find("\nfrom-the-step"), std::string::npos) << "the cache mount\n" << done;
+  EXPECT_NE(done.find("\ncontext-bytes"), std::string::npos) << "the bind mount of the context\n" << done;
+  EXPECT_NE(done.find("\nSECRET-VALUE-7"), std::string::npos) << "the secret\n" << done;
+  EXPECT_NE(done.find("\npwd-/src level-debug shell-5"), std::string::npos) << done;
   EXPECT_NE(done.find("EXIT=1"), std::string::npos) << "the build still failed\n" << done;
   EXPECT_EQ(Cairn(Root(), {"images"}).out.find("cairn-failed-step"), std::string::npos) << "the shell's image is gone";
 }

@@ -6,8 +6,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
+#include "base/fs.h"
 #include "tests/support/harness.h"
 
 namespace cairn::testing {
@@ -181,6 +185,74 @@ TEST_F(ConformanceTest, CacheMountFromAStageIsSeededFromItsDirectory) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto got = Cairn(root(), {"run", "--rm", "seeded:1", "cat", "/got", "/got-etc"});
   EXPECT_EQ(got.out, "seeded\nstage\n") << got.err;
+}
+
+// BuildKit's testExcludedFilesOnCopy (frontend/dockerfile/exclude_patterns_test.go), the plain
+// directory half: --exclude patterns match relative to each source, also to each directory a
+// wildcard source matches, and a pattern with '/' ("*/*.png") matches one level down.
+TEST_F(ConformanceTest, ExcludePatternsMatchAsInBuildKitsOwnTest) {
+  TempDir ctx;
+  for (const char* d : {"dir1", "dir2", "dir3", "dir4"}) std::filesystem::create_directory(ctx / std::string(d));
+  std::map<std::string, std::string> files = {
+      {"dir1/file-101.png", "2"},  {"dir1/file-102.txt", "3"},  {"dir1/file-103.jpeg", "4"},
+      {"dir2/file-201.pdf", "6"},  {"dir2/file-202.jpeg", "7"}, {"dir2/file-203.png", "8"},
+      {"dir3/file-301.mp3", "9"},  {"dir3/file-302.mpeg", "10"}, {"dir4/file-401.txt", "11"}};
+  for (auto& [name, text] : files) WriteTextFile(ctx / name, text);
+  std::filesystem::create_symlink("file-401.txt", ctx / "dir4/file-402.txt");
+  std::filesystem::create_symlink("file-404.txt", ctx / "dir4/file-403.txt");
+  WriteTextFile(ctx / "Dockerfile",
+                "FROM scratch AS builder1\nCOPY --exclude=*/*.png --exclude=*/*.jpeg . /1\n"
+                "FROM scratch AS builder2\nCOPY --exclude=*/*.pdf --exclude=*/*.txt . /2\n"
+                "FROM scratch AS builder3\nADD --exclude=*.mp3 dir3/ /3/\n"
+                "FROM scratch AS builder4\n"
+                "COPY --exclude=*.mp3 --exclude=*.jpeg --exclude=*.png --exclude=*.pdf --exclude=*.txt dir* /4/\n"
+                "FROM scratch AS builder5\nADD --exclude=*.mp* --exclude=*.jpeg --exclude=*.png --exclude=*.pdf dir* /5\n"
+                "FROM scratch AS builder6\nADD --exclude=* dir* /6\n"
+                "FROM scratch\nCOPY --from=builder1 / /builder1\nCOPY --from=builder2 / /builder2\n"
+                "COPY --from=builder3 / /builder3\nCOPY --from=builder4 / /builder4\n"
+                "COPY --from=builder5 / /builder5\nCOPY --from=builder6 / /builder6\n");
+  TempDir out;
+  auto r = Build(ctx.path(), {"-o", "type=local,dest=" + (out / "fs")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // BuildKit's table: a path and its content (a link's target), or "" for excluded.
+  std::vector<std::pair<std::string, std::string>> expected = {
+      {"builder1/1/dir1/file-101.png", ""},       {"builder1/1/dir1/file-102.txt", "3"},
+      {"builder1/1/dir1/file-103.jpeg", ""},      {"builder1/1/dir2/file-201.pdf", "6"},
+      {"builder1/1/dir2/file-202.jpeg", ""},      {"builder1/1/dir2/file-203.png", ""},
+      {"builder1/1/dir3/file-301.mp3", "9"},      {"builder1/1/dir3/file-302.mpeg", "10"},
+      {"builder1/1/dir4/file-401.txt", "11"},     {"builder1/1/dir4/file-402.txt", "file-401.txt"},
+      {"builder1/1/dir4/file-403.txt", "file-404.txt"},
+      {"builder2/2/dir1/file-101.png", "2"},      {"builder2/2/dir1/file-102.txt", ""},
+      {"builder2/2/dir1/file-103.jpeg", "4"},     {"builder2/2/dir2/file-201.pdf", ""},
+      {"builder2/2/dir2/file-202.jpeg", "7"},     {"builder2/2/dir2/file-203.png", "8"},
+      {"builder2/2/dir3/file-301.mp3", "9"},      {"builder2/2/dir3/file-302.mpeg", "10"},
+      {"builder2/2/dir4/file-401.txt", ""},       {"builder2/2/dir4/file-402.txt", ""},
+      {"builder2/2/dir4/file-403.txt", ""},
+      {"builder3/3/file-301.mp3", ""},            {"builder3/3/file-302.mpeg", "10"},
+      {"builder4/4/file-101.png", ""},            {"builder4/4/file-102.txt", ""},
+      {"builder4/4/file-103.jpeg", ""},           {"builder4/4/file-201.pdf", ""},
+      {"builder4/4/file-202.jpeg", ""},           {"builder4/4/file-203.png", ""},
+      {"builder4/4/file-301.mp3", ""},            {"builder4/4/file-302.mpeg", "10"},
+      {"builder4/4/dir4/file-401.txt", ""},       {"builder4/4/dir4/file-402.txt", ""},
+      {"builder4/4/dir4/file-403.txt", ""},
+      {"builder5/5/file-101.png", ""},            {"builder5/5/file-102.txt", "3"},
+      {"builder5/5/file-103.jpeg", ""},           {"builder5/5/file-201.pdf", ""},
+      {"builder5/5/file-202.jpeg", ""},           {"builder5/5/file-203.png", ""},
+      {"builder5/5/file-301.mp3", ""},            {"builder5/5/file-302.mpeg", ""},
+      {"builder5/5/file-401.txt", "11"},          {"builder5/5/file-402.txt", "file-401.txt"},
+      {"builder5/5/file-403.txt", "file-404.txt"}};
+  for (auto& [name, content] : expected) {
+    std::filesystem::path p = out / ("fs/" + name);
+    bool exists = std::filesystem::symlink_status(p).type() != std::filesystem::file_type::not_found;
+    if (content.empty()) {
+      EXPECT_FALSE(exists) << name << " should be excluded";
+      continue;
+    }
+    ASSERT_TRUE(exists) << name << " should be there";
+    std::string got = std::filesystem::is_symlink(p) ? std::filesystem::read_symlink(p).string() : ReadFile(p.string());
+    EXPECT_EQ(got, content) << name;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(out / "fs/builder6/6")) << "every file excluded";
 }
 
 }  // namespace

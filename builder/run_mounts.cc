@@ -8,7 +8,9 @@
 #include <cstdlib>
 
 #include "base/digest.h"
+#include "base/csv_fields.h"
 #include "base/error.h"
+#include "base/scope_guard.h"
 #include "builder/copy.h"
 #include "builder/path_in_root.h"
 #include "runtime/merged_tree.h"
@@ -143,12 +145,8 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
     std::string tmp = MakeTempDir(base, "new-");
     if (m.from) {
       if (::rmdir(tmp.c_str()) != 0) throw SysError("rmdir", tmp);
-      try {
-        SeedCache(m, seed_layers, seed_sub, in.scratch, tmp);
-      } catch (...) {
-        RemoveAll(tmp);
-        throw;
-      }
+      ScopeFail remove_tmp([&] { RemoveAll(tmp); });
+      SeedCache(m, seed_layers, seed_sub, in.scratch, tmp);
     }
     // A seeded cache keeps its source's owner and mode unless uid=, gid=, mode= say otherwise.
     bool seeded = m.from.has_value();
@@ -264,14 +262,16 @@ void PrepareSsh(const plan::RunMount& m, const MountInputs& in, PreparedMounts& 
 std::pair<std::string, SecretSource> ParseSecretFlag(const std::string& flag) {
   std::string id;
   SecretSource src;
-  size_t start = 0;
-  while (start <= flag.size()) {
-    size_t comma = flag.find(',', start);
-    std::string field = flag.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? flag.size() + 1 : comma + 1;
-    size_t eq = field.find('=');
-    if (eq == std::string::npos) throw Error("--secret " + flag + ": want id=ID,src=FILE or id=ID,env=VAR");
-    std::string key = field.substr(0, eq), value = field.substr(eq + 1);
+  std::vector<std::string> fields;
+  try {
+    fields = SplitCsvFields(flag);
+  } catch (const Error& e) {
+    throw Error("--secret " + flag + ": " + e.what());
+  }
+  for (const std::string& field : fields) {
+    auto [key, given] = CutKeyValue(field);
+    if (!given) throw Error("--secret " + flag + ": want id=ID,src=FILE or id=ID,env=VAR");
+    const std::string& value = *given;
     if (key == "id") id = value;
     else if (key == "src" || key == "source") src.file = value;
     else if (key == "env") src.env = value;

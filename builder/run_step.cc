@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "builder/step_error.h"
 #include "builder/users.h"
 #include "runtime/cancel.h"
@@ -138,22 +139,23 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
       tail.push_back(pending);
     }
   });
+  // However Run ends, the pump sees EOF once our end is closed (the container's copies are) and
+  // has relayed every line before the step's result is told.
+  auto finish_pump = [&] {
+    write_end.Reset();
+    if (pump.joinable()) pump.join();
+  };
+  ScopeExit finish_pump_on_exit(finish_pump);
   runtime::ExitStatus status;
   try {
     status = rt.Run(spec);
   } catch (const Error& e) {
-    write_end.Reset();
-    pump.join();
+    finish_pump();
     if (runtime::Cancelled()) throw;
     // A container that could not be set up (or a RUN this isolation cannot give): located too.
     throw Error(MaskSecrets(StepError(step, e.what()).what(), in.secret_values));
-  } catch (...) {
-    write_end.Reset();
-    pump.join();
-    throw;
   }
-  write_end.Reset();  // the container's copies are closed: the pump sees EOF
-  pump.join();
+  finish_pump();
   if (status.ok()) return;
   std::string msg = "process \"" + Quote(action.argv) + "\" did not complete successfully: " + status.Describe();
   if (!tail.empty()) {

@@ -7,6 +7,8 @@
 #include <set>
 #include <thread>
 
+#include "base/scope_guard.h"
+
 namespace cairn::builder {
 
 namespace {
@@ -59,12 +61,8 @@ struct Pool {
 void RunStages(const std::vector<int>& order, const std::vector<std::vector<int>>& deps, int jobs,
                const std::function<void(int index)>& build, std::atomic<bool>& stop) {
   if (jobs <= 1 || order.size() <= 1) {
-    try {
-      for (int index : order) build(index);
-    } catch (...) {
-      stop = true;
-      throw;
-    }
+    ScopeFail stop_the_rest([&] { stop = true; });
+    for (int index : order) build(index);
     return;
   }
   Pool pool{order, deps, std::set<int>(order.begin(), order.end()), {}, {}, {}, {}, {}};

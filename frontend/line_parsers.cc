@@ -3,6 +3,7 @@
 #include "base/error.h"
 #include "frontend/syntax.h"
 #include "frontend/text.h"
+#include "frontend/utf8.h"
 
 namespace cairn::frontend {
 namespace {
@@ -12,15 +13,11 @@ struct Args {
   bool json = false;
 };
 
-// Decodes one UTF-8 code point at s[pos]; invalid bytes count as one (like utf8.RuneError).
+// Bytes of the rune at s[pos], as Go's utf8.DecodeRuneInString counts them (an invalid byte: 1).
 size_t RuneWidth(std::string_view s, size_t pos) {
-  unsigned char c = static_cast<unsigned char>(s[pos]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-  if (pos + n > s.size()) return 1;
-  for (size_t i = 1; i < n; ++i) {
-    if ((static_cast<unsigned char>(s[pos + i]) & 0xC0) != 0x80) return 1;
-  }
-  return n;
+  size_t width = 1;
+  DecodeRune(s, pos, &width);
+  return width;
 }
 
 bool IsSpaceRune(std::string_view r) {

@@ -2,8 +2,10 @@
 // config after it, the action to run, and BuildKit-style history text).
 #include <algorithm>
 
+#include "base/csv_fields.h"
 #include "base/error.h"
 #include "frontend/duration.h"
+#include "frontend/go_quote.h"
 #include "frontend/heredoc.h"
 #include "frontend/lower_state.h"
 #include "frontend/parser.h"
@@ -128,17 +130,19 @@ std::string NormalizeMountKey(const std::string& key) {
 plan::RunMount ParseMount(LowerContext& ctx, StageState& st, const std::string& spec) {
   plan::RunMount mount;
   mount.type = "bind";
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t comma = spec.find(',', start);
-    std::string field = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? spec.size() + 1 : comma + 1;
+  std::vector<std::string> fields;
+  try {
+    fields = SplitCsvFields(spec);
+  } catch (const Error& e) {
+    throw Error(std::string("failed to parse csv mounts: ") + e.what());  // BuildKit's words
+  }
+  for (std::string field : fields) {
     field = std::string(TrimSpace(field));
     if (field.empty()) continue;
-    size_t eq = field.find('=');
-    std::string key = NormalizeMountKey(field.substr(0, eq));
-    std::string value = eq == std::string::npos ? "" : field.substr(eq + 1);
-    if (eq == std::string::npos) {
+    KeyValueField kv = CutKeyValue(field);
+    std::string key = NormalizeMountKey(kv.key);
+    std::string value = kv.value.value_or("");
+    if (!kv.value) {
       if (key != "readonly" && key != "readwrite" && key != "required") {
         throw Error("invalid field '" + field + "' must be a key=value pair");
       }

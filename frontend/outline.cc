@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "base/csv_fields.h"
 #include "base/error.h"
 #include "frontend/text.h"
 
@@ -63,13 +64,15 @@ void Secrets(const Node& n, std::vector<OutlineSecret>& out) {
   for (const std::string& f : n.flags) {
     if (!StartsWith(f, "--mount=")) continue;
     std::map<std::string, std::string> kv;
-    std::string spec = f.substr(8);
-    for (size_t at = 0; at <= spec.size();) {
-      size_t comma = std::min(spec.find(',', at), spec.size());
-      std::string part = spec.substr(at, comma - at);
-      size_t eq = part.find('=');
-      kv[ToLower(part.substr(0, eq))] = eq == std::string::npos ? "true" : part.substr(eq + 1);
-      at = comma + 1;
+    std::vector<std::string> fields;
+    try {
+      fields = SplitCsvFields(f.substr(8));
+    } catch (const Error&) {
+      continue;  // a malformed --mount is the build's error to report, not the outline's
+    }
+    for (const std::string& part : fields) {
+      KeyValueField field = CutKeyValue(TrimSpace(part));
+      kv[ToLower(field.key)] = field.value.value_or("true");
     }
     if (kv["type"] != "secret") continue;
     std::string id = kv.count("id") ? kv["id"] : kv.count("target") ? kv["target"].substr(kv["target"].rfind('/') + 1) : "";

@@ -21,7 +21,4 @@ Ast Parse(std::string_view text, const std::string& file = "Dockerfile");
 std::string Dump(const Ast& ast);
 std::string DumpNode(const Node& node);
 
-// Go's strconv.Quote.
-std::string GoQuote(std::string_view s);
-
 }  // namespace cairn::frontend

@@ -9,35 +9,13 @@
 #include <utility>
 
 #include "base/error.h"
+#include "frontend/go_quote.h"
 #include "frontend/utf8.h"
 
 namespace cairn::frontend {
 namespace {
 
 constexpr int32_t kEof = -1;
-
-// Go's %q, enough for error messages: escapes quotes, backslashes and control bytes.
-std::string QuoteForMessage(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7F) {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 // A syntax or expansion failure inside the word; ShellLex wraps it with the word once.
 struct LexFailure : std::runtime_error {
@@ -675,7 +653,7 @@ ShellWordResult ShellLex::ProcessWordWithMatches(std::string_view word,
   try {
     return Expander(options_, env, word).Run();
   } catch (const LexFailure& e) {
-    throw Error("failed to process " + QuoteForMessage(word) + ": " + e.what());
+    throw Error("failed to process " + GoQuote(word) + ": " + e.what());
   }
 }
 
@@ -709,7 +687,7 @@ std::string ShellPatternToGoRegex(std::string_view pattern, bool greedy, bool an
   try {
     return CompileShellPattern(pattern, greedy, anchored).go_regex;
   } catch (const LexFailure& e) {
-    throw Error("invalid shell pattern " + QuoteForMessage(pattern) + ": " + e.what());
+    throw Error("invalid shell pattern " + GoQuote(pattern) + ": " + e.what());
   }
 }
 

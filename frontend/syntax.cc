@@ -10,6 +10,7 @@
 #include "JsonArrayParser.h"
 #include "antlr4-runtime.h"
 #include "frontend/text.h"
+#include "frontend/utf8.h"
 
 namespace cairn::frontend {
 namespace {
@@ -114,24 +115,6 @@ SplitLine SplitInstruction(std::string_view line) {
 
 namespace {
 
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
 uint32_t Hex4(std::string_view s) {
   uint32_t v = 0;
   for (char c : s.substr(0, 4)) {
@@ -172,7 +155,7 @@ std::string DecodeJsonString(std::string_view token) {
           }
         }
         if (cp >= 0xD800 && cp < 0xE000) cp = 0xFFFD;
-        AppendUtf8(out, cp);
+        AppendRune(out, cp);
         break;
       }
       default: out.push_back(e);  // " \ /

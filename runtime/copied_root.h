@@ -29,6 +29,8 @@ class CopiedRoot {
   CopiedTrees trees_;
   MergedRecord made_;
   std::vector<std::string> owned_;  // directories this object made and removes
+
+  void RemoveOwned() noexcept;
 };
 
 }  // namespace cairn::runtime

@@ -172,13 +172,13 @@ EnterResult EnterWith(const std::function<void(pid_t)>& map_ids, const char* mar
     refused.unshare_errno = err ? err : EPERM;
     return refused;
   }
-  try {
+  {
+    ScopeFail end_child([&] {
+      ::close(go[1]);  // the child sees EOF and exits
+      go[1] = -1;
+      ::waitpid(child, nullptr, 0);
+    });
     map_ids(child);
-  } catch (...) {
-    ::close(go[1]);  // the child sees EOF and exits
-    go[1] = -1;
-    ::waitpid(child, nullptr, 0);
-    throw;
   }
   WriteByte(go[1], 'G');
   EnterResult waited;

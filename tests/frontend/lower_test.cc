@@ -138,6 +138,18 @@ TEST(LowerRun, FlagsBecomeNetworkSecurityAndMounts) {
   EXPECT_THAT(p.build_order, ElementsAre(0, 1));
 }
 
+// BuildKit reads a --mount value as one CSV record: a field in double quotes may hold a comma.
+// The flag's own quotes go first (as BuildKit's extractBuilderFlags), so those must be inside
+// single quotes to reach the CSV reader.
+TEST(LowerRun, MountFieldsAreCsvAsInBuildKit) {
+  plan::Plan p = Lower("FROM busybox\nRUN --mount='type=bind,\"source=a,b\",target=/m' true\n");
+  EXPECT_EQ(ActionOf<plan::RunAction>(LastStep(p)).mounts[0].options.at("source"), "a,b");
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --mount=type=bind,\"source=a,b\",target=/m true\n"),
+              HasSubstr("invalid field 'b' must be a key=value pair"));
+  EXPECT_THAT(ErrorOf("FROM busybox\nRUN --mount='type=bind,target=\"/m' true\n"),
+              HasSubstr("failed to parse csv mounts"));
+}
+
 // Proxy build args need no ARG and are no part of the plan (so of no cache key nor the history):
 // the builder hands them to RUN as BuildKit's ProxyEnv (cli/proxy_env.h).
 TEST(LowerRun, ProxyBuildArgsNeedNoArgAndStayOutOfThePlan) {

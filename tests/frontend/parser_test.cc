@@ -1,5 +1,6 @@
 // The syntax layer: what BuildKit's parser would produce for inputs the shared corpus does not
 // cover (BOM, CRLF, directives, heredocs, lower-case keywords, unknown instructions).
+#include "frontend/go_quote.h"
 #include "frontend/parser.h"
 
 #include <gmock/gmock.h>

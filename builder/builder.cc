@@ -32,10 +32,8 @@
 #include "builder/users.h"
 #include "frontend/dockerignore.h"
 #include "frontend/frontend.h"
-#include "runtime/cancel.h"
 #include "runtime/emulation.h"
 #include "runtime/network.h"
-#include "runtime/snapshotter.h"
 #include "store/image.h"
 #include "store/layer.h"
 
@@ -391,8 +389,7 @@ class BuildRun {
   // the runtime's own (runtime/snapshotter.h), so it still runs at most once per process.
   void NoteCopyingSnapshotter(const std::string& scratch) {
     std::call_once(snapshotter_noted_, [&] {
-      if (runtime::ChooseSnapshotter(scratch) == runtime::Snapshotter::kCopy && !runtime::SnapshotterForced())
-        if (std::string why = runtime::CopyingSnapshotterReason(store_.root()); !why.empty()) progress_.Note("note: " + why);
+      if (std::string note = rt_.SnapshotterNote(scratch, store_.root()); !note.empty()) progress_.Note(note);
     });
   }
 
@@ -420,7 +417,7 @@ class BuildRun {
         RunStep(input, progress_, rt_);
       } catch (const Error& e) {
         // Not for steps killed because another stage failed or Ctrl-C: only the failure itself.
-        if (!options_.on_failed_step || stop_ || runtime::Cancelled()) throw;
+        if (!options_.on_failed_step || stop_ || rt_.Cancelled()) throw;
         FailedStep failed{KeepFailedStep(step, state, upper, lowers, mounts.stubs), RunStepSpec(input), nullptr};
         // The mounts and the scratch dir (secret files) now live as long as the FailedStep does.
         failed.resources = std::make_shared<FailedStepResources>(scratch, std::move(mounts));

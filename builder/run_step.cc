@@ -12,7 +12,6 @@
 #include "base/scope_guard.h"
 #include "builder/step_error.h"
 #include "builder/users.h"
-#include "runtime/cancel.h"
 #include "runtime/network.h"
 #include "runtime/resource_limits.h"
 
@@ -151,7 +150,7 @@ void RunStep(const RunStepInput& in, Progress& progress, runtime::Runtime& rt) {
     status = rt.Run(spec);
   } catch (const Error& e) {
     finish_pump();
-    if (runtime::Cancelled()) throw;
+    if (rt.Cancelled()) throw;
     // A container that could not be set up (or a RUN this isolation cannot give): located too.
     throw Error(MaskSecrets(StepError(step, e.what()).what(), in.secret_values));
   }

@@ -9,6 +9,7 @@
 #include "runtime/isolation.h"
 #include "runtime/network.h"
 #include "runtime/security.h"
+#include "runtime/snapshotter.h"
 
 namespace cairn::runtime {
 
@@ -38,6 +39,8 @@ void HostRuntime::WithTrees(const std::string& scratch, const std::vector<Overla
   WithCopiedStacks(scratch, stacks, fn);
 }
 
+bool HostRuntime::Cancelled() { return runtime::Cancelled(); }
+
 void HostRuntime::ThrowIfCancelled() { runtime::ThrowIfCancelled(); }
 
 void HostRuntime::KillRunning() { KillRunningContainers(); }
@@ -58,5 +61,11 @@ std::string HostRuntime::IsolationNote() {
 }
 
 std::string HostRuntime::RunUnavailable() { return RunUnavailableReason(); }
+
+std::string HostRuntime::SnapshotterNote(const std::string& scratch, const std::string& store_dir) {
+  if (ChooseSnapshotter(scratch) != Snapshotter::kCopy || SnapshotterForced()) return "";
+  std::string why = CopyingSnapshotterReason(store_dir);
+  return why.empty() ? "" : "note: " + why;
+}
 
 }  // namespace cairn::runtime

@@ -26,7 +26,9 @@ class Runtime {
   virtual void WithTrees(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
                          const std::function<void(const std::vector<std::string>& roots)>& fn) = 0;
 
-  // Throws Error("cancelled") once the build was cancelled (Ctrl-C): no later step starts.
+  // True once the build was cancelled (Ctrl-C); ThrowIfCancelled throws Error("cancelled") then,
+  // so that no later step starts.
+  virtual bool Cancelled() = 0;
   virtual void ThrowIfCancelled() = 0;
   // Kills the containers running now, without cancelling: one stage failed, its siblings stop.
   virtual void KillRunning() = 0;
@@ -41,6 +43,11 @@ class Runtime {
   // at all ("" when it can).
   virtual std::string IsolationNote() { return ""; }
   virtual std::string RunUnavailable() { return ""; }
+
+  // Before the first step: a note when the steps will copy their trees instead of mounting an
+  // overlay (runtime/snapshotter.h), naming why and what to change ("" otherwise). scratch: a
+  // directory on the store's file system for the probe; store_dir: the store, for the note.
+  virtual std::string SnapshotterNote(const std::string& /*scratch*/, const std::string& /*store_dir*/) { return ""; }
 };
 
 // The host's runtime: runtime::Run with the given adjustment of every spec (e.g. the CLI's
@@ -55,12 +62,14 @@ class HostRuntime : public Runtime {
   ExitStatus Run(const ContainerSpec& spec) override;
   void WithTrees(const std::string& scratch, const std::vector<OverlayDirs>& stacks,
                  const std::function<void(const std::vector<std::string>& roots)>& fn) override;
+  bool Cancelled() override;
   void ThrowIfCancelled() override;
   void KillRunning() override;
   // Starts the slirp4netns hub (runtime/network.h); without /dev/net/tun, kNoTunNote.
   std::string PrepareOutboundNetwork() override;
   std::string IsolationNote() override;
   std::string RunUnavailable() override;
+  std::string SnapshotterNote(const std::string& scratch, const std::string& store_dir) override;
 
  private:
   SpecAdjust adjust_;

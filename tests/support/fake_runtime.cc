@@ -87,6 +87,11 @@ void FakeRuntime::WithTrees(const std::string& scratch, const std::vector<runtim
   runtime::WithCopiedStacks(scratch, stacks, fn);
 }
 
+bool FakeRuntime::Cancelled() {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
 void FakeRuntime::ThrowIfCancelled() {
   std::lock_guard lock(mu_);
   if (cancelled_) throw Error("cancelled");

@@ -50,6 +50,7 @@ class FakeRuntime : public runtime::Runtime {
   runtime::ExitStatus Run(const runtime::ContainerSpec& spec) override;
   void WithTrees(const std::string& scratch, const std::vector<runtime::OverlayDirs>& stacks,
                  const std::function<void(const std::vector<std::string>& roots)>& fn) override;
+  bool Cancelled() override;
   void ThrowIfCancelled() override;
   void KillRunning() override;
   std::string PrepareOutboundNetwork() override {

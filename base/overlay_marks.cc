@@ -80,6 +80,10 @@ bool IsOverlayXattr(std::string_view name) {
   return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
 }
 
+bool IsMarkerXattr(std::string_view name) {
+  return name == "trusted.overlay.opaque" || name == "user.overlay.opaque" || name == kWhiteoutXattr;
+}
+
 bool IsOpaqueDir(const std::string& path) {
   return XattrIsY(path, "trusted.overlay.opaque") || XattrIsY(path, "user.overlay.opaque");
 }

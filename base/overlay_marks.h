@@ -25,6 +25,9 @@ namespace cairn {
 // Overlay's own bookkeeping (trusted.overlay.*, user.overlay.*): it describes a layer directory,
 // never the file a container sees.
 bool IsOverlayXattr(std::string_view name);
+// The xattrs of the two markers above (either opaque name, the whiteout file's): an unpacked
+// layer has them where its tar said so, and no other of overlay's.
+bool IsMarkerXattr(std::string_view name);
 
 // dirfd (AT_FDCWD for a path) + name -> a whiteout, in the first form the file system takes.
 // Throws cairn::Error naming the path when neither can be made.

@@ -442,6 +442,9 @@ class BuildRun {
     if (!(copy && copy->link)) snap.lowerdirs = lowers;
     for (auto& p : runtime::MountPointStubs()) snap.exclude.insert(p);
     for (auto& p : mounts.stubs) snap.exclude.insert(p);  // RUN --mount targets made only as mount points
+    // The upper dir becomes the layer's unpacked tree: a later step mounts it rather than an
+    // extraction of the blob just written, and it is not deleted file by file (issue 25).
+    snap.adopt = true;
     return store::CommitLayerFromDir(store_, upper, snap);
   }
 

@@ -26,6 +26,12 @@ struct SnapshotOptions {
   std::set<std::string> exclude;
   // Codec and level of the blob (default: gzip, libdeflate level 1); see store/compressor.h.
   Compression compression;
+  // The tree becomes the layer's unpacked tree (Store::AdoptUnpackedLayer) instead of being
+  // extracted again from the blob when a later step needs it: after the blob is written, it is
+  // made in place what ExtractLayer would make of the blob (what the tar leaves out removed,
+  // times clamped as the tar has them, only the xattrs the tar keeps) and moved into layers/.
+  // dir is gone afterwards, unless the store had that layer unpacked already.
+  bool adopt = false;
 };
 
 struct Layer {
@@ -34,7 +40,7 @@ struct Layer {
 };
 
 // Walks `dir` in bytewise path order and streams a normalised tar through the
-// options' compressor into the store.
+// options' compressor into the store; with options.adopt, dir then becomes its unpacked tree.
 // Returns nullopt if the tree holds no entries (an empty change makes no layer).
 std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, const SnapshotOptions& options);
 

@@ -263,6 +263,57 @@ void WriteNodes(TarWriter& tar, const std::vector<Node>& nodes, int64_t epoch) {
   tar.Close();
 }
 
+// The xattrs an extracted layer has: the tar's, the owner record, overlay's markers.
+bool IsUnpackedXattr(std::string_view name) {
+  return IsLayerXattr(name) || name == kOwnerXattr || IsMarkerXattr(name);
+}
+
+// SnapshotOptions::adopt: `dir` made in place the tree ExtractLayer makes of the layer written
+// from `nodes` (see layer_extract.cc): what the tar leaves out is removed (unchanged copy-ups,
+// mount-point stubs, sockets), each entry gets the tar's time as both atime and mtime (directory
+// times last, children first, since removing a child changes them), xattrs the tar does not
+// carry (overlay's origin or impure records, others a step set) go, and the root is 0755.
+class TreeToLayer {
+ public:
+  TreeToLayer(const std::vector<Node>& nodes, int64_t epoch) : epoch_(epoch) {
+    for (const Node& n : nodes) kept_.emplace(n.path, &n);
+  }
+
+  void Apply(const std::string& dir) {
+    Below(dir);
+    DropForeignXattrs(dir);  // the root too: overlay records its uuid and impure mark there
+    if (::chmod(dir.c_str(), 0755) != 0) throw SysError("chmod", dir);
+  }
+
+ private:
+  static void DropForeignXattrs(const std::string& path) {
+    for (auto& [xattr, value] : ListXattrs(path, [](std::string_view x) { return !IsUnpackedXattr(x); }))
+      if (::lremovexattr(path.c_str(), xattr.c_str()) != 0) throw SysError("removexattr " + xattr, path);
+  }
+
+  void Below(const std::string& dir) {
+    for (const std::string& name : ListDir(dir)) {
+      std::string path = JoinPath(dir, name);
+      auto it = kept_.find(path);
+      if (it == kept_.end()) {
+        RemoveAll(path);
+        continue;
+      }
+      const Node& n = *it->second;
+      if (!n.whiteout && S_ISDIR(n.st.st_mode)) Below(path);
+      DropForeignXattrs(path);
+      if (n.whiteout) continue;  // a whiteout's times are no part of the layer
+      // The tar's rule (tar_rules.cc): whole seconds, clamped to the epoch.
+      struct timespec t = {static_cast<time_t>(std::min<int64_t>(n.st.st_mtim.tv_sec, epoch_)), 0};
+      struct timespec times[2] = {t, t};
+      if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw SysError("utimens", path);
+    }
+  }
+
+  int64_t epoch_;
+  std::map<std::string, const Node*> kept_;
+};
+
 }  // namespace
 
 void WriteTreeTar(const std::string& dir, ByteSink& out) {
@@ -296,6 +347,10 @@ std::optional<Layer> CommitLayerFromDir(Store& store, const std::string& dir, co
     layer.descriptor = blob->Commit(media_type);
     layer.descriptor.annotations["io.cairn.layer.compression"] = description;
     layer.diff_id = diff_id;
+    if (options.adopt && !store.HasUnpackedLayer(diff_id)) {
+      TreeToLayer(nodes, options.source_date_epoch).Apply(dir);
+      store.AdoptUnpackedLayer(dir, diff_id);
+    }
     return layer;
   } catch (const std::exception& e) {
     throw Wrap("snapshotting " + dir, e);

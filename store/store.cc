@@ -11,6 +11,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "store/blob_writer.h"
 #include "store/layer.h"
 #include "store/scratch.h"
@@ -153,30 +154,41 @@ std::string Store::UnpackedLayer(const Descriptor& layer, const std::string& dif
   // Extract beside the final place, then rename: a reader sees no tree or a whole tree, and a
   // crash leaves only a scratch dir the next open sweeps.
   std::string scratch = NewScratchDir("unpack-");
+  ScopeExit remove_scratch([&] { RemoveAll(scratch); });
   std::string tree = JoinPath(scratch, "tree");
   try {
     MakeDirs(tree);
     ExtractLayer(BlobPath(layer.digest), tree);
     if (::chmod(tree.c_str(), 0755) != 0) throw SysError("chmod", tree);
-    // The record `cairn check` verifies the tree against (see tree_sum.h); it goes in first so
-    // a tree is never without one. Written in the scratch dir and renamed: a kill leaves no
-    // half-written file in layers/, only scratch the next open sweeps.
-    std::string sum = JoinPath(scratch, "sum");
-    WriteFileAtomic(sum, TreeDigest(tree));
-    if (::rename(sum.c_str(), TreeSumPath(dir).c_str()) != 0) throw SysError("rename to", TreeSumPath(dir));
-    if (::rename(tree.c_str(), dir.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
-      throw SysError("rename to", dir);
-    // EEXIST/ENOTEMPTY: another process unpacked the same layer first; theirs is identical.
+    PlaceUnpackedTree(tree, scratch, dir);
   } catch (const std::exception& e) {
-    try {
-      RemoveAll(scratch);
-    } catch (const std::exception&) {
-      // The first error is the one to report; the next open sweeps the rest.
-    }
     throw Wrap("unpacking layer " + layer.digest, e);
   }
-  RemoveAll(scratch);
   return dir;
+}
+
+bool Store::HasUnpackedLayer(const std::string& diff_id) const {
+  return IsDirectory(JoinPath(root_, "layers/" + DigestHex(diff_id)));
+}
+
+void Store::AdoptUnpackedLayer(const std::string& tree, const std::string& diff_id) {
+  std::string dir = JoinPath(root_, "layers/" + DigestHex(diff_id));
+  if (IsDirectory(dir)) return;
+  std::string scratch = NewScratchDir("adopt-");
+  ScopeExit remove_scratch([&] { RemoveAll(scratch); });
+  PlaceUnpackedTree(tree, scratch, dir);
+}
+
+// The record `cairn check` verifies the tree against (see tree_sum.h) goes in first, so a tree is
+// never without one; it is written in the scratch dir and renamed, so a kill leaves no half-written
+// file in layers/, only scratch the next open sweeps.
+void Store::PlaceUnpackedTree(const std::string& tree, const std::string& scratch, const std::string& dir) {
+  std::string sum = JoinPath(scratch, "sum");
+  WriteFileAtomic(sum, TreeDigest(tree));
+  if (::rename(sum.c_str(), TreeSumPath(dir).c_str()) != 0) throw SysError("rename to", TreeSumPath(dir));
+  if (::rename(tree.c_str(), dir.c_str()) != 0 && errno != EEXIST && errno != ENOTEMPTY)
+    throw SysError("rename to", dir);
+  // EEXIST/ENOTEMPTY: another process unpacked the same layer first; theirs is identical.
 }
 
 std::string Store::ShortLayerPath(const std::string& diff_id) {

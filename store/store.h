@@ -103,6 +103,12 @@ class Store {
   // Directory holding the layer with this diffID, unpacked from `layer` (a blob in this store)
   // on first use, whiteouts in overlay form. Safe against hostile archives.
   std::string UnpackedLayer(const Descriptor& layer, const std::string& diff_id);
+  bool HasUnpackedLayer(const std::string& diff_id) const;
+  // `tree` (a directory on the store's file system, e.g. in a scratch dir) is exactly what
+  // unpacking the layer with this diffID gives (store/layer.h, SnapshotOptions::adopt): it is
+  // moved into place, with its tree sum, instead of being extracted again. When the store has
+  // that layer already, tree is left where it is.
+  void AdoptUnpackedLayer(const std::string& tree, const std::string& diff_id);
   // A short path (root/l/<26 chars>) that resolves to UnpackedLayer's directory.
   std::string ShortLayerPath(const std::string& diff_id);
 
@@ -135,6 +141,8 @@ class Store {
 
  private:
   void UnlockExclusive();
+  // tree (with its sum written through scratch) -> dir in layers/.
+  void PlaceUnpackedTree(const std::string& tree, const std::string& scratch, const std::string& dir);
 
   std::string root_;
   int gc_lock_fd_ = -1;

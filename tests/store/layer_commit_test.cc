@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "store/layer.h"
+#include "store/tree_sum.h"
 #include "tar_util.h"
 #include "test_dir.h"
 
@@ -283,6 +286,86 @@ TEST_F(LayerCommitTest, PaxHeadersCarryNoPidAndXattrsAreSorted) {
       EXPECT_EQ(e.xattrs.size(), 3u);
     }
   }
+}
+
+// SnapshotOptions::adopt: the tree a step left becomes the layer's unpacked tree, and it must be
+// exactly what extracting the blob gives (tree_sum.h's digest covers paths, types, modes, owners,
+// sizes, contents, link targets, devices, xattrs and file times): otherwise a cold build (adopted
+// tree) and a warm one (extracted) would show later steps different files.
+TEST_F(LayerCommitTest, AnAdoptedTreeIsWhatExtractingItsBlobGives) {
+  std::string low = Path("lower");
+  Write(low + "/etc/same", "v1\n");
+  Write(low + "/etc/old", "o\n");
+  for (const std::string& p : {low + "/etc/same", low + "/etc", low + "/etc/old"}) SetMtime(p, 100);
+  // What a step might leave: new, changed and copied-up-only files, a whiteout, an opaque dir,
+  // hard and soft links, a fifo, a socket, a mount-point stub, overlay's own bookkeeping and a
+  // time after the epoch (clamped) and before it with nanoseconds (kept, in whole seconds).
+  Write(U("etc/same"), "v1\n");
+  SetMtime(U("etc/same"), 100);
+  ASSERT_EQ(::setxattr(U("etc/same").c_str(), "trusted.overlay.origin", "\x00\x01", 2, 0), 0);
+  ASSERT_EQ(::mknod(U("etc/old").c_str(), S_IFCHR | 0, makedev(0, 0)), 0);
+  ASSERT_EQ(::setxattr(U("etc").c_str(), "trusted.overlay.impure", "y", 1, 0), 0);
+  ASSERT_EQ(::setxattr(Path("upper").c_str(), "trusted.overlay.uuid", "0123456789abcdef", 16, 0), 0);
+  SetMtime(U("etc"), 100);
+  Write(U("app/bin/run"), "#!/bin/sh\n", 04755);
+  Write(U("app/data"), std::string(200000, 'd'), 0600);
+  ASSERT_EQ(::link(U("app/data").c_str(), U("app/data-link").c_str()), 0);
+  ASSERT_EQ(::symlink("bin/run", U("app/run").c_str()), 0);
+  ASSERT_EQ(::mkfifo(U("app/fifo").c_str(), 0640), 0);
+  ASSERT_EQ(::setxattr(U("app/data").c_str(), "user.note", "kept", 4, 0), 0);
+  ASSERT_EQ(::lchown(U("app/run").c_str(), 123, 456), 0);
+  MakeDirs(U("var/cache"));
+  Write(U("var/cache/new"), "n");
+  ASSERT_EQ(::setxattr(U("var/cache").c_str(), "trusted.overlay.opaque", "y", 1, 0), 0);
+  Write(U("run/secrets/stub"), "");
+  {
+    UniqueFd s(::socket(AF_UNIX, SOCK_STREAM, 0));
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::string path = U("app/sock");
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", path.c_str());
+    ASSERT_EQ(::bind(s.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  }
+  struct timespec early[2] = {{500, 123456789}, {500, 123456789}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, U("app/bin/run").c_str(), early, AT_SYMLINK_NOFOLLOW), 0);
+  SetMtime(U("app/data"), kEpoch + 5000);
+
+  SnapshotOptions o;
+  o.source_date_epoch = kEpoch;
+  o.lowerdirs = {low};
+  o.exclude = {"/run/secrets/stub"};
+  o.adopt = true;
+  auto layer = CommitLayerFromDir(*store_, Path("upper"), o);
+  ASSERT_TRUE(layer.has_value());
+  EXPECT_FALSE(PathExists(Path("upper"))) << "the tree moved into the store";
+  ASSERT_TRUE(store_->HasUnpackedLayer(layer->diff_id));
+  std::string adopted = store_->UnpackedLayer(layer->descriptor, layer->diff_id);
+
+  MakeDirs(Path("extracted"));
+  ExtractLayer(store_->BlobPath(layer->descriptor.digest), Path("extracted"));
+  ::chmod(Path("extracted").c_str(), 0755);  // as the store unpacks
+  EXPECT_EQ(TreeDigest(adopted), TreeDigest(Path("extracted")));
+  EXPECT_EQ(ReadFile(TreeSumPath(adopted)), TreeDigest(Path("extracted"))) << "the sum check verifies";
+  EXPECT_FALSE(PathExists(adopted + "/etc/same")) << "an unchanged copy-up is no part of the layer";
+  EXPECT_FALSE(PathExists(adopted + "/run")) << "a stub's bare parents neither";
+  struct stat st;
+  ASSERT_EQ(::lstat((adopted + "/app/data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtime, kEpoch);
+  EXPECT_EQ(st.st_nlink, 2u);
+  ASSERT_EQ(::lstat((adopted + "/app/bin/run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mtim.tv_sec, 500);
+  EXPECT_EQ(st.st_mtim.tv_nsec, 0);
+
+  // The same layer again (a cache miss that made identical bytes): the store keeps its tree.
+  Write(U("x"), "x");
+  SnapshotOptions again;
+  again.adopt = true;
+  auto first = CommitLayerFromDir(*store_, Path("upper"), again);
+  MakeDirs(Path("upper2"));
+  Write(Path("upper2/x"), "x");
+  auto second = CommitLayerFromDir(*store_, Path("upper2"), again);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(PathExists(Path("upper2/x"))) << "not moved over the tree the store has";
 }
 
 }  // namespace

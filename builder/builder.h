@@ -34,6 +34,9 @@ namespace cairn::builder {
 struct ImportedCache {
   std::string name;                                   // "type=registry,ref=R", for messages
   std::map<std::string, store::CacheRecord> records;  // step cache key -> record
+  // Snapshots of cache mounts (--cache-to ...,cache-mounts=true): one seeds a RUN
+  // --mount=type=cache of that id, in a stage of that platform, that this store does not have yet.
+  std::map<store::CacheMountName, store::Layer> mounts;
   // Puts the blob into the store, verified against its digest. Throws Error when it cannot.
   std::function<void(const store::Descriptor& blob)> fetch_blob;
 };
@@ -125,6 +128,9 @@ struct BuildResult {
   // every step of every stage built (mode=max). Each layer's blob is in the store, except, in
   // all_cache, layers of cache hits nothing needed unless fetch_cached_layers was set.
   std::vector<store::CacheEntry> image_cache, all_cache;
+  // Every RUN --mount=type=cache without from= of the stages built (whether the step ran or hit),
+  // with the stage's platform, sorted, each once: what --cache-to cache-mounts=true snapshots.
+  std::vector<store::CacheMountName> cache_mounts;
   Epochs epochs;  // what the build used (builder/epoch.h)
 };
 

@@ -494,7 +494,8 @@ void RunBuild(Globals& g, BuildFlags f) {
   for (auto& spec : cache_imports) {
     auto imported = ImportCache(g.Store(), spec, [&](const std::string& warning) { progress->Note(warning); });
     if (!imported) continue;
-    progress->Note("importing cache " + spec.text + ": " + std::to_string(imported->records.size()) + " records");
+    progress->Note("importing cache " + spec.text + ": " + std::to_string(imported->records.size()) + " records" +
+                   (imported->mounts.empty() ? "" : ", " + std::to_string(imported->mounts.size()) + " cache mounts"));
     opts.cache_from.push_back(std::move(*imported));
   }
   SecurityOpts security = ParseSecurityOpts(f.security_opts);
@@ -516,9 +517,22 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
+  std::optional<std::vector<store::CacheEntry>> mount_snapshots;  // made once, for every export that asks
   for (auto& spec : cache_exports) {
-    auto& entries = spec.max ? result.all_cache : result.image_cache;
+    std::vector<store::CacheEntry> entries = spec.max ? result.all_cache : result.image_cache;
     auto note = [&](const std::string& warning) { progress->Note(warning); };
+    if (spec.cache_mounts) {
+      try {
+        if (!mount_snapshots)
+          mount_snapshots = SnapshotCacheMounts(g.Store(), result.cache_mounts, opts.compression, note);
+      } catch (const Error& e) {
+        if (!spec.ignore_error) throw Error("--cache-to " + spec.text + ": " + e.what());
+        progress->Note(std::string("warning: --cache-to ") + spec.text + ": " + e.what() +
+                       " (ignore-error=true: the build goes on)");
+        continue;
+      }
+      entries.insert(entries.end(), mount_snapshots->begin(), mount_snapshots->end());
+    }
     CacheExport done;
     try {
       done = ExportCache(g.Store(), spec, entries, note);

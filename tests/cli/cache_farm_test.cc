@@ -4,6 +4,10 @@
 // the cache types cairn lacks are named.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -53,6 +57,26 @@ class CacheFarmTest : public ::testing::Test {
     return Cairn(Store(store), args, Env());
   }
   std::string Iid(const std::string& store, int i) { return ReadFile(tmp_ / (store + "-" + std::to_string(i) + ".iid")); }
+  // Builds `dockerfile` (its context named `name`) as image `name` in store `store`.
+  CommandResult BuildFile(const std::string& store, const std::string& name, const std::string& dockerfile,
+                          std::vector<std::string> extra) {
+    if (!PathExists(Store(store))) ImportBusybox(Store(store));
+    std::string dir = tmp_ / ("ctx-" + name);
+    WriteTextFile(dir + "/Dockerfile", dockerfile);
+    std::vector<std::string> args = {"build", "--progress", "plain", "-t", name, "--iidfile",
+                                     tmp_ / (store + "-" + name + ".iid")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(dir);
+    return Cairn(Store(store), args, Env());
+  }
+  std::string IidOf(const std::string& store, const std::string& name) {
+    return ReadFile(tmp_ / (store + "-" + name + ".iid"));
+  }
+  CommandResult RunIn(const std::string& store, const std::string& image, std::vector<std::string> argv) {
+    std::vector<std::string> args = {"run", "--rm", image};
+    args.insert(args.end(), argv.begin(), argv.end());
+    return Cairn(Store(store), args);
+  }
   std::string Cat(const std::string& store, int i, const std::string& path) {
     auto r = Cairn(Store(store), {"run", "--rm", "app" + std::to_string(i), "cat", path});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -151,8 +175,8 @@ TEST_F(CacheFarmTest, CacheTypesCairnLacksAreNamedAndIgnoreErrorOnlyWarns) {
   EXPECT_NE(unknown.err.find("unknown option \"max-age\""), std::string::npos) << unknown.err;
   auto bad_size = Build("a", 0, {"--cache-to", "type=registry,ref=127.0.0.1:1/c/a,max-size=lots"});
   EXPECT_NE(bad_size.err.find("max-size: invalid size \"lots\""), std::string::npos) << bad_size.err;
-  auto local_bound = Build("a", 0, {"--cache-to", "type=local,dest=" + (tmp_ / "c") + ",max-records=3"});
-  EXPECT_NE(local_bound.err.find("max-records works with type=registry only"), std::string::npos) << local_bound.err;
+  auto bad_mounts = Build("a", 0, {"--cache-to", "type=local,dest=" + (tmp_ / "c") + ",cache-mounts=yes"});
+  EXPECT_NE(bad_mounts.err.find("cache-mounts=yes is true or false"), std::string::npos) << bad_mounts.err;
 
   // Nothing listens on port 1: the export fails; with ignore-error=true the build still succeeds.
   std::string dead = "type=registry,ref=127.0.0.1:1/cache/app";
@@ -180,6 +204,148 @@ TEST_F(CacheFarmTest, ExportsToOneDirectoryAddUpTheirRecords) {
     EXPECT_EQ(Count(r.err, " CACHED\n"), kStepsEach) << r.err;
     EXPECT_EQ(Iid("reader", i), Iid("w" + std::to_string(i), i));
   }
+}
+
+// The writer's RUN leaves random bytes in its cache mount (and a copy in the image, to compare).
+constexpr const char* kMountWriter =
+    "FROM busybox\n"
+    "RUN --mount=type=cache,target=/var/cache/tool,id=tool sh -c "
+    "'head -c 16 /dev/urandom | od -x > /var/cache/tool/seen && cp /var/cache/tool/seen /stamp'\n";
+// A reader's RUN: another command (never a cache hit of the writer's), which copies what the
+// cache mount holds into its image.
+std::string MountReader(const std::string& sharing, const std::string& out) {
+  return "FROM busybox\n"
+         "RUN --mount=type=cache,target=/c,id=tool,sharing=" + sharing + " cp /c/seen /" + out + "\n";
+}
+
+TEST_F(CacheFarmTest, CacheMountsTravelThroughARegistryAndTheNewestSnapshotWins) {
+  treg::TestRegistry registry;
+  std::string ref = registry.host() + "/cache/mounts:ci";
+  std::string to = "type=registry,ref=" + ref + ",mode=max,cache-mounts=true";
+  auto w1 = BuildFile("w1", "writer", kMountWriter, {"--cache-to", to});
+  ASSERT_EQ(w1.exit_code, 0) << w1.err << registry.log();
+  EXPECT_NE(w1.err.find("cache mount id=tool (linux/"), std::string::npos) << w1.err;
+  // The cache mount's files are the cache's, never the image's.
+  auto in_image = RunIn("w1", "writer", {"ls", "/var/cache/tool/seen"});
+  EXPECT_NE(in_image.exit_code, 0) << "the cache mount reached the image: " << in_image.out;
+  // Without cache-mounts=true the image is the same (the snapshot is no part of it).
+  auto plain = BuildFile("w1", "writer", kMountWriter, {});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a newer export time
+  auto w2 = BuildFile("w2", "writer", kMountWriter, {"--cache-to", to});
+  ASSERT_EQ(w2.exit_code, 0) << w2.err;
+  std::string newest = RunIn("w2", "writer", {"cat", "/stamp"}).out;
+  ASSERT_NE(newest, RunIn("w1", "writer", {"cat", "/stamp"}).out);
+
+  // A fresh store: the reader's RUN (a cache miss: it runs) finds the newest writer's file.
+  for (std::string sharing : {"locked", "private", "shared"}) {
+    std::string store = "reader-" + sharing;
+    auto r = BuildFile(store, "reader", MountReader(sharing, "got"), {"--cache-from", ref});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("1 cache mounts"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("cache mount id=tool (linux/"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(") seeded from " + ref), std::string::npos) << r.err;
+    EXPECT_EQ(Count(r.err, " CACHED\n"), 0) << r.err;
+    EXPECT_EQ(RunIn(store, "reader", {"cat", "/got"}).out, newest) << sharing;
+  }
+}
+
+TEST_F(CacheFarmTest, CacheMountsTravelThroughADirectoryAndNeverOverwriteTheStoresOwn) {
+  std::string to = "type=local,dest=" + (tmp_ / "shared") + ",cache-mounts=true";
+  std::string from = "type=local,src=" + (tmp_ / "shared");
+  auto w1 = BuildFile("w1", "writer", kMountWriter, {"--cache-to", to});
+  ASSERT_EQ(w1.exit_code, 0) << w1.err;
+  std::string first = RunIn("w1", "writer", {"cat", "/stamp"}).out;
+  auto r = BuildFile("reader", "reader", MountReader("private", "got"), {"--cache-from", from});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Count(r.err, " CACHED\n"), 0) << r.err;
+  EXPECT_EQ(RunIn("reader", "reader", {"cat", "/got"}).out, first);
+
+  // A later export brings other files; the reader's store has the mount already and keeps its own.
+  auto w2 = BuildFile("w2", "writer", kMountWriter, {"--cache-to", to});
+  ASSERT_EQ(w2.exit_code, 0) << w2.err;
+  auto again = BuildFile("reader", "reader2", MountReader("shared", "got2"), {"--cache-from", from});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("seeded from"), std::string::npos) << again.err;
+  EXPECT_EQ(RunIn("reader", "reader2", {"cat", "/got2"}).out, first);
+  // A fresh store gets the newest snapshot (the last export's).
+  auto fresh = BuildFile("fresh", "reader", MountReader("shared", "got"), {"--cache-from", from});
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_EQ(RunIn("fresh", "reader", {"cat", "/got"}).out, RunIn("w2", "writer", {"cat", "/stamp"}).out);
+}
+
+size_t BlobCount(const std::string& dir) {
+  size_t n = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir + "/blobs/sha256")) n += e.is_regular_file();
+  return n;
+}
+
+TEST_F(CacheFarmTest, MaxRecordsKeepsTheRecordsUsedLastInADirectory) {
+  std::string dir = tmp_ / "bounded";
+  size_t blobs = 0;
+  for (int i = 0; i < 3; i++) {  // three exports of two records each, one after the other
+    auto w = Build("w", i, {"--cache-to", "type=local,dest=" + dir + ",mode=max,max-records=4"});
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+    if (i == 2) EXPECT_NE(w.err.find("the cache holds 4 records (2 least recently used dropped)"), std::string::npos) << w.err;
+    EXPECT_GE(BlobCount(dir), blobs) << "a bounded export deleted blobs";
+    blobs = BlobCount(dir);
+    if (i < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // distinct export times
+  }
+  std::string from = "type=local,src=" + dir;
+  auto last = Build("reader", 2, {"--cache-from", from});
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+  EXPECT_EQ(ImportedRecords(last.err), 4) << last.err;
+  EXPECT_EQ(Count(last.err, " CACHED\n"), kStepsEach) << last.err;
+  EXPECT_EQ(Count(Build("reader", 1, {"--cache-from", from}).err, " CACHED\n"), kStepsEach);
+  auto first = Build("reader", 0, {"--cache-from", from});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(Count(first.err, " CACHED\n"), 0) << "the least recently used records were kept:\n" << first.err;
+  // max-size too: no layer fits in one byte.
+  auto tiny = Build("w", 0, {"--cache-to", "type=local,dest=" + dir + ",mode=max,max-size=1"});
+  ASSERT_EQ(tiny.exit_code, 0) << tiny.err;
+  EXPECT_NE(tiny.err.find("the cache holds 0 records"), std::string::npos) << tiny.err;
+}
+
+// Deterministic steps (no random bytes), so a cold build says which image is right.
+std::string Steady(int i) {
+  return "FROM busybox\nRUN echo steady " + std::to_string(i) + " > /a\nRUN echo more " + std::to_string(i) + " > /b\n";
+}
+
+TEST_F(CacheFarmTest, AReaderWhileFourWritersExportNeverFailsNorBuildsAnotherImage) {
+  treg::TestRegistry registry;
+  std::string ref = registry.host() + "/cache/busy:ci";
+  auto cold = BuildFile("cold", "steady", Steady(0), {});
+  ASSERT_EQ(cold.exit_code, 0) << cold.err;
+  std::string want = IidOf("cold", "steady");
+  for (int i = 0; i < kWorkers; i++) ImportBusybox(Store("w" + std::to_string(i)));
+  std::atomic<int> running{kWorkers};
+  std::vector<std::string> failures(kWorkers);
+  std::vector<std::thread> writers;
+  // Each writer exports three times; the bound makes exports drop and republish manifests while
+  // the reader lists and reads them.
+  for (int i = 0; i < kWorkers; i++)
+    writers.emplace_back([&, i] {
+      for (int round = 0; round < 3; round++) {
+        auto w = BuildFile("w" + std::to_string(i), "steady" + std::to_string(i), Steady(i),
+                           {"--no-cache", "--cache-to", "type=registry,ref=" + ref + ",mode=max,max-records=6"});
+        if (w.exit_code != 0) failures[i] = w.err;
+      }
+      running--;
+    });
+  int reads = 0, hits = 0;
+  while (running > 0 || reads < 2) {
+    std::string store = "reader" + std::to_string(reads);
+    auto r = BuildFile(store, "steady", Steady(0), {"--cache-from", ref});
+    EXPECT_EQ(r.exit_code, 0) << r.err << registry.log();  // no ASSERT: the writers must be joined
+    if (r.exit_code == 0) EXPECT_EQ(IidOf(store, "steady"), want) << r.err;
+    hits += Count(r.err, " CACHED\n");
+    reads++;
+    RemoveAll(Store(store));
+  }
+  for (auto& t : writers) t.join();
+  for (auto& f : failures) EXPECT_EQ(f, "");
+  EXPECT_GE(reads, 2);
+  std::cerr << reads << " reads while the writers exported, " << hits << " steps cached\n";
 }
 
 }  // namespace

@@ -317,34 +317,38 @@ TEST_F(CacheFarmTest, AReaderWhileFourWritersExportNeverFailsNorBuildsAnotherIma
   auto cold = BuildFile("cold", "steady", Steady(0), {});
   ASSERT_EQ(cold.exit_code, 0) << cold.err;
   std::string want = IidOf("cold", "steady");
+  std::string to = "type=registry,ref=" + ref + ",mode=max,max-records=6";
+  ASSERT_EQ(BuildFile("cold", "steady", Steady(0), {"--cache-to", to}).exit_code, 0);  // the reader has hits
   for (int i = 0; i < kWorkers; i++) ImportBusybox(Store("w" + std::to_string(i)));
   std::atomic<int> running{kWorkers};
   std::vector<std::string> failures(kWorkers);
   std::vector<std::thread> writers;
-  // Each writer exports three times; the bound makes exports drop and republish manifests while
+  // Each writer exports four times; the bound makes exports drop and republish manifests while
   // the reader lists and reads them.
   for (int i = 0; i < kWorkers; i++)
     writers.emplace_back([&, i] {
-      for (int round = 0; round < 3; round++) {
-        auto w = BuildFile("w" + std::to_string(i), "steady" + std::to_string(i), Steady(i),
-                           {"--no-cache", "--cache-to", "type=registry,ref=" + ref + ",mode=max,max-records=6"});
+      for (int round = 0; round < 4; round++) {
+        auto w = BuildFile("w" + std::to_string(i), "steady" + std::to_string(i), Steady(i), {"--no-cache", "--cache-to", to});
         if (w.exit_code != 0) failures[i] = w.err;
       }
       running--;
     });
-  int reads = 0, hits = 0;
+  int reads = 0, hits = 0, imported = -1;
   while (running > 0 || reads < 2) {
     std::string store = "reader" + std::to_string(reads);
     auto r = BuildFile(store, "steady", Steady(0), {"--cache-from", ref});
     EXPECT_EQ(r.exit_code, 0) << r.err << registry.log();  // no ASSERT: the writers must be joined
     if (r.exit_code == 0) EXPECT_EQ(IidOf(store, "steady"), want) << r.err;
     hits += Count(r.err, " CACHED\n");
+    imported = std::max(imported, ImportedRecords(r.err));
     reads++;
     RemoveAll(Store(store));
   }
   for (auto& t : writers) t.join();
   for (auto& f : failures) EXPECT_EQ(f, "");
-  EXPECT_GE(reads, 2);
+  // (Which steps hit depends on what the bound dropped at that moment; that records were read
+  // does not.)
+  EXPECT_GT(imported, 0) << "the reader never read the cache";
   std::cerr << reads << " reads while the writers exported, " << hits << " steps cached\n";
 }
 

@@ -559,6 +559,7 @@ class BuildRun {
 
   BuildResult Finish(const StageState& state, const plan::Stage& stage) {
     json config = FinalConfig(state, stage, options_.labels, epochs_.image.seconds);
+    if (options_.inline_cache) config[store::kInlineCacheKey] = json::parse(store::CacheConfigBytes(state.records));
     imported_.EnsureLocal(state.layers);  // an image's blobs are all in the store
     store::WrittenImage written =
         store::WriteImage(store_, config, state.layers, {options_.annotations, options_.docker_media_types});

@@ -98,6 +98,10 @@ struct BuildOptions {
   // Looked up, in order, after the store's own step cache misses. A layer that cannot be fetched
   // (gone, corrupt) makes the build start again without these caches, with a warning.
   std::vector<ImportedCache> cache_from;
+  // --cache-to type=inline (or --build-arg BUILDKIT_INLINE_CACHE=1): the image config carries the
+  // records of the steps whose layers it holds under store::kInlineCacheKey. Off, the config is
+  // what it always was (and so is the image ID).
+  bool inline_cache = false;
   // Fetch every cached layer the build used, also those no step needed (--cache-to mode=max
   // exports them all).
   bool fetch_cached_layers = false;

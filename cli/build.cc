@@ -102,16 +102,30 @@ void ParseAnnotationFlag(const std::string& text, std::map<std::string, std::str
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
 // bytes, never recompressed (another compression would be another layer, another image), so a
 // compression= option must agree with --compression.
-std::vector<CacheSpec> CacheExports(const BuildFlags& f, builder::BuildOptions& opts) {
+// type=inline (or buildx's --build-arg BUILDKIT_INLINE_CACHE=1, true as Go's ParseBool reads
+// it) is no export after the build: the builder writes the records into the image config.
+std::vector<CacheSpec> CacheExports(const BuildFlags& f, builder::BuildOptions& opts, size_t platforms) {
   std::vector<CacheSpec> specs;
+  auto inline_arg = opts.build_args.find("BUILDKIT_INLINE_CACHE");
+  if (inline_arg != opts.build_args.end())
+    for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
+      if (inline_arg->second == yes) opts.inline_cache = true;
   for (auto& text : f.cache_to) {
     CacheSpec spec = ParseCacheSpec(text, /*exporting=*/true);
+    if (spec.type == "inline") {
+      opts.inline_cache = true;
+      continue;
+    }
     if (spec.compression && *spec.compression != opts.compression.codec)
       throw Error("--cache-to " + text + ": the layers are " + store::ToString(opts.compression) +
                   "; pass the same compression with --compression so the cached layers are the image's own");
     opts.fetch_cached_layers = opts.fetch_cached_layers || spec.max;
     specs.push_back(spec);
   }
+  if (opts.inline_cache && platforms > 1)
+    throw Error("--cache-to type=inline with --platform " + f.platform +
+                ": an inline cache is read from one image's config, and --cache-from reads one platform's image; "
+                "use --cache-to type=registry,ref=R for several platforms");
   return specs;
 }
 
@@ -458,7 +472,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   // Dockerfile as the SOURCE_DATE_EPOCH build arg, as BuildKit does.
   opts.source_date_epoch = builder::ExplicitSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"));
 
-  std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
+  std::vector<CacheSpec> cache_exports = CacheExports(f, opts, platforms.size());
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
   bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
   if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
@@ -517,6 +531,8 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
+  if (opts.inline_cache)
+    progress->Note("inline cache: " + std::to_string(result.image_cache.size()) + " records in the image config");
   std::optional<std::vector<store::CacheEntry>> mount_snapshots;  // made once, for every export that asks
   for (auto& spec : cache_exports) {
     std::vector<store::CacheEntry> entries = spec.max ? result.all_cache : result.image_cache;

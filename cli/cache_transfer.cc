@@ -154,6 +154,22 @@ reg::Reference WithTag(reg::Reference ref, const std::string& tag) {
   return ref;
 }
 
+// The entries a manifest's bytes (its config in the store) hold: a cairn cache manifest's
+// records, or an image's inline cache (store::kInlineCacheKey). Throws Error saying why not.
+std::vector<store::CacheEntry> EntriesOfManifest(const store::Store& store, const std::string& manifest_bytes) {
+  nlohmann::json m = nlohmann::json::parse(manifest_bytes, nullptr, false);
+  if (m.is_object() && m.contains("config") && m["config"].is_object() &&
+      m["config"].value("mediaType", "") != store::kCacheConfigMediaType) {
+    store::Descriptor config = store::DescriptorFromJson(m["config"]);
+    if (config.media_type == store::media::kOciConfig || config.media_type == store::media::kDockerConfig) {
+      auto inline_cache = store::InlineCacheOf(store.ReadBlob(config.digest));
+      if (!inline_cache) throw Error("an image without an inline cache (build it with --cache-to type=inline)");
+      return *inline_cache;
+    }
+  }
+  return store::ParseCacheConfig(store.ReadBlob(store::CacheConfigDescriptor(manifest_bytes).digest));
+}
+
 // Every cairn cache manifest published for ref: its plain tag (the summary, which older cairns
 // write and read) and every record tag. A tag deleted while we read (a bounded export dropped
 // it) or one that is not a cairn cache is skipped, with a warning for the latter.
@@ -173,7 +189,7 @@ std::vector<store::PublishedCache> ReadPublished(store::Store& store, reg::Clien
       store::Descriptor m = client.PullManifestAndConfig(store, WithTag(ref, t));
       std::string bytes = store.ReadBlob(m.digest);
       store::PublishedCache p{t, m.digest, store::CacheExportedAt(bytes).value_or(0), t == ref.tag, {}};
-      p.entries = store::ParseCacheConfig(store.ReadBlob(store::CacheConfigDescriptor(bytes).digest));
+      p.entries = EntriesOfManifest(store, bytes);
       out.push_back(std::move(p));
     } catch (const std::exception& e) {
       if (std::string(e.what()).find("not found") != std::string::npos) continue;
@@ -190,8 +206,7 @@ builder::ImportedCache ImportRegistry(store::Store& store, const CacheSpec& spec
   if (!ref.digest.empty()) {  // one manifest, named by its digest: nothing to merge
     store::Descriptor m = client->PullManifestAndConfig(store, ref);
     std::string bytes = store.ReadBlob(m.digest);
-    published.push_back({ref.String(), m.digest, 0, true,
-                         store::ParseCacheConfig(store.ReadBlob(store::CacheConfigDescriptor(bytes).digest))});
+    published.push_back({ref.String(), m.digest, 0, true, EntriesOfManifest(store, bytes)});
   } else {
     published = ReadPublished(store, *client, ref, warn);
   }
@@ -258,7 +273,7 @@ CacheExport ExportRegistry(store::Store& store, const CacheSpec& spec, const std
 
 // Cache backends of BuildKit that cairn does not have: named, so the error says so plainly.
 bool IsBuildKitOnlyType(const std::string& type) {
-  return type == "gha" || type == "s3" || type == "azblob" || type == "inline";
+  return type == "gha" || type == "s3" || type == "azblob";
 }
 
 std::optional<size_t> ParseMaxRecords(const std::string& flag, const std::string& text, const std::string& value) {
@@ -305,6 +320,16 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting) {
   } else if (spec.type == "local") {
     spec.dir = take(dir_key);
     if (spec.dir.empty()) throw Error(flag + " " + text + ": needs " + dir_key + "=DIR");
+  } else if (spec.type == "inline") {
+    if (!exporting)
+      throw Error(flag + " " + text + ": an inline cache is read from its image: use --cache-from REGISTRY/REPOSITORY:TAG");
+    std::string mode = take("mode");
+    if (!mode.empty() && mode != "min")
+      throw Error(flag + " " + text + ": an inline cache holds the image's own steps (mode=min); for mode=max use " +
+                  "type=registry,ref=R,mode=max");
+    if (!kv.empty())
+      throw Error(flag + " " + text + ": type=inline takes no option \"" + kv.begin()->first + "\"");
+    return spec;
   } else if (IsBuildKitOnlyType(spec.type)) {
     throw Error(flag + " " + text + ": cairn has no \"" + spec.type + "\" cache (a BuildKit backend); use " +
                 "type=registry,ref=REGISTRY/REPOSITORY:TAG or type=local," + dir_key + "=DIR");

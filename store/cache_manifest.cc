@@ -57,22 +57,38 @@ std::string CacheMountKey(const CacheMountName& mount) {
   return DigestOf("cairn cache mount\n" + mount.id + "\n" + mount.platform);
 }
 
-Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries, std::optional<int64_t> exported_at) {
-  std::sort(entries.begin(), entries.end(), [](const CacheEntry& a, const CacheEntry& b) { return a.key < b.key; });
+namespace {
+
+// Sorted by key, each key once (the first given wins).
+std::vector<CacheEntry> SortedUnique(std::vector<CacheEntry> entries) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const CacheEntry& a, const CacheEntry& b) { return a.key < b.key; });
   entries.erase(std::unique(entries.begin(), entries.end(),
                             [](const CacheEntry& a, const CacheEntry& b) { return a.key == b.key; }),
                 entries.end());
+  return entries;
+}
+
+}  // namespace
+
+std::string CacheConfigBytes(std::vector<CacheEntry> entries) {
   json records = json::array(), mounts = json::array();
-  std::map<std::string, Descriptor> layers;  // by digest: sorted, each once
-  for (auto& e : entries) {
+  for (auto& e : SortedUnique(std::move(entries))) {
     if (e.mount && !e.layer) throw Error("cache mount " + e.mount->id + ": a snapshot without a layer");
     (e.mount ? mounts : records).push_back(e.mount ? MountJson(e) : RecordJson(e));
-    if (e.layer) layers.emplace(e.layer->descriptor.digest, e.layer->descriptor);
   }
   json config = {{"version", kFormatVersion}, {"records", records}};
   // Only when there are snapshots: a cache without them keeps the bytes (and digests) it had.
   if (!mounts.empty()) config["mounts"] = mounts;
-  Descriptor config_desc = store.PutBlob(config.dump(), kCacheConfigMediaType);
+  return config.dump();
+}
+
+Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries, std::optional<int64_t> exported_at) {
+  entries = SortedUnique(std::move(entries));
+  std::map<std::string, Descriptor> layers;  // by digest: sorted, each once
+  for (auto& e : entries)
+    if (e.layer) layers.emplace(e.layer->descriptor.digest, e.layer->descriptor);
+  Descriptor config_desc = store.PutBlob(CacheConfigBytes(std::move(entries)), kCacheConfigMediaType);
   json manifest = {{"schemaVersion", 2},
                    {"mediaType", media::kOciManifest},
                    {"config", ToJson(config_desc)},
@@ -89,6 +105,12 @@ Descriptor CacheConfigDescriptor(const std::string& manifest_bytes) {
   if (config.media_type != kCacheConfigMediaType)
     throw Error("not a cairn cache: its config is \"" + config.media_type + "\", not " + kCacheConfigMediaType);
   return config;
+}
+
+std::optional<std::vector<CacheEntry>> InlineCacheOf(const std::string& image_config_bytes) {
+  json c = json::parse(image_config_bytes, nullptr, false);
+  if (!c.is_object() || !c.contains(kInlineCacheKey)) return std::nullopt;
+  return ParseCacheConfig(c[kInlineCacheKey].dump());
 }
 
 std::optional<int64_t> CacheExportedAt(const std::string& manifest_bytes) {

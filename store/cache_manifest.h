@@ -60,6 +60,18 @@ inline constexpr const char* kCacheExportedAnnotation = "dev.cairn.cache.exporte
 Descriptor WriteCacheManifest(Store& store, std::vector<CacheEntry> entries,
                               std::optional<int64_t> exported_at = std::nullopt);
 
+// The inline cache (--cache-to type=inline, as BuildKit's BUILDKIT_INLINE_CACHE): the image
+// config's top-level key that holds the cache config (the object WriteCacheManifest writes as a
+// blob) of the steps whose layers the image holds. Only builds that ask for it have the key.
+inline constexpr const char* kInlineCacheKey = "dev.cairn.cache.v1";
+
+// The cache config of `entries` (duplicates by key dropped): sorted keys, no whitespace.
+std::string CacheConfigBytes(std::vector<CacheEntry> entries);
+
+// The records an image config's bytes carry under kInlineCacheKey; nullopt when it has none.
+// Throws Error when they are malformed.
+std::optional<std::vector<CacheEntry>> InlineCacheOf(const std::string& image_config_bytes);
+
 // The kCacheExportedAnnotation of a cache manifest's bytes, or nullopt when it has none (or it
 // is not a number).
 std::optional<int64_t> CacheExportedAt(const std::string& manifest_bytes);

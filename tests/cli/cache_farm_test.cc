@@ -206,6 +206,50 @@ TEST_F(CacheFarmTest, ExportsToOneDirectoryAddUpTheirRecords) {
   }
 }
 
+TEST_F(CacheFarmTest, AnInlineCacheTravelsInThePushedImagesConfig) {
+  treg::TestRegistry registry;
+  std::string image = registry.host() + "/app/inline:v1";
+  auto plain = Build("w", 0, {});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  std::string plain_iid = Iid("w", 0);
+  auto push = [&](const std::string& store, std::vector<std::string> how) {
+    std::vector<std::string> args = {"build", "--progress", "plain", "-t", image, "--push", "--iidfile",
+                                     tmp_ / (store + "-inline.iid")};
+    args.insert(args.end(), how.begin(), how.end());
+    args.push_back(Ctx(0));
+    auto r = Cairn(Store(store), args, Env());
+    EXPECT_EQ(r.exit_code, 0) << r.err << registry.log();
+    return ReadFile(tmp_ / (store + "-inline.iid"));
+  };
+  // The records make another config (another image ID) only when inline is asked for.
+  std::string inline_iid = push("w", {"--cache-to", "type=inline"});
+  EXPECT_NE(inline_iid, plain_iid);
+  EXPECT_EQ(push("w", {"--build-arg", "BUILDKIT_INLINE_CACHE=1"}), inline_iid) << "the build arg means type=inline";
+  auto again = Build("w", 0, {});
+  EXPECT_EQ(Iid("w", 0), plain_iid) << again.err;
+
+  // A fresh store reads the records from the image: every step hits, the same image comes out.
+  auto r = Build("reader", 0, {"--cache-from", image, "--cache-to", "type=inline"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ImportedRecords(r.err), kStepsEach) << r.err;
+  EXPECT_EQ(Count(r.err, " CACHED\n"), kStepsEach) << r.err;
+  EXPECT_EQ(Iid("reader", 0), inline_iid);
+  auto r2 = Build("reader2", 0, {"--cache-from", "type=registry,ref=" + image});
+  EXPECT_EQ(Count(r2.err, " CACHED\n"), kStepsEach) << r2.err;
+  EXPECT_EQ(Iid("reader2", 0), plain_iid);
+  EXPECT_EQ(Cat("reader2", 0, "/stamp0"), Cat("w", 0, "/stamp0"));
+
+  // An image without the records is named as such; the build goes on without it.
+  std::string bare = registry.host() + "/app/bare:v1";
+  auto p = Cairn(Store("w"), {"build", "-t", bare, "--push", Ctx(0)}, Env());
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  auto none = Build("reader3", 0, {"--cache-from", bare});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_NE(none.err.find("an image without an inline cache"), std::string::npos) << none.err;
+  auto max = Build("w", 0, {"--cache-to", "type=inline,mode=max"});
+  EXPECT_NE(max.err.find("an inline cache holds the image's own steps"), std::string::npos) << max.err;
+}
+
 // The writer's RUN leaves random bytes in its cache mount (and a copy in the image, to compare).
 constexpr const char* kMountWriter =
     "FROM busybox\n"

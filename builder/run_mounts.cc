@@ -166,7 +166,7 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
     // Rule: a cache directory appears whole (rename), so a crash never leaves a half-made one.
     if (::rename(tmp.c_str(), dir.c_str()) != 0) {
       int err = errno;
-      ::rmdir(tmp.c_str());
+      RemoveAll(tmp);  // another build made it first (a seeded tmp is not empty)
       if (err != EEXIST && err != ENOTEMPTY) throw SysError("rename", dir, err);
     }
   }

@@ -557,7 +557,9 @@ void RunBuild(Globals& g, BuildFlags f) {
       progress->Note(std::string("warning: ") + e.what() + " (ignore-error=true: the build goes on)");
       continue;
     }
-    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size()) + " records, " +
+    size_t snapshots = spec.cache_mounts ? mount_snapshots->size() : 0;
+    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size() - snapshots) + " records, " +
+                   (snapshots ? std::to_string(snapshots) + " cache mounts, " : std::string()) +
                    done.manifest.digest + " (blobs: " + std::to_string(done.uploaded) + " uploaded, " +
                    std::to_string(done.mounted) + " mounted, " + std::to_string(done.present) + " already there)" +
                    "; the cache holds " + std::to_string(done.records) + " records" +

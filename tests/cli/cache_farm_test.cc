@@ -269,6 +269,12 @@ TEST_F(CacheFarmTest, CacheMountsTravelThroughARegistryAndTheNewestSnapshotWins)
   auto w1 = BuildFile("w1", "writer", kMountWriter, {"--cache-to", to});
   ASSERT_EQ(w1.exit_code, 0) << w1.err << registry.log();
   EXPECT_NE(w1.err.find("cache mount id=tool (linux/"), std::string::npos) << w1.err;
+  EXPECT_NE(w1.err.find("1 records, 1 cache mounts, "), std::string::npos) << w1.err;
+  // skopeo sees the snapshot as a blob of the cache manifest (so the registry keeps it): the
+  // RUN's layer and the snapshot.
+  auto raw = RunCommand({"skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + ref});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(nlohmann::json::parse(raw.out)["layers"].size(), 2u) << raw.out;
   // The cache mount's files are the cache's, never the image's.
   auto in_image = RunIn("w1", "writer", {"ls", "/var/cache/tool/seen"});
   EXPECT_NE(in_image.exit_code, 0) << "the cache mount reached the image: " << in_image.out;

@@ -677,8 +677,8 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level=, oci-mediatypes=false (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
-                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "
-                  "type=local,dest=DIR[,mode=..][,ignore-error=true] (repeatable)")
+                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true]"
+                  "[,cache-mounts=true], type=local,dest=DIR[,the same options] or type=inline (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable: looked up in order, the first hit wins)")
       ->allow_extra_args(false);

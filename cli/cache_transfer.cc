@@ -3,14 +3,13 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/error.h"
 #include "base/fs.h"
-#include "cli/verbs.h"
-#include <nlohmann/json.hpp>
-
 #include "builder/cache_mount_snapshot.h"
+#include "cli/verbs.h"
 #include "store/cache_merge.h"
 #include "store/oci_dir.h"
 #include "store/registry/registry.h"

@@ -7,6 +7,9 @@
 //       of every record at R; readers merge them all (docs/cache-format.md, "Many writers")
 //   type=local,dest=DIR[,...the same options] / type=local,src=DIR
 //       an OCI image layout in DIR; exports merge their records into it under DIR's lock
+//   type=inline (export only)
+//       no transport: the builder writes the records into the image config
+//       (builder::BuildOptions::inline_cache); --cache-from IMAGE reads them back
 //
 // cache-mounts=true also exports snapshots of the build's RUN --mount=type=cache directories
 // (builder/cache_mount_snapshot.h); an import always offers the snapshots it finds.

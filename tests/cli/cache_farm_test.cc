@@ -1,7 +1,8 @@
 // A build farm sharing one registry cache (issue 22), through the real binary and Debian's
 // docker-registry: workers exporting to one ref at the same moment keep every one of their
-// records, a bound keeps the ref small, several --cache-from refs are looked up in order, and
-// the cache types cairn lacks are named.
+// records, a bound keeps the ref (or a directory) small, several --cache-from refs are looked up
+// in order, the cache types cairn lacks are named, cache mounts travel (never into an image), an
+// inline cache travels in the image's config, and a reader never fails while writers export.
 #include <gtest/gtest.h>
 
 #include <atomic>

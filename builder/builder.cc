@@ -134,6 +134,7 @@ class BuildRun {
     result.epochs = epochs_;
     result.image_cache = states_[static_cast<size_t>(plan_.target)].records;
     for (auto& state : states_) result.all_cache.insert(result.all_cache.end(), state.records.begin(), state.records.end());
+    result.cache_mounts = CacheMountsUsed();
     if (options_.fetch_cached_layers)
       for (auto& entry : result.all_cache)
         if (entry.layer) imported_.EnsureLocal({entry.layer->descriptor});
@@ -373,7 +374,36 @@ class BuildRun {
     return imported_.Lookup(key);
   }
 
-  MountInputs MountInputsFor(const std::vector<std::string>& lowers, const std::string& scratch) {
+  // The cache mounts without from= of every RUN of the stages built, with the stage's platform.
+  std::vector<store::CacheMountName> CacheMountsUsed() const {
+    std::set<store::CacheMountName> used;
+    for (int i : plan_.build_order)
+      for (auto& step : plan_.stages[static_cast<size_t>(i)].steps)
+        if (auto* run = std::get_if<plan::RunAction>(&step.action))
+          for (auto& m : run->mounts)
+            if (m.type == "cache" && !m.from && (m.options.count("id") || m.options.count("target")))
+              used.insert({CacheMountId(m), ToString(states_[static_cast<size_t>(i)].platform)});
+    return {used.begin(), used.end()};
+  }
+
+  // A cache mount this store makes for the first time takes the imported snapshot of its id and
+  // platform, if any. A snapshot that cannot be had leaves the mount empty (a cold cache), with
+  // a warning: the step's result cannot depend on a cache mount's files.
+  void SeedCacheMount(const std::string& id, const Platform& platform, const std::string& dir) {
+    store::CacheMountName name{id, ToString(platform)};
+    try {
+      std::string from = imported_.SeedMount(name, dir);
+      if (!from.empty()) progress_.Note("cache mount id=" + id + " (" + name.platform + ") seeded from " + from);
+    } catch (const std::exception& e) {
+      progress_.Note("warning: cache mount id=" + id + ": the imported snapshot could not be restored (" +
+                     e.what() + "); it starts empty");
+      RemoveAll(dir);
+      MakeDirs(dir);
+    }
+  }
+
+  MountInputs MountInputsFor(const std::vector<std::string>& lowers, const std::string& scratch,
+                             const Platform& platform) {
     MountInputs in;
     in.store_root = store_.root();
     in.context_dir = options_.context_dir;
@@ -382,6 +412,7 @@ class BuildRun {
     in.secrets = options_.secrets;
     in.ssh = options_.ssh;
     in.layers_of = [this](const plan::StageRef& from) { return LowerDirs(SourceState(from)); };
+    in.seed_cache = [this, platform](const std::string& id, const std::string& dir) { SeedCacheMount(id, platform, dir); };
     return in;
   }
 
@@ -407,7 +438,7 @@ class BuildRun {
       if (std::string problem = runtime::EmulationProblem(state.platform, options_.build_platform); !problem.empty())
         throw StepError(step, problem);
       try {
-        mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch));
+        mounts = PrepareMounts(run->mounts, MountInputsFor(lowers, scratch, state.platform));
       } catch (const std::exception& e) {
         throw StepError(step, e.what());
       }
@@ -548,11 +579,12 @@ class BuildRun {
 
   BuildResult Finish(const StageState& state, const plan::Stage& stage) {
     json config = FinalConfig(state, stage, options_.labels, epochs_.image.seconds);
+    if (options_.inline_cache) config[store::kInlineCacheKey] = json::parse(store::CacheConfigBytes(state.records));
     imported_.EnsureLocal(state.layers);  // an image's blobs are all in the store
     store::WrittenImage written =
         store::WriteImage(store_, config, state.layers, {options_.annotations, options_.docker_media_types});
     for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
-    return {written.manifest, written.config.digest, {}, {}};
+    return {written.manifest, written.config.digest, {}, {}, {}};
   }
 
   store::Store& store_;

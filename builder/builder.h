@@ -35,6 +35,9 @@ namespace cairn::builder {
 struct ImportedCache {
   std::string name;                                   // "type=registry,ref=R", for messages
   std::map<std::string, store::CacheRecord> records;  // step cache key -> record
+  // Snapshots of cache mounts (--cache-to ...,cache-mounts=true): one seeds a RUN
+  // --mount=type=cache of that id, in a stage of that platform, that this store does not have yet.
+  std::map<store::CacheMountName, store::Layer> mounts;
   // Puts the blob into the store, verified against its digest. Throws Error when it cannot.
   std::function<void(const store::Descriptor& blob)> fetch_blob;
 };
@@ -107,6 +110,10 @@ struct BuildOptions {
   // Looked up, in order, after the store's own step cache misses. A layer that cannot be fetched
   // (gone, corrupt) makes the build start again without these caches, with a warning.
   std::vector<ImportedCache> cache_from;
+  // --cache-to type=inline (or --build-arg BUILDKIT_INLINE_CACHE=1): the image config carries the
+  // records of the steps whose layers it holds under store::kInlineCacheKey. Off, the config is
+  // what it always was (and so is the image ID).
+  bool inline_cache = false;
   // Fetch every cached layer the build used, also those no step needed (--cache-to mode=max
   // exports them all).
   bool fetch_cached_layers = false;
@@ -137,6 +144,9 @@ struct BuildResult {
   // every step of every stage built (mode=max). Each layer's blob is in the store, except, in
   // all_cache, layers of cache hits nothing needed unless fetch_cached_layers was set.
   std::vector<store::CacheEntry> image_cache, all_cache;
+  // Every RUN --mount=type=cache without from= of the stages built (whether the step ran or hit),
+  // with the stage's platform, sorted, each once: what --cache-to cache-mounts=true snapshots.
+  std::vector<store::CacheMountName> cache_mounts;
   Epochs epochs;  // what the build used (builder/epoch.h)
 };
 

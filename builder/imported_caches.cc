@@ -1,6 +1,7 @@
 #include "builder/imported_caches.h"
 
 #include "base/error.h"
+#include "builder/cache_mount_snapshot.h"
 
 namespace cairn::builder {
 
@@ -36,6 +37,20 @@ void ImportedCaches::EnsureLocal(const std::vector<store::Descriptor>& layers) {
     for (auto& key : it->second.keys) own_.Record(key, it->second.from->records.at(key));
     owed_.erase(it);
   }
+}
+
+std::string ImportedCaches::SeedMount(const store::CacheMountName& name, const std::string& dir) {
+  for (auto& cache : caches_) {
+    auto it = cache.mounts.find(name);
+    if (it == cache.mounts.end()) continue;
+    {
+      std::lock_guard lock(mu_);
+      if (!store_.HasBlob(it->second.descriptor.digest)) cache.fetch_blob(it->second.descriptor);
+    }
+    RestoreCacheMount(store_, it->second, dir);
+    return cache.name;
+  }
+  return "";
 }
 
 std::string ImportedCaches::Failure() const {

@@ -31,6 +31,11 @@ class ImportedCaches {
   // Throws Error "--cache-from NAME: why" when one cannot be fetched.
   void EnsureLocal(const std::vector<store::Descriptor>& layers);
 
+  // Fills `dir` (empty) from the first imported snapshot of the cache mount `name`, fetching its
+  // blob when the store lacks it. Returns the cache's name, or "" when none has the mount.
+  // Throws Error when the blob cannot be fetched or extracted (the caller empties dir again).
+  std::string SeedMount(const store::CacheMountName& name, const std::string& dir);
+
   // Why a fetch failed, or "".
   std::string Failure() const;
 

@@ -32,6 +32,7 @@ BuildResult BuildPlatforms(store::Store& store, Progress& progress, const BuildO
     images.push_back({platform, r.manifest});
     all.image_cache.insert(all.image_cache.end(), r.image_cache.begin(), r.image_cache.end());
     all.all_cache.insert(all.all_cache.end(), r.all_cache.begin(), r.all_cache.end());
+    all.cache_mounts.insert(all.cache_mounts.end(), r.cache_mounts.begin(), r.cache_mounts.end());
     all.epochs = r.epochs;
   }
   all.manifest = store::WriteIndex(store, images);

@@ -113,7 +113,7 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
   if (!m.from && m.options.count("source"))
     throw Error(Describe(m) + ": source= needs from= (the stage or image whose directory seeds the cache)");
   std::string target = Target(m);
-  std::string id = Opt(m, "id", target);
+  std::string id = CacheMountId(m);
   std::string base = JoinPath(in.store_root, "cache-mounts");
   MakeDirs(base, 0700);
   // A seeded cache is another cache than the empty one of the same id, and than one seeded from
@@ -126,6 +126,7 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
     identity += "\nseeded from " + seed_sub;
     for (auto& l : seed_layers) identity += "\n" + l;
   }
+  // Without from=, this is CacheMountDir(store_root, id): what --cache-to cache-mounts=true reads.
   std::string name = DigestHex(DigestOf(identity));
   std::string dir = JoinPath(base, name);
   std::string sharing = Opt(m, "sharing", "shared");
@@ -148,6 +149,9 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
       ScopeFail remove_tmp([&] { RemoveAll(tmp); });
       SeedCache(m, seed_layers, seed_sub, in.scratch, tmp);
     }
+    // Rule: only a cache mount this store never had takes an imported snapshot; one that
+    // exists keeps its own files (they are this machine's newest).
+    if (!m.from && in.seed_cache) in.seed_cache(id, tmp);
     // A seeded cache keeps its source's owner and mode unless uid=, gid=, mode= say otherwise.
     bool seeded = m.from.has_value();
     unsigned mode = static_cast<unsigned>(ParseNumber(m, "mode", Opt(m, "mode", "755"), 8));
@@ -160,7 +164,7 @@ void PrepareCache(const plan::RunMount& m, const MountInputs& in, PreparedMounts
     // Rule: a cache directory appears whole (rename), so a crash never leaves a half-made one.
     if (::rename(tmp.c_str(), dir.c_str()) != 0) {
       int err = errno;
-      ::rmdir(tmp.c_str());
+      RemoveAll(tmp);  // another build made it first (a seeded tmp is not empty)
       if (err != EEXIST && err != ENOTEMPTY) throw SysError("rename", dir, err);
     }
   }
@@ -282,6 +286,12 @@ std::pair<std::string, SecretSource> ParseSecretFlag(const std::string& flag) {
   if (!src.file.empty() && !src.env.empty()) throw Error("--secret " + flag + ": give src= or env=, not both");
   if (src.file.empty() && src.env.empty()) src.env = id;  // docker: the environment variable named id
   return {id, src};
+}
+
+std::string CacheMountId(const plan::RunMount& mount) { return Opt(mount, "id", Target(mount)); }
+
+std::string CacheMountDir(const std::string& store_root, const std::string& id) {
+  return JoinPath(JoinPath(store_root, "cache-mounts"), DigestHex(DigestOf(id)));
 }
 
 PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const MountInputs& in) {

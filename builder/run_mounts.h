@@ -50,6 +50,9 @@ struct MountInputs {
   std::map<std::string, std::string> ssh;  // --ssh id -> agent socket
   // Unpacked layers (top-most first) of a stage's result or an image.
   std::function<std::vector<std::string>(const plan::StageRef& from)> layers_of;
+  // Called once when a cache mount without from= is first made in this store, with its id and
+  // the new, empty directory: may fill it (a snapshot imported with --cache-from). Unset: none.
+  std::function<void(const std::string& id, const std::string& dir)> seed_cache;
 };
 
 struct PreparedMounts {
@@ -61,6 +64,12 @@ struct PreparedMounts {
   std::vector<UniqueFd> locks;   // held until the step ends
   std::vector<std::unique_ptr<SshAgentRelay>> ssh_relays;  // relaying until the step ends
 };
+
+// The id of a cache mount: id=, else its target (normalised: absolute, no trailing "/").
+// Throws Error when it has neither.
+std::string CacheMountId(const plan::RunMount& mount);
+// The store's directory for the cache mount `id` without from= (which may not exist yet).
+std::string CacheMountDir(const std::string& store_root, const std::string& id);
 
 // Throws Error naming the mount (e.g. "secret id=token is required but was not given with --secret").
 PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const MountInputs& in);

@@ -103,16 +103,30 @@ void ParseAnnotationFlag(const std::string& text, std::map<std::string, std::str
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
 // bytes, never recompressed (another compression would be another layer, another image), so a
 // compression= option must agree with --compression.
-std::vector<CacheSpec> CacheExports(const BuildFlags& f, builder::BuildOptions& opts) {
+// type=inline (or buildx's --build-arg BUILDKIT_INLINE_CACHE=1, true as Go's ParseBool reads
+// it) is no export after the build: the builder writes the records into the image config.
+std::vector<CacheSpec> CacheExports(const BuildFlags& f, builder::BuildOptions& opts, size_t platforms) {
   std::vector<CacheSpec> specs;
+  auto inline_arg = opts.build_args.find("BUILDKIT_INLINE_CACHE");
+  if (inline_arg != opts.build_args.end())
+    for (const char* yes : {"1", "t", "T", "true", "TRUE", "True"})
+      if (inline_arg->second == yes) opts.inline_cache = true;
   for (auto& text : f.cache_to) {
     CacheSpec spec = ParseCacheSpec(text, /*exporting=*/true);
+    if (spec.type == "inline") {
+      opts.inline_cache = true;
+      continue;
+    }
     if (spec.compression && *spec.compression != opts.compression.codec)
       throw Error("--cache-to " + text + ": the layers are " + store::ToString(opts.compression) +
                   "; pass the same compression with --compression so the cached layers are the image's own");
     opts.fetch_cached_layers = opts.fetch_cached_layers || spec.max;
     specs.push_back(spec);
   }
+  if (opts.inline_cache && platforms > 1)
+    throw Error("--cache-to type=inline with --platform " + f.platform +
+                ": an inline cache is read from one image's config, and --cache-from reads one platform's image; "
+                "use --cache-to type=registry,ref=R for several platforms");
   return specs;
 }
 
@@ -455,7 +469,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   // Dockerfile as the SOURCE_DATE_EPOCH build arg, as BuildKit does.
   opts.source_date_epoch = builder::ExplicitSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"));
 
-  std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
+  std::vector<CacheSpec> cache_exports = CacheExports(f, opts, platforms.size());
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
   bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
   if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
@@ -491,7 +505,8 @@ void RunBuild(Globals& g, BuildFlags f) {
   for (auto& spec : cache_imports) {
     auto imported = ImportCache(g.Store(), spec, [&](const std::string& warning) { progress->Note(warning); });
     if (!imported) continue;
-    progress->Note("importing cache " + spec.text + ": " + std::to_string(imported->records.size()) + " records");
+    progress->Note("importing cache " + spec.text + ": " + std::to_string(imported->records.size()) + " records" +
+                   (imported->mounts.empty() ? "" : ", " + std::to_string(imported->mounts.size()) + " cache mounts"));
     opts.cache_from.push_back(std::move(*imported));
   }
   SecurityOpts security = ParseSecurityOpts(f.security_opts);
@@ -518,9 +533,24 @@ void RunBuild(Globals& g, BuildFlags f) {
   }
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
+  if (opts.inline_cache)
+    progress->Note("inline cache: " + std::to_string(result.image_cache.size()) + " records in the image config");
+  std::optional<std::vector<store::CacheEntry>> mount_snapshots;  // made once, for every export that asks
   for (auto& spec : cache_exports) {
-    auto& entries = spec.max ? result.all_cache : result.image_cache;
+    std::vector<store::CacheEntry> entries = spec.max ? result.all_cache : result.image_cache;
     auto note = [&](const std::string& warning) { progress->Note(warning); };
+    if (spec.cache_mounts) {
+      try {
+        if (!mount_snapshots)
+          mount_snapshots = SnapshotCacheMounts(g.Store(), result.cache_mounts, opts.compression, note);
+      } catch (const Error& e) {
+        if (!spec.ignore_error) throw Error("--cache-to " + spec.text + ": " + e.what());
+        progress->Note(std::string("warning: --cache-to ") + spec.text + ": " + e.what() +
+                       " (ignore-error=true: the build goes on)");
+        continue;
+      }
+      entries.insert(entries.end(), mount_snapshots->begin(), mount_snapshots->end());
+    }
     CacheExport done;
     try {
       done = ExportCache(g.Store(), spec, entries, note);
@@ -529,7 +559,9 @@ void RunBuild(Globals& g, BuildFlags f) {
       progress->Note(std::string("warning: ") + e.what() + " (ignore-error=true: the build goes on)");
       continue;
     }
-    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size()) + " records, " +
+    size_t snapshots = spec.cache_mounts ? mount_snapshots->size() : 0;
+    progress->Note("exported cache " + spec.text + ": " + std::to_string(entries.size() - snapshots) + " records, " +
+                   (snapshots ? std::to_string(snapshots) + " cache mounts, " : std::string()) +
                    done.manifest.digest + " (blobs: " + std::to_string(done.uploaded) + " uploaded, " +
                    std::to_string(done.mounted) + " mounted, " + std::to_string(done.present) + " already there)" +
                    "; the cache holds " + std::to_string(done.records) + " records" +
@@ -647,8 +679,8 @@ void AddBuild(CLI::App& app, Globals& g) {
                   "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level=, oci-mediatypes=false (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
-                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "
-                  "type=local,dest=DIR[,mode=..][,ignore-error=true] (repeatable)")
+                  "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true]"
+                  "[,cache-mounts=true], type=local,dest=DIR[,the same options] or type=inline (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-from", flags->cache_from, "type=registry,ref=R or type=local,src=DIR (repeatable: looked up in order, the first hit wins)")
       ->allow_extra_args(false);

@@ -3,10 +3,12 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/cache_mount_snapshot.h"
 #include "cli/verbs.h"
 #include "store/cache_merge.h"
 #include "store/oci_dir.h"
@@ -41,25 +43,64 @@ std::vector<store::CacheEntry> LocalEntries(const store::OciDir& dir) {
   return store::ParseCacheConfig(dir.ReadBlob(store::CacheConfigDescriptor(manifest).digest));
 }
 
+// The file of a local cache directory that says when each record was last exported (an export
+// is a use), {"<key>": unix seconds}: how max-records/max-size find the least recently used.
+// Readers never need it; a record it does not name counts as the oldest.
+constexpr const char* kLocalUsedFile = "cache-used.json";
+
+std::map<std::string, int64_t> ReadLocalUsed(const std::string& dir) {
+  std::map<std::string, int64_t> used;
+  std::string path = JoinPath(dir, kLocalUsedFile);
+  if (!PathExists(path)) return used;
+  nlohmann::json j = nlohmann::json::parse(ReadFile(path), nullptr, false);
+  if (!j.is_object()) return used;  // torn by hand: every record is as old as can be
+  for (auto& [key, time] : j.items())
+    if (time.is_number_integer()) used[key] = time.get<int64_t>();
+  return used;
+}
+
+std::vector<store::CacheEntry> Entries(const std::vector<store::MergedRecord>& merged) {
+  std::vector<store::CacheEntry> out;
+  for (auto& m : merged) out.push_back(m.entry);
+  return out;
+}
+
 // Under DIR's lock: the records already there, united with `entries` (the new build's win for a
-// key both hold), written as one manifest. Several builds exporting to one directory at once
-// each add their records; none is lost.
-CacheExport ExportLocal(store::Store& store, const std::string& dir, const std::vector<store::CacheEntry>& entries) {
+// key both hold, and count as used now), bounded by spec.bound to those used most recently,
+// written as one manifest. Several builds exporting to one directory at once each add their
+// records; none is lost but by the bound. Dropped records leave their blobs (an image layout
+// copied from DIR, or a record kept, may share them).
+CacheExport ExportLocal(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries) {
+  const std::string& dir = spec.dir;
   MakeDirs(dir);
   store::OciDir out_dir(dir);
   store::OciDir::Lock lock(dir);
-  std::map<std::string, store::CacheEntry> merged;
-  for (auto& e : entries) merged.emplace(e.key, e);
-  for (auto& e : LocalEntries(out_dir)) merged.emplace(e.key, e);  // the layers are in DIR already
-  std::vector<store::CacheEntry> all;
-  for (auto& [key, e] : merged) all.push_back(e);
-  store::Descriptor manifest = store::WriteCacheManifest(store, all);
-  CacheExport out{manifest, static_cast<int>(all.size())};
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  std::map<std::string, int64_t> used = ReadLocalUsed(dir);
+  std::map<std::string, store::MergedRecord> merged;
+  for (auto& e : entries) merged.emplace(e.key, store::MergedRecord{e, now});
+  for (auto& e : LocalEntries(out_dir)) {  // the layers are in DIR already
+    auto t = used.find(e.key);
+    merged.emplace(e.key, store::MergedRecord{e, t == used.end() ? 0 : t->second});
+  }
+  std::vector<store::MergedRecord> all;
+  for (auto& [key, m] : merged) all.push_back(m);
+  int dropped = 0;
+  if (spec.bound.records || spec.bound.bytes) {
+    std::vector<store::MergedRecord> kept = store::KeepMostRecent(all, spec.bound);
+    dropped = static_cast<int>(all.size() - kept.size());
+    all = std::move(kept);
+  }
+  store::Descriptor manifest = store::WriteCacheManifest(store, Entries(all));
+  CacheExport out{manifest, static_cast<int>(all.size()), dropped};
   std::set<std::string> blobs = {store::CacheConfigDescriptor(store.ReadBlob(manifest.digest)).digest};
-  for (auto& e : entries)
-    if (e.layer) blobs.insert(e.layer->descriptor.digest);
+  nlohmann::json times = nlohmann::json::object();
+  for (auto& m : all) times[m.entry.key] = m.last_used;
+  for (auto& e : entries)  // every kept layer of this build (an earlier export's are there)
+    if (e.layer && times.contains(e.key)) blobs.insert(e.layer->descriptor.digest);
   for (auto& digest : blobs) (out_dir.CopyBlobFrom(store, digest) ? out.uploaded : out.present)++;
   out_dir.CopyBlobFrom(store, manifest.digest);
+  WriteFileAtomic(JoinPath(dir, kLocalUsedFile), times.dump());
   out_dir.WriteIndex(manifest, kLocalRefName);  // last: readers see the old cache or the new one
   return out;
 }
@@ -73,7 +114,10 @@ std::string LocalManifest(const store::OciDir& dir) {
 builder::ImportedCache Imported(const CacheSpec& spec, const std::vector<store::CacheEntry>& entries) {
   builder::ImportedCache cache;
   cache.name = spec.text;
-  for (auto& e : entries) cache.records[e.key] = store::CacheRecord{e.layer};
+  for (auto& e : entries) {
+    if (e.mount) cache.mounts[*e.mount] = *e.layer;
+    else cache.records[e.key] = store::CacheRecord{e.layer};
+  }
   return cache;
 }
 
@@ -109,6 +153,22 @@ reg::Reference WithTag(reg::Reference ref, const std::string& tag) {
   return ref;
 }
 
+// The entries a manifest's bytes (its config in the store) hold: a cairn cache manifest's
+// records, or an image's inline cache (store::kInlineCacheKey). Throws Error saying why not.
+std::vector<store::CacheEntry> EntriesOfManifest(const store::Store& store, const std::string& manifest_bytes) {
+  nlohmann::json m = nlohmann::json::parse(manifest_bytes, nullptr, false);
+  if (m.is_object() && m.contains("config") && m["config"].is_object() &&
+      m["config"].value("mediaType", "") != store::kCacheConfigMediaType) {
+    store::Descriptor config = store::DescriptorFromJson(m["config"]);
+    if (config.media_type == store::media::kOciConfig || config.media_type == store::media::kDockerConfig) {
+      auto inline_cache = store::InlineCacheOf(store.ReadBlob(config.digest));
+      if (!inline_cache) throw Error("an image without an inline cache (build it with --cache-to type=inline)");
+      return *inline_cache;
+    }
+  }
+  return store::ParseCacheConfig(store.ReadBlob(store::CacheConfigDescriptor(manifest_bytes).digest));
+}
+
 // Every cairn cache manifest published for ref: its plain tag (the summary, which older cairns
 // write and read) and every record tag. A tag deleted while we read (a bounded export dropped
 // it) or one that is not a cairn cache is skipped, with a warning for the latter.
@@ -128,19 +188,13 @@ std::vector<store::PublishedCache> ReadPublished(store::Store& store, reg::Clien
       store::Descriptor m = client.PullManifestAndConfig(store, WithTag(ref, t));
       std::string bytes = store.ReadBlob(m.digest);
       store::PublishedCache p{t, m.digest, store::CacheExportedAt(bytes).value_or(0), t == ref.tag, {}};
-      p.entries = store::ParseCacheConfig(store.ReadBlob(store::CacheConfigDescriptor(bytes).digest));
+      p.entries = EntriesOfManifest(store, bytes);
       out.push_back(std::move(p));
     } catch (const std::exception& e) {
       if (std::string(e.what()).find("not found") != std::string::npos) continue;
       warn("tag " + t + " skipped: " + e.what());
     }
   }
-  return out;
-}
-
-std::vector<store::CacheEntry> Entries(const std::vector<store::MergedRecord>& merged) {
-  std::vector<store::CacheEntry> out;
-  for (auto& m : merged) out.push_back(m.entry);
   return out;
 }
 
@@ -151,8 +205,7 @@ builder::ImportedCache ImportRegistry(store::Store& store, const CacheSpec& spec
   if (!ref.digest.empty()) {  // one manifest, named by its digest: nothing to merge
     store::Descriptor m = client->PullManifestAndConfig(store, ref);
     std::string bytes = store.ReadBlob(m.digest);
-    published.push_back({ref.String(), m.digest, 0, true,
-                         store::ParseCacheConfig(store.ReadBlob(store::CacheConfigDescriptor(bytes).digest))});
+    published.push_back({ref.String(), m.digest, 0, true, EntriesOfManifest(store, bytes)});
   } else {
     published = ReadPublished(store, *client, ref, warn);
   }
@@ -219,7 +272,7 @@ CacheExport ExportRegistry(store::Store& store, const CacheSpec& spec, const std
 
 // Cache backends of BuildKit that cairn does not have: named, so the error says so plainly.
 bool IsBuildKitOnlyType(const std::string& type) {
-  return type == "gha" || type == "s3" || type == "azblob" || type == "inline";
+  return type == "gha" || type == "s3" || type == "azblob";
 }
 
 std::optional<size_t> ParseMaxRecords(const std::string& flag, const std::string& text, const std::string& value) {
@@ -266,6 +319,16 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting) {
   } else if (spec.type == "local") {
     spec.dir = take(dir_key);
     if (spec.dir.empty()) throw Error(flag + " " + text + ": needs " + dir_key + "=DIR");
+  } else if (spec.type == "inline") {
+    if (!exporting)
+      throw Error(flag + " " + text + ": an inline cache is read from its image: use --cache-from REGISTRY/REPOSITORY:TAG");
+    std::string mode = take("mode");
+    if (!mode.empty() && mode != "min")
+      throw Error(flag + " " + text + ": an inline cache holds the image's own steps (mode=min); for mode=max use " +
+                  "type=registry,ref=R,mode=max");
+    if (!kv.empty())
+      throw Error(flag + " " + text + ": type=inline takes no option \"" + kv.begin()->first + "\"");
+    return spec;
   } else if (IsBuildKitOnlyType(spec.type)) {
     throw Error(flag + " " + text + ": cairn has no \"" + spec.type + "\" cache (a BuildKit backend); use " +
                 "type=registry,ref=REGISTRY/REPOSITORY:TAG or type=local," + dir_key + "=DIR");
@@ -280,12 +343,8 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting) {
     std::string compression = take("compression");
     if (!compression.empty()) spec.compression = store::ParseCompression(compression).codec;
     spec.bound.records = ParseMaxRecords(flag, text, take("max-records"));
-    if (spec.bound.records && spec.type != "registry")
-      throw Error(flag + " " + text + ": max-records works with type=registry only (a local cache keeps every record)");
     std::string max_size = take("max-size");
     if (!max_size.empty()) {
-      if (spec.type != "registry")
-        throw Error(flag + " " + text + ": max-size works with type=registry only (a local cache keeps every record)");
       try {
         spec.bound.bytes = ParseSize(max_size);
       } catch (const Error& e) {
@@ -293,6 +352,7 @@ CacheSpec ParseCacheSpec(const std::string& text, bool exporting) {
       }
     }
     spec.ignore_error = ParseBool(flag, text, "ignore-error", take("ignore-error"));
+    spec.cache_mounts = ParseBool(flag, text, "cache-mounts", take("cache-mounts"));
   }
   if (!kv.empty()) throw Error(flag + " " + text + ": unknown option \"" + kv.begin()->first + "\"");
   return spec;
@@ -308,10 +368,23 @@ std::optional<builder::ImportedCache> ImportCache(store::Store& store, const Cac
   }
 }
 
+std::vector<store::CacheEntry> SnapshotCacheMounts(store::Store& store, const std::vector<store::CacheMountName>& used,
+                                                   const store::Compression& compression, const Warn& note) {
+  std::vector<store::CacheEntry> out;
+  for (auto& name : used) {
+    std::optional<store::Layer> layer = builder::SnapshotCacheMount(store, name.id, compression);
+    if (!layer) continue;
+    note("cache mount id=" + name.id + " (" + name.platform + "): snapshot " + layer->descriptor.digest + ", " +
+         std::to_string(layer->descriptor.size) + " bytes");
+    out.push_back({store::CacheMountKey(name), layer, name});
+  }
+  return out;
+}
+
 CacheExport ExportCache(store::Store& store, const CacheSpec& spec, const std::vector<store::CacheEntry>& entries,
                         const Warn& warn) {
   try {
-    if (spec.type == "local") return ExportLocal(store, spec.dir, entries);
+    if (spec.type == "local") return ExportLocal(store, spec, entries);
     auto note = [&](const std::string& why) { warn("warning: --cache-to " + spec.text + ": " + why); };
     return ExportRegistry(store, spec, entries, note);
   } catch (const std::exception& e) {

@@ -2,11 +2,17 @@
 // in a directory that several machines share.
 //
 //   type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE]
-//                      [,ignore-error=true]
+//                      [,ignore-error=true][,cache-mounts=true]
 //       OCI manifests in R's repository: each export's own under a tag of its own, and a summary
 //       of every record at R; readers merge them all (docs/cache-format.md, "Many writers")
-//   type=local,dest=DIR / type=local,src=DIR
+//   type=local,dest=DIR[,...the same options] / type=local,src=DIR
 //       an OCI image layout in DIR; exports merge their records into it under DIR's lock
+//   type=inline (export only)
+//       no transport: the builder writes the records into the image config
+//       (builder::BuildOptions::inline_cache); --cache-from IMAGE reads them back
+//
+// cache-mounts=true also exports snapshots of the build's RUN --mount=type=cache directories
+// (builder/cache_mount_snapshot.h); an import always offers the snapshots it finds.
 //
 // mode=min (the default, as in BuildKit) exports the records of the steps whose layers the image
 // holds; mode=max those of every stage built. Importing reads the records only: a layer is
@@ -33,8 +39,9 @@ struct CacheSpec {
   std::string dir;   // type=local: dest (export) or src (import)
   bool max = false;  // mode=max
   std::optional<store::Compression::Codec> compression;  // compression= (export)
-  store::CacheBound bound;  // max-records=, max-size= (export, registry): keep what was used last
+  store::CacheBound bound;  // max-records=, max-size= (export): keep what was used last
   bool ignore_error = false;          // ignore-error=true (export): a failed export only warns
+  bool cache_mounts = false;          // cache-mounts=true (export): snapshots of the cache mounts too
 };
 
 using Warn = std::function<void(const std::string&)>;
@@ -56,6 +63,11 @@ struct CacheExport {
   int mounted = 0;   // linked by the registry from another repository (cross-repository mount)
   int present = 0;   // already there (HEAD said so, or the file existed)
 };
+
+// Snapshots of the store's cache mounts `used` (builder::BuildResult::cache_mounts) as cache
+// entries, for an export with cache-mounts=true; empty mounts are left out. `note` hears each.
+std::vector<store::CacheEntry> SnapshotCacheMounts(store::Store& store, const std::vector<store::CacheMountName>& used,
+                                                   const store::Compression& compression, const Warn& note);
 
 // Adds `entries` (their layer blobs are in the store) to the cache spec names, keeping every
 // record other exports put there (within spec.bound when given). `warn` hears about

@@ -30,11 +30,10 @@ std::vector<MergedRecord> MergeCaches(const std::vector<PublishedCache>& publish
   return out;
 }
 
-BoundPlan PlanBound(const std::vector<PublishedCache>& published, const CacheBound& bound) {
-  BoundPlan plan;
-  std::vector<MergedRecord> all = MergeCaches(published);
-  std::stable_sort(all.begin(), all.end(),
-                   [](const MergedRecord& a, const MergedRecord& b) { return a.last_used > b.last_used; });
+std::vector<MergedRecord> KeepMostRecent(std::vector<MergedRecord> all, const CacheBound& bound) {
+  std::sort(all.begin(), all.end(), [](const MergedRecord& a, const MergedRecord& b) {
+    return a.last_used != b.last_used ? a.last_used > b.last_used : a.entry.key < b.entry.key;
+  });
   std::set<std::string> layers;
   int64_t bytes = 0;
   size_t fit = 0;
@@ -48,7 +47,12 @@ BoundPlan PlanBound(const std::vector<PublishedCache>& published, const CacheBou
   all.resize(fit);
   std::sort(all.begin(), all.end(),
             [](const MergedRecord& a, const MergedRecord& b) { return a.entry.key < b.entry.key; });
-  plan.kept = all;
+  return all;
+}
+
+BoundPlan PlanBound(const std::vector<PublishedCache>& published, const CacheBound& bound) {
+  BoundPlan plan;
+  plan.kept = KeepMostRecent(MergeCaches(published), bound);
 
   std::set<std::string> kept_keys;
   for (auto& m : plan.kept) kept_keys.insert(m.entry.key);

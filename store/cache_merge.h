@@ -41,11 +41,14 @@ struct CacheBound {
   std::optional<int64_t> bytes;
 };
 
+// The most recently used of `records` (ties: by key) that fit the bound, sorted by key: taken in
+// that order until the next one would not fit (so a record is never kept over a newer one). A
+// cache mount snapshot counts as one record, its layer's bytes as any layer's.
+std::vector<MergedRecord> KeepMostRecent(std::vector<MergedRecord> records, const CacheBound& bound);
+
 // What bounding the merge of `published` takes.
 struct BoundPlan {
-  // The most recently used records (ties: by key) that fit the bound, sorted by key: taken in
-  // that order until the next one would not fit (so a record is never kept over a newer one).
-  std::vector<MergedRecord> kept;
+  std::vector<MergedRecord> kept;  // KeepMostRecent of the merge
   // Manifests (not the summary) holding a record that is not kept: deleted, tags and all.
   std::vector<std::string> drop;
   // Kept records that only dropped manifests hold, grouped by last_used (ascending): each group

@@ -59,6 +59,42 @@ TEST_F(CacheManifestTest, TheSameRecordsInAnyOrderGiveTheSameManifest) {
   EXPECT_EQ(one.digest, two.digest);
 }
 
+TEST_F(CacheManifestTest, CacheMountSnapshotsRoundTripAndACacheWithoutThemKeepsItsBytes) {
+  // The exact bytes a version-1 config without snapshots always had: older readers and digests.
+  EXPECT_EQ(CacheConfigBytes({{kKeyA, std::nullopt}}), R"({"records":[{"key":")" + kKeyA + R"(","layer":null}],"version":1})");
+  CacheMountName apt{"apt", "linux/amd64"};
+  std::string bytes = CacheConfigBytes({{kKeyA, std::nullopt}, {CacheMountKey(apt), SomeLayer(), apt}});
+  json j = json::parse(bytes);
+  ASSERT_EQ(j["mounts"].size(), 1u);
+  EXPECT_EQ(j["mounts"][0]["id"], "apt");
+  EXPECT_EQ(j["mounts"][0]["platform"], "linux/amd64");
+  EXPECT_EQ(j["records"].size(), 1u);  // a snapshot is no step record for older readers
+  auto entries = ParseCacheConfig(bytes);
+  ASSERT_EQ(entries.size(), 2u);
+  auto snapshot = entries[0].mount ? entries[0] : entries[1];
+  ASSERT_TRUE(snapshot.mount);
+  EXPECT_EQ(snapshot.mount->id, "apt");
+  EXPECT_EQ(snapshot.key, CacheMountKey(apt));
+  EXPECT_NE(CacheMountKey(apt), CacheMountKey({"apt", "linux/arm64"}));
+  EXPECT_EQ(snapshot.layer->descriptor.digest, kLayerDigest);
+  EXPECT_THROW(ParseCacheConfig(R"({"version":1,"records":[],"mounts":[{"id":"x"}]})"), Error);
+  // The manifest lists the snapshot's blob, so a registry keeps it.
+  Descriptor m = WriteCacheManifest(*store_, {{CacheMountKey(apt), SomeLayer(), apt}});
+  EXPECT_EQ(json::parse(store_->ReadBlob(m.digest))["layers"][0]["digest"], kLayerDigest);
+}
+
+TEST_F(CacheManifestTest, AnInlineCacheIsReadFromAnImageConfig) {
+  json config = {{"architecture", "amd64"}, {"os", "linux"}};
+  EXPECT_FALSE(InlineCacheOf(config.dump()));
+  config[kInlineCacheKey] = json::parse(CacheConfigBytes({{kKeyB, SomeLayer()}, {kKeyA, std::nullopt}}));
+  auto entries = InlineCacheOf(config.dump());
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].key, kKeyA);
+  config[kInlineCacheKey] = {{"version", 7}};
+  EXPECT_THROW(InlineCacheOf(config.dump()), Error);
+}
+
 TEST_F(CacheManifestTest, AnImageManifestIsNotACache) {
   json image = {{"schemaVersion", 2},
                 {"config", {{"mediaType", media::kOciConfig}, {"digest", kKeyA}, {"size", 2}}},

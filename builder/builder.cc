@@ -592,7 +592,9 @@ class BuildRun {
     r.mode = options_.provenance;
     r.subject = manifest;
     std::string df = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile") : options_.dockerfile_path;
-    r.dockerfile = df.rfind(options_.context_dir + "/", 0) == 0 ? df.substr(options_.context_dir.size() + 1) : dockerfile_display_;
+    // Relative to the context; one outside it (or read from stdin) by its name alone: no host path.
+    std::string outside = dockerfile_display_.substr(dockerfile_display_.rfind('/') + 1);
+    r.dockerfile = df.rfind(options_.context_dir + "/", 0) == 0 ? df.substr(options_.context_dir.size() + 1) : outside;
     r.target = options_.target;
     r.platform = ToString(options_.platform);
     r.network = options_.network;

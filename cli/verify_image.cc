@@ -235,6 +235,8 @@ std::optional<ImageVerify> ImageVerifyRequest(const std::vector<std::string>& ar
   if (rest.size() != 1)
     throw Error("verify --context " + r.context + ": give one image (cairn verify IMAGE-REF --context DIR)");
   r.image = rest[0];
+  if (r.image.rfind('/', 0) == 0 || r.image.rfind("./", 0) == 0 || r.image.rfind("../", 0) == 0)
+    throw Error("verify " + r.image + ": no such directory (to verify an image, name it: cairn verify REGISTRY/REPO:TAG)");
   return r;
 }
 

@@ -322,5 +322,25 @@ TEST_F(Provenance, SbomOfADebianImageListsItsDpkgPackages) {
   EXPECT_TRUE(gcc) << inspect.out.substr(0, 2000);
 }
 
+TEST_F(Provenance, AttestFlagsAreHonouredOrRefused) {
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\n");
+  auto unknown = Build(Root(), {"--attest", "type=vex", tmp_ / "ctx"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("--attest type=vex: unknown type"), std::string::npos) << unknown.err;
+  auto key = Build(Root(), {"--attest", "type=provenance,builder-id=x", tmp_ / "ctx"});
+  EXPECT_NE(key.exit_code, 0);
+  EXPECT_NE(key.err.find("unknown key \"builder-id\""), std::string::npos) << key.err;
+  auto mode = Build(Root(), {"--provenance", "mode=full", tmp_ / "ctx"});
+  EXPECT_NE(mode.exit_code, 0);
+  EXPECT_NE(mode.err.find("--provenance mode=full"), std::string::npos) << mode.err;
+  auto load = Build(Root(), {"--attest", "type=provenance", "--load", "-t", "x:1", tmp_ / "ctx"});
+  EXPECT_NE(load.exit_code, 0);
+  EXPECT_NE(load.err.find("--load with --attest"), std::string::npos) << load.err;
+  // --provenance=false after --attest turns it off again: a plain manifest.
+  auto off = Build(Root(), {"--attest", "type=provenance", "--provenance", "false", "-t", "off:1", tmp_ / "ctx"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(json::parse(Cairn(Root(), {"inspect", "off:1"}).out)[0].count("Index"), 0u);
+}
+
 }  // namespace
 }  // namespace cairn

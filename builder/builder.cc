@@ -278,7 +278,7 @@ class BuildRun {
       std::string digest;
       {
         std::lock_guard lock(context_mu_);
-        digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
+        digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_, files);
         context_index_.Save();
       }
       // A mount from= a stage or image (bind, or the seed of a cache) reads its files: its key.

@@ -139,6 +139,11 @@ TEST_F(Provenance, PushedIndexHoldsTheStatementAsBuildxAttachesItAndAWarmBuildWr
   auto inspect = Cairn(Root(), {"inspect", "--provenance", app});
   ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_EQ(json::parse(inspect.out), st);
+  // A pull brings the image's attestation along: inspect in a fresh store reads the same.
+  ASSERT_EQ(Cairn(tmp_ / "pulled", {"pull", app}, Env()).exit_code, 0);
+  auto pulled = Cairn(tmp_ / "pulled", {"inspect", "--provenance", app});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled.err;
+  EXPECT_EQ(json::parse(pulled.out), st);
 
   // Warm (every step cached) and cold (a fresh store) builds attest the same: one index digest.
   auto warm = Build(Root(), {"--attest", "type=provenance,mode=max", "-t", app, "--metadata-file", tmp_ / "warm.json", tmp_ / "ctx"});
@@ -320,6 +325,20 @@ TEST_F(Provenance, SbomOfADebianImageListsItsDpkgPackages) {
       EXPECT_EQ(p["externalRefs"][0]["referenceLocator"].get<std::string>().rfind("pkg:deb/debian/gcc-12@", 0), 0u);
     }
   EXPECT_TRUE(gcc) << inspect.out.substr(0, 2000);
+}
+
+TEST_F(Provenance, FilesARunBindMountReadAreRecordedToo) {
+  WriteTextFile(tmp_ / "ctx/Dockerfile",
+                "FROM busybox\nRUN --mount=type=bind,source=m.txt,target=/m.txt --network=none cat /m.txt > /m\n");
+  WriteTextFile(tmp_ / "ctx/m.txt", "mounted\n");
+  WriteTextFile(tmp_ / "ctx/other.txt", "never read\n");
+  auto build = Build(Root(), {"--attest", "type=provenance,mode=max", "-t", "bind:1", tmp_ / "ctx"});
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  json st = json::parse(Cairn(Root(), {"inspect", "--provenance", "bind:1"}).out);
+  const json& files = st["predicate"]["buildDefinition"]["internalParameters"]["cairn"]["contextFiles"];
+  ASSERT_EQ(files.size(), 1u) << files.dump();
+  EXPECT_EQ(files[0]["path"], "m.txt");
+  EXPECT_EQ(files[0]["digest"], DigestOf("mounted\n"));
 }
 
 TEST_F(Provenance, AttestFlagsAreHonouredOrRefused) {

@@ -76,10 +76,14 @@ json Epoch(const SourceDateEpoch& e) {
   return {{"seconds", e.seconds}, {"from", from}};
 }
 
-json Request(const ProvenanceRequest& r) {
+json Request(const ProvenanceRequest& r, json& redacted) {
   json args = json::object();
-  for (auto& [k, v] : r.build_args)
-    if (!IsProxyArg(k)) args["build-arg:" + k] = Clean(v, r);
+  for (auto& [k, v] : r.build_args) {
+    if (IsProxyArg(k)) continue;
+    args["build-arg:" + k] = Clean(v, r);
+    // Named, so that verify can ask for the value instead of rebuilding with another one.
+    if (Clean(v, r) != v) redacted.push_back("build-arg:" + k);
+  }
   for (auto& [k, v] : r.labels) args["label:" + k] = Clean(v, r);
   for (auto& [k, v] : r.annotations) args["annotation:" + k] = Clean(v, r);
   if (!r.target.empty()) args["target"] = r.target;
@@ -124,12 +128,14 @@ json ProvenanceStatement(const ProvenanceRequest& r, const BuildMaterials& m) {
     if (!r.git_subdir.empty()) context["annotations"] = {{"subdir", r.git_subdir}};
   }
   deps.push_back(context);
+  json redacted = json::array();
   json external = {{"configSource", {{"path", r.dockerfile}, {"digest", Hex(m.dockerfile_digest)}}},
-                   {"request", Request(r)}};
+                   {"request", Request(r, redacted)}};
   json cairn = {{"compression", r.compression},
                 {"epoch", {{"layer", Epoch(r.epochs.layer)}, {"image", Epoch(r.epochs.image)},
                            {"explicit", r.explicit_epoch_flag}}},
                 {"mode", r.mode}};
+  if (!redacted.empty()) cairn["redacted"] = redacted;
   if (r.mode == "max") {
     json files = json::array();
     for (auto& [path, entry] : m.context_files) {

@@ -237,7 +237,7 @@ std::vector<std::string> HostNames(const Condition& a, const Condition& b) {
 void AddVerify(CLI::App& app, Globals& g) {
   CLI::App* cmd = app.add_subcommand(
       "verify", "build twice in fresh stores under different conditions and compare; or, given an image with "
-                "provenance (IMAGE-REF [--context DIR] [--platform P]), rebuild it from its recorded inputs");
+                "provenance (IMAGE-REF [--context DIR] [--platform P]), rebuild it from its recorded inputs (--secret, --ssh: for its RUN mounts)");
   cmd->allow_extras();
   cmd->prefix_command();  // [build flags] CONTEXT: passed to `cairn build` as they are
   cmd->callback([&g, cmd] {

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "base/digest.h"
 #include "base/error.h"
@@ -13,6 +14,7 @@
 #include "base/platform.h"
 #include "base/scope_guard.h"
 #include "builder/attestation.h"
+#include "builder/epoch.h"
 #include "builder/git_source.h"
 #include "builder/provenance.h"
 #include "store/image.h"
@@ -128,6 +130,20 @@ void WarnNetworkSteps(const json& cairn) {
   }
 }
 
+// An image epoch taken from the context's git HEAD comes back only from a work tree at a commit
+// of the same time: said before the rebuild rather than found in its report.
+void WarnGitHeadEpoch(const json& cairn, const std::string& dir) {
+  const json& image = cairn.value("epoch", json::object()).value("image", json::object());
+  if (image.value("from", "").rfind("git HEAD", 0) != 0) return;
+  int64_t want = image.value("seconds", int64_t{0});
+  std::optional<int64_t> head = builder::GitHeadCommitTime(dir);
+  if (!head || *head != want)
+    std::fprintf(stderr, "warning: the image's epoch (%lld) came from its context's git HEAD, and %s %s: the "
+                 "config's created time will differ; verify the work tree at that commit\n",
+                 static_cast<long long>(want), dir.c_str(),
+                 head ? ("is at a commit of time " + std::to_string(*head)).c_str() : "is no git work tree");
+}
+
 // A manifest blob's descriptor, as a tag records it.
 store::Descriptor ManifestDescriptor(const store::Store& store, const std::string& digest) {
   std::string bytes = store.ReadBlob(digest);
@@ -170,10 +186,22 @@ void ProvideBases(store::Store& user, store::Store& rebuild, const json& deps) {
 }
 
 // The build flags the provenance records, for `cairn build`.
-std::vector<std::string> RecordedFlags(const json& request, const json& cairn, const std::string& dockerfile) {
+std::vector<std::string> RecordedFlags(const json& request, const json& cairn, const std::string& dockerfile,
+                                       const std::vector<std::string>& given_args) {
   std::vector<std::string> flags = {"-f", dockerfile};
+  std::set<std::string> given;
+  for (auto& kv : given_args) {
+    given.insert("build-arg:" + kv.substr(0, kv.find('=')));
+    flags.insert(flags.end(), {"--build-arg", kv});
+  }
+  for (auto& name : cairn.value("redacted", json::array()))
+    if (!given.count(name.get<std::string>()))
+      std::fprintf(stderr, "warning: build arg %s held a URL's userinfo or a secret, which the provenance leaves out; "
+                   "give its value with --build-arg %s=VALUE, or the rebuild uses the value without it\n",
+                   name.get<std::string>().substr(10).c_str(), name.get<std::string>().substr(10).c_str());
   const json& args = request.value("args", json::object());
   for (auto& [k, v] : args.items()) {
+    if (given.count(k)) continue;
     if (k.rfind("context:", 0) == 0)
       throw Error("verify: the image was built with --build-context " + k.substr(8) +
                   ", which its provenance does not record; verify rebuilds only builds without named contexts");
@@ -227,6 +255,19 @@ std::optional<ImageVerify> ImageVerifyRequest(const std::vector<std::string>& ar
       continue;
     }
     if (value("--platform", r.platform)) continue;
+    std::string v;
+    if (value("--secret", v)) {
+      r.secrets.push_back(v);
+      continue;
+    }
+    if (value("--ssh", v)) {
+      r.ssh.push_back(v);
+      continue;
+    }
+    if (value("--build-arg", v)) {
+      r.build_args.push_back(v);
+      continue;
+    }
     rest.push_back(a);
   }
   if (!image_form && !(rest.size() == 1 && args.size() <= 3 && !IsDirectory(rest[0]) && !builder::IsGitUrl(rest[0]) &&
@@ -283,6 +324,7 @@ int VerifyImage(store::Store& user, const ImageVerify& r) {
     }
     context_arg = r.context;
     dockerfile = df;
+    WarnGitHeadEpoch(cairn, r.context);
   } else if (context.value("digest", json::object()).contains("gitCommit")) {
     std::string subdir = context.value("annotations", json::object()).value("subdir", "");
     context_arg = context.value("uri", "") + "#" + context["digest"].value("gitCommit", "") +
@@ -297,8 +339,12 @@ int VerifyImage(store::Store& user, const ImageVerify& r) {
     store::Store rebuild(root);
     ProvideBases(user, rebuild, deps);
   }
-  std::vector<std::string> args = RecordedFlags(request, cairn, dockerfile);
+  std::vector<std::string> args = RecordedFlags(request, cairn, dockerfile, r.build_args);
+  for (auto& v : r.secrets) args.insert(args.end(), {"--secret", v});
+  for (auto& v : r.ssh) args.insert(args.end(), {"--ssh", v});
   args.push_back(context_arg);
+  // The rebuild takes its epoch from the record alone, never from this shell's environment.
+  ::unsetenv("SOURCE_DATE_EPOCH");
   Condition c{"rebuild", "UTC", 022, "cairn-verify", false};
   std::string want = p.image.manifest_descriptor.digest;
   std::string got = BuildUnder(c, root, args, JoinPath(work, "rebuild.json"));

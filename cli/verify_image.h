@@ -23,6 +23,10 @@ namespace cairn::cli {
 
 struct ImageVerify {
   std::string image, context, platform;
+  // --secret, --ssh: passed to the rebuild as they are (a provenance never records them).
+  std::vector<std::string> secrets, ssh;
+  // --build-arg K=V: a value the provenance left out (it held userinfo or a secret) or overrides.
+  std::vector<std::string> build_args;
   bool json = false;
 };
 

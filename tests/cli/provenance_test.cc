@@ -247,6 +247,18 @@ TEST_F(Provenance, HoldsNoSecretValueSshAgentCredentialOrUrlUserinfo) {
   EXPECT_NE(text.find(server.HttpUrl("repo.git")), std::string::npos) << text;
   EXPECT_NE(text.find("https://example.com/x"), std::string::npos) << text;
   EXPECT_NE(text.find("gitCommit"), std::string::npos) << text;
+  // The arg whose value lost its userinfo is named, and verify asks for it up front.
+  EXPECT_NE(text.find("\"redacted\":[\"build-arg:URL\"]"), std::string::npos) << text;
+  std::vector<std::string> args = {"verify", app, "--context", tmp_ / "ctx", "--secret", "id=tok,src=" + (tmp_ / "secret.txt"),
+                                   "--ssh", "agent=" + (tmp_ / "agent.sock")};
+  auto without = Cairn(Root(), args, Env());
+  EXPECT_EQ(without.exit_code, 1) << without.out << without.err;
+  EXPECT_NE(without.err.find("give its value with --build-arg URL=VALUE"), std::string::npos) << without.err;
+  // verify hands the secret, the agent and the arg to the rebuild, which then reproduces the image.
+  args.insert(args.end(), {"--build-arg", "URL=https://argus:ar9-pa55@example.com/x"});
+  auto verify = Cairn(Root(), args, Env());
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NE(verify.out.find("reproduced, bit for bit"), std::string::npos) << verify.out;
 }
 
 TEST_F(Provenance, VerifyFetchesAGitContextByItsRecordedCommit) {

@@ -604,6 +604,7 @@ class BuildRun {
     r.annotations = options_.annotations;
     r.add_hosts = options_.add_hosts;
     r.ulimits = options_.ulimits;
+    r.allow.assign(options_.allow.begin(), options_.allow.end());
     r.shm_size = options_.shm_size;
     for (auto& [name, context] : options_.named_contexts) r.named_contexts.push_back(name);
     r.docker_media_types = options_.docker_media_types;

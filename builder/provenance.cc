@@ -92,6 +92,7 @@ json Request(const ProvenanceRequest& r, json& redacted) {
   if (r.network != "default") args["network"] = r.network;
   if (!r.add_hosts.empty()) args["add-hosts"] = r.add_hosts;
   if (!r.ulimits.empty()) args["ulimit"] = r.ulimits;
+  if (!r.allow.empty()) args["allow"] = r.allow;
   if (!r.shm_size.empty()) args["shm-size"] = r.shm_size;
   if (r.docker_media_types) args["oci-mediatypes"] = "false";
   for (auto& name : r.named_contexts) args["context:" + name] = "named context";

@@ -61,7 +61,7 @@ struct ProvenanceRequest {
   std::string dockerfile;      // path relative to the context ("Dockerfile"), or the display name
   std::string target, platform, network, compression;
   std::map<std::string, std::string> build_args, labels, annotations;  // proxy args already removed
-  std::vector<std::string> add_hosts, ulimits, named_contexts;
+  std::vector<std::string> add_hosts, ulimits, named_contexts, allow;
   std::string shm_size;
   bool docker_media_types = false;
   Epochs epochs;

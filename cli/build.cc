@@ -119,8 +119,9 @@ void ParseAttestations(const BuildFlags& f, builder::BuildOptions& opts) {
 }
 
 // One manifest annotation, from --annotation or an -o annotation key. Rule: cairn writes one
-// manifest and no image index for a single platform, so index (and descriptor) annotations would
-// be dropped: refused, naming the place; two values for one key are refused too.
+// manifest and no image index for a single platform (without --attest), so index (and
+// descriptor) annotations would be dropped: refused, naming the place; two values for one key
+// are refused too.
 void AddAnnotation(std::map<std::string, std::string>& to, const std::string& key, const std::string& value,
                    const std::string& where) {
   if (key.empty()) throw Error(where + ": want KEY=VALUE");

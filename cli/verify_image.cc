@@ -220,8 +220,9 @@ std::vector<std::string> RecordedFlags(const json& request, const json& cairn, c
       for (auto& h : v) flags.insert(flags.end(), {"--add-host", h.get<std::string>()});
     else if (k == "ulimit")
       for (auto& u : v) flags.insert(flags.end(), {"--ulimit", u.get<std::string>()});
+    else if (k == "allow")
+      for (auto& a : v) flags.insert(flags.end(), {"--allow", a.get<std::string>()});
   }
-  if (args.contains("network") && args["network"] == "host") flags.insert(flags.end(), {"--allow", "network.host"});
   flags.insert(flags.end(), {"--compression", cairn.value("compression", "gzip")});
   const json& epoch = cairn.value("epoch", json::object());
   if (epoch.value("explicit", false))
@@ -270,7 +271,7 @@ std::optional<ImageVerify> ImageVerifyRequest(const std::vector<std::string>& ar
     }
     rest.push_back(a);
   }
-  if (!image_form && !(rest.size() == 1 && args.size() <= 3 && !IsDirectory(rest[0]) && !builder::IsGitUrl(rest[0]) &&
+  if (!image_form && !(rest.size() == 1 && !IsDirectory(rest[0]) && !builder::IsGitUrl(rest[0]) &&
                        rest[0] != "-" && rest[0].rfind('-', 0) != 0))
     return std::nullopt;
   if (rest.size() != 1)

@@ -1,4 +1,5 @@
-// `cairn verify IMAGE-REF [--context DIR] [--platform P] [--json]`: rebuilds an image from its
+// `cairn verify IMAGE-REF [--context DIR] [--platform P] [--secret S] [--ssh A] [--build-arg K=V]
+// [--json]`: rebuilds an image from its
 // SLSA provenance (cairn build --attest type=provenance) and says "reproduced, bit for bit" or
 // what differs. In order: reads the provenance (the local store's image, else pulled); checks
 // DIR against the recorded context (mode=max names the first differing file; the Dockerfile by

@@ -103,6 +103,9 @@ void AddInspect(CLI::App& app, Globals& g) {
                          "print the image's SPDX SBOM statement (cairn build --attest type=sbom)");
   cmd->add_option("--platform", *platform, "with --provenance or --sbom: the platform's image (default the host's)");
   cmd->callback([&g, names, which, platform] {
+    if (which->empty() && !platform->empty())
+      throw Error("inspect --platform " + *platform + ": it chooses the image of --provenance or --sbom; inspect shows "
+                  "every platform of an index already");
     if (!which->empty()) {
       nlohmann::json all = nlohmann::json::array();
       for (auto& n : *names) all.push_back(AttestationOf(g.Store(), n, *which, *platform));

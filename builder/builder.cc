@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
+#include "builder/attestation.h"
 #include "builder/context_index.h"
 #include "builder/copy.h"
 #include "builder/copy_step.h"
@@ -26,6 +27,8 @@
 #include "builder/run_step.h"
 #include "builder/stage_scheduler.h"
 #include "builder/stage_state.h"
+#include "builder/provenance.h"
+#include "builder/sbom.h"
 #include "builder/step_cache.h"
 #include "builder/step_error.h"
 #include "builder/url_downloads.h"
@@ -79,6 +82,8 @@ class BuildRun {
   BuildResult Run() {
     DockerfileSource source = LoadDockerfile(options_.context_dir, options_.dockerfile_path);
     ignore_ = std::move(source.ignore);
+    materials_.dockerfile_digest = DigestOf(source.text);
+    dockerfile_display_ = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
     git_modes_ = options_.git_context ? *options_.git_context->modes : GitModes::ForContext(options_.context_dir);
     frontend::Options fopts;
     fopts.dockerfile_name = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
@@ -272,7 +277,7 @@ class BuildRun {
       std::string digest;
       {
         std::lock_guard lock(context_mu_);
-        digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_);
+        digest = ContextMountsDigest(run->mounts, options_.context_dir, &context_index_, files);
         context_index_.Save();
       }
       // A mount from= a stage or image (bind, or the seed of a cache) reads its files: its key.
@@ -354,6 +359,10 @@ class BuildRun {
       sources = SourcesDigest(step, &files);  // a missing source or --from image fails here
     } catch (const std::exception& e) {
       throw StepError(step, e.what());
+    }
+    if (!files.empty()) {  // what the build read of the context, for its provenance
+      std::lock_guard lock(materials_mu_);
+      materials_.context_files.insert(files.begin(), files.end());
     }
     // Rule (COPY --link): the layer is made on an empty tree, so its key leaves out the
     // parent and the layer is reused when an earlier step changes; the stage's chain key
@@ -563,7 +572,9 @@ class BuildRun {
         }
       }
     }
-    return store::LoadImage(store_, ref, platform);
+    store::Image image = store::LoadImage(store_, ref, platform);
+    materials_.bases.insert({ref, ToString(platform), image.manifest_descriptor.digest});  // under pull_mu_
+    return image;
   }
 
   StageState ImageState(const std::string& ref) {
@@ -583,8 +594,82 @@ class BuildRun {
     imported_.EnsureLocal(state.layers);  // an image's blobs are all in the store
     store::WrittenImage written =
         store::WriteImage(store_, config, state.layers, {options_.annotations, options_.docker_media_types});
-    for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
-    return {written.manifest, written.config.digest, {}, {}, {}};
+    BuildResult result{written.manifest, written.config.digest, {}, {}, {}};
+    result.image_manifest = written.manifest;
+    if (options_.provenance.empty() && !options_.sbom) {
+      for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
+      return result;
+    }
+    std::vector<json> statements;
+    if (!options_.provenance.empty()) statements.push_back(ProvenanceStatement(Provenance(written.manifest), Materials()));
+    if (options_.sbom) {
+      std::vector<Package> packages = ImagePackages(store_, state.layers, state.diff_ids);
+      json doc = SpdxDocument(packages, ImageDistro(store_, state.layers, state.diff_ids), epochs_.image.seconds);
+      statements.push_back({{"_type", kInTotoStatement},
+                            {"predicateType", kSpdxDocument},
+                            {"subject", json::array({{{"name", "_"}, {"digest", {{"sha256", written.manifest.digest.substr(7)}}}}})},
+                            {"predicate", doc}});
+    }
+    result.attestation = WriteAttestationManifest(store_, written.manifest, statements);
+    return result;
+  }
+
+  // The build's materials with its steps, in build order (never whether a step was cached).
+  BuildMaterials Materials() {
+    BuildMaterials m;
+    {
+      std::lock_guard lock(pull_mu_);
+      m.bases = materials_.bases;
+    }
+    m.context_files = materials_.context_files;
+    m.dockerfile_digest = materials_.dockerfile_digest;
+    m.urls = downloads_.Recorded();
+    for (int index : plan_.build_order) {
+      const plan::Stage& stage = plan_.stages.at(static_cast<size_t>(index));
+      std::string name = stage.name.empty() ? "stage-" + std::to_string(stage.index) : stage.name;
+      if (!stage.base.is_scratch()) {
+        const int* parent = stage.base.stage();
+        m.steps.push_back({name, "FROM " + (parent ? plan_.stages.at(static_cast<size_t>(*parent)).name : *stage.base.image()), ""});
+      }
+      for (auto& step : stage.steps) {
+        auto* run = std::get_if<plan::RunAction>(&step.action);
+        m.steps.push_back({name, step.display, run ? run->network : ""});
+      }
+    }
+    return m;
+  }
+
+  ProvenanceRequest Provenance(const store::Descriptor& manifest) const {
+    ProvenanceRequest r;
+    r.mode = options_.provenance;
+    r.subject = manifest;
+    std::string df = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile") : options_.dockerfile_path;
+    // Relative to the context; one outside it (or read from stdin) by its name alone: no host path.
+    std::string outside = dockerfile_display_.substr(dockerfile_display_.rfind('/') + 1);
+    r.dockerfile = df.rfind(options_.context_dir + "/", 0) == 0 ? df.substr(options_.context_dir.size() + 1) : outside;
+    r.target = options_.target;
+    r.platform = ToString(options_.platform);
+    r.network = options_.network;
+    r.compression = store::ToString(options_.compression);
+    r.build_args = options_.build_args;
+    r.labels = options_.labels;
+    r.annotations = options_.annotations;
+    r.add_hosts = options_.add_hosts;
+    r.ulimits = options_.ulimits;
+    r.allow.assign(options_.allow.begin(), options_.allow.end());
+    r.shm_size = options_.shm_size;
+    for (auto& [name, context] : options_.named_contexts) r.named_contexts.push_back(name);
+    r.docker_media_types = options_.docker_media_types;
+    r.epochs = epochs_;
+    r.explicit_epoch_flag = options_.source_date_epoch.has_value();
+    if (options_.git_context) {
+      GitUrl url = ParseGitUrl(options_.git_context->display);
+      r.git_remote = url.remote;
+      r.git_commit = options_.git_context->commit;
+      r.git_subdir = url.subdir;
+    }
+    r.secret_values = secret_values_;
+    return r;
   }
 
   store::Store& store_;
@@ -608,11 +693,22 @@ class BuildRun {
   ImportedCaches imported_{store_, cache_, options_.cache_from};
   std::mutex pull_mu_;
   std::once_flag snapshotter_noted_;
+  BuildMaterials materials_;  // bases under pull_mu_, context files under materials_mu_
+  std::mutex materials_mu_;
+  std::string dockerfile_display_;
 };
 
 }  // namespace
 
 BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt) {
+  BuildResult r = BuildImageManifest(store, progress, options, rt);
+  if (!r.attestation) return r;
+  r.manifest = store::WriteIndex(store, {{options.platform, r.image_manifest}, {Platform{"unknown", "unknown", ""}, *r.attestation}});
+  for (auto& tag : options.tags) store.SetTag(tag, r.manifest);
+  return r;
+}
+
+BuildResult BuildImageManifest(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt) {
   BuildOptions opts = options;
   for (;;) {
     BuildRun attempt(store, progress, opts, rt);

@@ -134,6 +134,12 @@ struct BuildOptions {
   std::vector<std::string> add_hosts;
   std::string shm_size;
   std::vector<std::string> ulimits;
+  // --attest (builder/attestation.h): "" (no provenance), "min" or "max" SLSA provenance
+  // (builder/provenance.h); sbom: an SPDX document of the image's packages (builder/sbom.h).
+  // Either makes the image an index of the image manifest and its attestation manifest; off by
+  // default, so every digest stays what it was.
+  std::string provenance;
+  bool sbom = false;
 };
 
 struct BuildResult {
@@ -148,11 +154,23 @@ struct BuildResult {
   // with the stage's platform, sorted, each once: what --cache-to cache-mounts=true snapshots.
   std::vector<store::CacheMountName> cache_mounts;
   Epochs epochs;  // what the build used (builder/epoch.h)
+  // With attestations: the image manifest (manifest is then the index holding it), and the
+  // attestation manifest BuildImageManifest wrote, with its index annotations.
+  store::Descriptor image_manifest;
+  std::optional<store::Descriptor> attestation;
 };
 
 // Builds and tags. Every container and every write into a step's tree goes through rt (the CLI
 // passes runtime::HostRuntime; unit tests a fake). Throws Error (a Dockerfile error names its
 // line; a failed RUN names its line, exit status and last output lines).
+// With attestations asked for, the result's manifest is the index of the image and its
+// attestation manifest (tagged), and config_digest stays the image's config digest.
 BuildResult Build(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt);
+
+// Build without that index: the image manifest (tagged only without attestations) and, when
+// asked for, its attestation manifest in result.attestation for the caller to index
+// (builder/multi_platform.h indexes every platform's).
+BuildResult BuildImageManifest(store::Store& store, Progress& progress, const BuildOptions& options,
+                               runtime::Runtime& rt);
 
 }  // namespace cairn::builder

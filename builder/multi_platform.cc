@@ -17,7 +17,7 @@ std::vector<Platform> IndexOrder(std::vector<Platform> platforms) {
 BuildResult BuildPlatforms(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt,
                            const std::vector<Platform>& platforms) {
   BuildResult all;
-  std::vector<store::PlatformImage> images;
+  std::vector<store::PlatformImage> images, attestations;
   for (const Platform& platform : IndexOrder(platforms)) {
     BuildOptions one = options;
     one.platform = platform;
@@ -25,16 +25,19 @@ BuildResult BuildPlatforms(store::Store& store, Progress& progress, const BuildO
     progress.Note("building for " + ToString(platform));
     BuildResult r;
     try {
-      r = Build(store, progress, one, rt);
+      r = BuildImageManifest(store, progress, one, rt);
     } catch (const std::exception& e) {
       throw Wrap("building for " + ToString(platform), e);
     }
     images.push_back({platform, r.manifest});
+    // As buildx: every image's attestation manifest after the images, for no platform.
+    if (r.attestation) attestations.push_back({Platform{"unknown", "unknown", ""}, *r.attestation});
     all.image_cache.insert(all.image_cache.end(), r.image_cache.begin(), r.image_cache.end());
     all.all_cache.insert(all.all_cache.end(), r.all_cache.begin(), r.all_cache.end());
     all.cache_mounts.insert(all.cache_mounts.end(), r.cache_mounts.begin(), r.cache_mounts.end());
     all.epochs = r.epochs;
   }
+  images.insert(images.end(), attestations.begin(), attestations.end());
   all.manifest = store::WriteIndex(store, images);
   all.config_digest = all.manifest.digest;  // an index has no config: its own digest is its ID
   for (auto& tag : options.tags) store.SetTag(tag, all.manifest);

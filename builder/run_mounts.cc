@@ -309,13 +309,13 @@ PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const Mo
 }
 
 std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir,
-                                ContextIndex* index) {
+                                ContextIndex* index, std::map<std::string, std::string>* entries) {
   std::string all;
   for (const auto& m : mounts) {
     if (m.type != "bind" || m.from) continue;
     std::string sub = Subpath(Opt(m, "source"));
     auto matched = MatchSources(context_dir, {sub.empty() ? "." : sub}, nullptr);
-    all += DigestSources(context_dir, matched, nullptr, index) + "\n";
+    all += DigestSources(context_dir, matched, nullptr, index, entries) + "\n";
   }
   return all.empty() ? "" : DigestOf(all);
 }

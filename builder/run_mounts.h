@@ -75,8 +75,9 @@ std::string CacheMountDir(const std::string& store_root, const std::string& id);
 PreparedMounts PrepareMounts(const std::vector<plan::RunMount>& mounts, const MountInputs& in);
 
 // Digest of what bind mounts from the context read, for the step's cache key ("" = none). With
-// an index, unchanged files are not read again (see DigestSources).
+// an index, unchanged files are not read again (see DigestSources). With entries, every entry
+// read is listed by path, as DigestSources lists them (the build's provenance records them).
 std::string ContextMountsDigest(const std::vector<plan::RunMount>& mounts, const std::string& context_dir,
-                                ContextIndex* index = nullptr);
+                                ContextIndex* index = nullptr, std::map<std::string, std::string>* entries = nullptr);
 
 }  // namespace cairn::builder

@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/provenance.h"
 #include "builder/step_error.h"
 
 namespace cairn::builder {
@@ -71,15 +72,24 @@ std::vector<FetchedUrl> UrlDownloads::FetchAll(const plan::Step& step, const pla
 std::string UrlDownloads::SourcesDigest(const plan::Step& step, const plan::CopyAction& copy) {
   if (!copy.checksum.empty() && std::none_of(copy.sources.begin(), copy.sources.end(), IsGitUrl)) {
     CheckChecksumForm(copy.checksum);
+    std::lock_guard lock(mu_);
+    for (auto& source : copy.sources)
+      if (IsUrlSource(source)) recorded_[RedactUserinfo(source)] = copy.checksum;
     return "url " + copy.checksum;
   }
   std::vector<FetchedUrl> fetched = FetchAll(step, copy);
   std::string key = "url";
   for (auto& f : fetched) key += " " + f.digest;
   std::lock_guard lock(mu_);
+  for (auto& f : fetched) recorded_[RedactUserinfo(f.url)] = f.digest;
   RemoveFetched(kept_[&step]);
   kept_[&step] = std::move(fetched);
   return key;
+}
+
+std::map<std::string, std::string> UrlDownloads::Recorded() {
+  std::lock_guard lock(mu_);
+  return recorded_;
 }
 
 std::vector<FetchedUrl> UrlDownloads::Take(const plan::Step& step, const plan::CopyAction& copy) {

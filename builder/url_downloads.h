@@ -39,6 +39,10 @@ class UrlDownloads {
   // The downloads SourcesDigest made for step, or new ones; the caller removes them.
   std::vector<FetchedUrl> Take(const plan::Step& step, const plan::CopyAction& copy);
 
+  // Every URL source SourcesDigest keyed, userinfo removed -> its --checksum or its content's
+  // digest ("git <commit>[:subdir]" for a git source): the build's provenance.
+  std::map<std::string, std::string> Recorded();
+
  private:
   // One download per URL source, each in its own scratch dir. Errors name the line.
   std::vector<FetchedUrl> FetchAll(const plan::Step& step, const plan::CopyAction& copy);
@@ -47,7 +51,8 @@ class UrlDownloads {
   const UrlFetcher& fetch_;
   const GitFetcher& fetch_git_;
   std::mutex mu_;
-  std::map<const plan::Step*, std::vector<FetchedUrl>> kept_;  // awaiting the step's execution
+  std::map<const plan::Step*, std::vector<FetchedUrl>> kept_;
+  std::map<std::string, std::string> recorded_;  // awaiting the step's execution
 };
 
 }  // namespace cairn::builder

@@ -70,11 +70,59 @@ struct BuildFlags {
   std::string shm_size;                          // --shm-size 64m
   std::vector<std::string> build_contexts;  // --build-context NAME=VALUE (builder/named_contexts.h)
   std::vector<std::string> annotations;     // --annotation [manifest:]KEY=VALUE
+  std::vector<std::string> attest;          // --attest type=provenance[,mode=min|max] | type=sbom
+  std::string provenance, sbom;             // --provenance=true|false|mode=max, --sbom=true|false
 };
 
+// --attest, --provenance and --sbom as buildx reads them, into opts.provenance ("", "min",
+// "max") and opts.sbom. Every key is honoured or refused.
+void ParseAttestations(const BuildFlags& f, builder::BuildOptions& opts) {
+  auto provenance_value = [](const std::string& v, const std::string& where) -> std::string {
+    if (v == "true" || v == "1" || v == "mode=min" || v == "min") return "min";
+    if (v == "mode=max" || v == "max") return "max";
+    if (v == "false" || v == "0") return "";
+    throw Error(where + ": want true, false, mode=min or mode=max");
+  };
+  for (auto& text : f.attest) {
+    std::string where = "--attest " + text;
+    std::map<std::string, std::string> kv;
+    for (size_t at = 0; at <= text.size();) {
+      size_t comma = std::min(text.find(',', at), text.size());
+      std::string part = text.substr(at, comma - at);
+      size_t eq = part.find('=');
+      if (eq == std::string::npos || eq == 0) throw Error(where + ": want KEY=VALUE pairs (type=provenance,mode=max)");
+      kv[part.substr(0, eq)] = part.substr(eq + 1);
+      at = comma + 1;
+    }
+    bool disabled = kv.count("disabled") && kv["disabled"] == "true";
+    if (kv.count("disabled") && kv["disabled"] != "true" && kv["disabled"] != "false")
+      throw Error(where + ": disabled=" + kv["disabled"] + ": want true or false");
+    std::string type = kv["type"];
+    for (auto& [k, v] : kv)
+      if (k != "type" && k != "disabled" && !(type == "provenance" && k == "mode"))
+        throw Error(where + ": unknown key \"" + k + "\" (cairn reads type, disabled" +
+                    (type == "provenance" ? ", mode" : "") + ")");
+    if (type == "provenance") {
+      std::string mode = kv.count("mode") ? kv["mode"] : "min";
+      if (mode != "min" && mode != "max") throw Error(where + ": mode=" + mode + ": want min or max");
+      opts.provenance = disabled ? "" : mode;
+    } else if (type == "sbom") {
+      opts.sbom = !disabled;
+    } else {
+      throw Error(where + ": unknown type \"" + type + "\" (use type=provenance or type=sbom)");
+    }
+  }
+  if (!f.provenance.empty()) opts.provenance = provenance_value(f.provenance, "--provenance " + f.provenance);
+  if (!f.sbom.empty()) {
+    if (f.sbom != "true" && f.sbom != "false") throw Error("--sbom " + f.sbom + ": want true or false");
+    opts.sbom = f.sbom == "true";
+  }
+}
+
 // One manifest annotation, from --annotation or an -o annotation key. Rule: cairn writes one
-// manifest and no image index for a single platform, so index (and descriptor) annotations would
-// be dropped: refused, naming the place; two values for one key are refused too.
+// manifest and no image index for a single platform (without --attest), so index (and
+// descriptor) annotations would be dropped: refused, naming the place; two values for one key
+// are refused too.
 void AddAnnotation(std::map<std::string, std::string>& to, const std::string& key, const std::string& value,
                    const std::string& where) {
   if (key.empty()) throw Error(where + ": want KEY=VALUE");
@@ -469,10 +517,15 @@ void RunBuild(Globals& g, BuildFlags f) {
   // Dockerfile as the SOURCE_DATE_EPOCH build arg, as BuildKit does.
   opts.source_date_epoch = builder::ExplicitSourceDateEpoch(f.source_date_epoch, std::getenv("SOURCE_DATE_EPOCH"));
 
+  ParseAttestations(f, opts);
+  bool attested = !opts.provenance.empty() || opts.sbom;
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts, platforms.size());
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
   bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
   if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
+  if (load && attested)
+    throw Error("--load with --attest: docker's image store keeps no attestations; push them (--push) or save them "
+                "(-o type=oci,dest=FILE), or build without --attest to load");
   std::optional<std::string> docker_socket;  // checked now, so a bad DOCKER_HOST fails before any step
   if (load) docker_socket = DockerSocket(std::getenv("DOCKER_HOST"));
   if (load && platforms.size() > 1)
@@ -531,6 +584,9 @@ void RunBuild(Globals& g, BuildFlags f) {
     OpenShellIn(g, *failed, host, e.what());
     throw;
   }
+  // The one image's manifest (with attestations, result.manifest is the index holding it).
+  std::string image_manifest = result.attestation ? result.image_manifest.digest : result.manifest.digest;
+  if (result.attestation) progress->Note("attestations: " + result.attestation->digest + " in index " + result.manifest.digest);
   for (auto& t : f.tags) progress->Note("naming to " + store::NormalizeName(t) + " done");
   progress->Note("writing image " + result.config_digest + " done");
   if (opts.inline_cache)
@@ -585,10 +641,10 @@ void RunBuild(Globals& g, BuildFlags f) {
       }
       progress->Note("exported each platform's filesystem under " + o.dest);
     } else if (o.type == "local") {
-      builder::ExportRootfsToDir(g.Store(), result.manifest.digest, o.dest);
+      builder::ExportRootfsToDir(g.Store(), image_manifest, o.dest);
       progress->Note("exported the filesystem to " + o.dest);
     } else if (o.type == "tar") {
-      ExportTar(g.Store(), result.manifest.digest, o.dest);
+      ExportTar(g.Store(), image_manifest, o.dest);
       progress->Note("exported the filesystem as a tar to " + (o.dest == "-" ? std::string("stdout") : o.dest));
     } else {
       // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
@@ -629,6 +685,12 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
   cmd->add_option("--annotation", flags->annotations, "[manifest:]KEY=VALUE: an annotation of the image manifest (repeatable)")
       ->allow_extra_args(false);
+  cmd->add_option("--attest", flags->attest,
+                  "type=provenance[,mode=min|max] (SLSA provenance) or type=sbom (SPDX): attach an attestation, as buildx "
+                  "(the image becomes an index; default none) (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--provenance", flags->provenance, "true|false|mode=min|mode=max: --attest type=provenance (default false)");
+  cmd->add_option("--sbom", flags->sbom, "true|false: --attest type=sbom (default false)");
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");
   cmd->add_option("--target", flags->target, "the stage to build");

@@ -21,6 +21,7 @@
 #include "builder/git_modes.h"
 #include "builder/image_diff.h"
 #include "cli/verbs.h"
+#include "cli/verify_image.h"
 #include "store/image.h"
 #include "store/layer.h"
 #include "store/oci_dir.h"
@@ -94,15 +95,6 @@ namespace cairn::cli {
 
 namespace {
 
-// One of the two worlds a verify build runs in. Everything here must not change the image.
-struct Condition {
-  std::string name;
-  std::string tz;
-  mode_t umask;
-  std::string hostname;
-  bool one_cpu;
-};
-
 // A private store holding the user's images (blobs hard-linked, tags copied) but no cache, so
 // FROM resolves exactly as in the user's store and every step really runs.
 std::string PrivateStore(store::Store& from, const std::string& dir) {
@@ -131,7 +123,8 @@ std::string TouchedCopy(const std::string& src_root, const std::string& source, 
   return dst_root;
 }
 
-// Runs `cairn --root ROOT build ...` under a condition; returns the manifest digest it wrote.
+}  // namespace
+
 std::string BuildUnder(const Condition& c, const std::string& root, std::vector<std::string> args, const std::string& meta) {
   std::vector<std::string> argv = {"/proc/self/exe", "--root", root, "build", "--no-cache", "--metadata-file", meta};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -165,8 +158,6 @@ std::string BuildUnder(const Condition& c, const std::string& root, std::vector<
 }
 
 
-// Text of a verify that found differences: every differing file with the step that made it and,
-// when known, its cause and remedy; then the rest (config, manifest).
 std::string VerifyText(const builder::DiffReport& report, const std::string& da, const std::string& db) {
   std::string s = "NOT reproducible: " + da + " vs " + db + "\n";
   auto files = builder::DifferingFiles(report);
@@ -198,6 +189,8 @@ nlohmann::json VerifyJson(const builder::DiffReport& report, const std::string& 
     if (d.layer == 0) other.push_back({{"where", d.where}, {"what", d.what}, {"a", d.a}, {"b", d.b}});
   return {{"reproducible", report.identical()}, {"a", da}, {"b", db}, {"files", files}, {"other", other}};
 }
+
+namespace {
 
 // The repository work tree holding context and the context's path below it, or nullopt when the
 // context is no git work tree.
@@ -242,13 +235,20 @@ std::vector<std::string> HostNames(const Condition& a, const Condition& b) {
 }  // namespace
 
 void AddVerify(CLI::App& app, Globals& g) {
-  CLI::App* cmd = app.add_subcommand("verify", "build twice in fresh stores under different conditions and compare");
+  CLI::App* cmd = app.add_subcommand(
+      "verify", "build twice in fresh stores under different conditions and compare; or, given an image with "
+                "provenance (IMAGE-REF [--context DIR] [--platform P]), rebuild it from its recorded inputs (--secret, --ssh: for its RUN mounts)");
   cmd->allow_extras();
   cmd->prefix_command();  // [build flags] CONTEXT: passed to `cairn build` as they are
   cmd->callback([&g, cmd] {
     auto args = std::make_shared<std::vector<std::string>>(cmd->remaining());
     // --json is verify's own flag (the report as JSON); everything else is the build's.
     bool as_json = std::erase(*args, std::string("--json")) > 0;
+    if (auto request = ImageVerifyRequest(*args)) {  // cairn verify IMAGE-REF [--context DIR]
+      request->json = as_json;
+      g.exit_code = VerifyImage(g.Store(), *request);
+      return;
+    }
     if (args->empty()) throw Error("verify: give the build context (cairn verify [--json] [build flags] CONTEXT)");
     std::string context = args->back();
     std::vector<std::string> build_args(args->begin(), args->end() - 1);

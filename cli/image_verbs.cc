@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "builder/attestation.h"
 #include "builder/epoch.h"
+#include "builder/provenance.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "store/archive.h"
@@ -68,11 +70,48 @@ void AddTag(CLI::App& app, Globals& g) {
   });
 }
 
+namespace {
+
+// The statement of predicate_type attached to ref's image for platform ("" = the host's, or the
+// index's only image); Error naming ref and what to do when there is none.
+nlohmann::json AttestationOf(const store::Store& store, const std::string& ref, const std::string& predicate_type,
+                             const std::string& platform) {
+  nlohmann::json index;
+  std::optional<store::Descriptor> d = store::ResolveIndex(store, ref, &index);
+  std::string kind = predicate_type == builder::kSpdxDocument ? "sbom" : "provenance";
+  if (!d) throw Error("image " + ref + " has no attestations (it is a single manifest); build it with --attest type=" + kind);
+  store::Image image = platform.empty() ? store::LoadImage(store, d->digest) : store::LoadImage(store, d->digest, ParsePlatform(platform));
+  std::optional<store::Descriptor> att = builder::FindAttestation(index, image.manifest_descriptor.digest);
+  if (!att) throw Error("image " + ref + ": its image " + image.manifest_descriptor.digest + " has no attestation manifest; build it with --attest type=" + kind);
+  if (!store.HasBlob(att->digest)) throw Error("image " + ref + ": its attestation manifest " + att->digest + " is not in the store (pull it again)");
+  std::optional<nlohmann::json> statement = builder::ReadStatement(store, att->digest, predicate_type);
+  if (!statement) throw Error("image " + ref + " has no " + predicate_type + " statement; build it with --attest type=" + kind);
+  return *statement;
+}
+
+}  // namespace
+
 void AddInspect(CLI::App& app, Globals& g) {
   auto names = std::make_shared<std::vector<std::string>>();
   CLI::App* cmd = app.add_subcommand("inspect", "show images as JSON: descriptor, manifest, config");
   cmd->add_option("names", *names, "images")->required();
-  cmd->callback([&g, names] {
+  auto which = std::make_shared<std::string>();  // --provenance / --sbom: the predicate to print
+  auto platform = std::make_shared<std::string>();
+  cmd->add_flag_callback("--provenance", [which] { *which = builder::kSlsaProvenanceV1; },
+                         "print the image's SLSA provenance statement (cairn build --attest type=provenance)");
+  cmd->add_flag_callback("--sbom", [which] { *which = builder::kSpdxDocument; },
+                         "print the image's SPDX SBOM statement (cairn build --attest type=sbom)");
+  cmd->add_option("--platform", *platform, "with --provenance or --sbom: the platform's image (default the host's)");
+  cmd->callback([&g, names, which, platform] {
+    if (which->empty() && !platform->empty())
+      throw Error("inspect --platform " + *platform + ": it chooses the image of --provenance or --sbom; inspect shows "
+                  "every platform of an index already");
+    if (!which->empty()) {
+      nlohmann::json all = nlohmann::json::array();
+      for (auto& n : *names) all.push_back(AttestationOf(g.Store(), n, *which, *platform));
+      std::printf("%s\n", (all.size() == 1 ? all[0] : all).dump(2).c_str());
+      return;
+    }
     nlohmann::json out = nlohmann::json::array();
     for (auto& n : *names) {
       // A multi-platform image: its index, with each platform's image (those in the store).

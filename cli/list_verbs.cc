@@ -7,6 +7,7 @@
 
 #include "base/digest.h"
 #include "base/error.h"
+#include "builder/attestation.h"
 #include "base/platform.h"
 #include "cli/verbs.h"
 #include "store/image.h"
@@ -60,6 +61,7 @@ void AddImages(CLI::App& app, Globals& g) {
       std::string platforms;
       if (store::ResolveIndex(g.Store(), desc.digest, &index)) {
         for (auto& m : index.value("manifests", nlohmann::json::array())) {
+          if (builder::IsAttestationEntry(m)) continue;  // no platform of the image's (--attest)
           Platform platform = store::EntryPlatform(m);
           bool here = g.Store().HasBlob(m.value("digest", ""));
           platforms += (platforms.empty() ? "" : ",") + ToString(platform) + (here ? "" : " (not pulled)");

@@ -16,6 +16,7 @@
 #include "base/base64.h"
 #include "base/error.h"
 #include "base/fs.h"
+#include "builder/attestation.h"
 #include "cli/transfer_meter.h"
 #include "cli/verbs.h"
 #include "store/image.h"
@@ -107,6 +108,28 @@ store::Descriptor PushImageByDigest(store::Store& store, const std::string& name
   return client.Push(store, manifest_digest, ref);
 }
 
+namespace {
+
+// `cairn pull` of an index with attestations (cairn build --attest, buildx): the pulled image's
+// attestation manifest and its statements too (small), so `inspect --provenance` and `push`
+// of the pulled image keep them. FROM's pulls fetch none: a base needs no attestation.
+void PullAttestation(store::Store& store, const std::string& name, const store::Descriptor& pulled, const Platform& platform) {
+  nlohmann::json index;
+  if (!store::ResolveIndex(store, pulled.digest, &index)) return;
+  store::Image image = store::LoadImage(store, pulled.digest, platform);
+  auto att = builder::FindAttestation(index, image.manifest_descriptor.digest);
+  if (!att || store.HasBlob(att->digest)) return;
+  reg::Reference ref = reg::ParseReference(name);
+  ref.tag.clear();
+  ref.digest = att->digest;
+  reg::Client client(reg::LoadRegistryConfig());
+  client.PullManifestAndConfig(store, ref);
+  nlohmann::json m = nlohmann::json::parse(store.ReadBlob(att->digest));
+  for (auto& l : m.value("layers", nlohmann::json::array())) client.PullBlob(store, ref, store::DescriptorFromJson(l));
+}
+
+}  // namespace
+
 void AddPull(CLI::App& app, Globals& g) {
   auto name = std::make_shared<std::string>();
   auto platform = std::make_shared<std::string>();
@@ -119,6 +142,7 @@ void AddPull(CLI::App& app, Globals& g) {
     {
       auto meter = StderrTransferMeter();  // bytes, total and rate on stderr while blobs arrive
       d = PullImage(g.Store(), *name, want);
+      PullAttestation(g.Store(), *name, d, want);
     }
     std::printf("%s: %s\n", reg::ParseReference(*name).String().c_str(), d.digest.c_str());
   });

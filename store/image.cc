@@ -41,8 +41,11 @@ Descriptor PickFromIndex(const Store& store, const json& index, const std::strin
     if (EntryPlatform(m) == target && (want || store.HasBlob(m.value("digest", "")))) return DescriptorFromJson(m);
   if (!want) {
     std::vector<const json*> here;
+    // An attestation manifest (buildx's vnd.docker.reference.type) is no image to pick.
     for (auto& m : ms)
-      if (store.HasBlob(m.value("digest", ""))) here.push_back(&m);
+      if (store.HasBlob(m.value("digest", "")) &&
+          m.value("annotations", json::object()).value("vnd.docker.reference.type", "") != "attestation-manifest")
+        here.push_back(&m);
     if (here.size() == 1) return DescriptorFromJson(*here[0]);
     if (ms.size() == 1) return DescriptorFromJson(ms[0]);
   }

@@ -67,9 +67,9 @@ struct BuildOptions {
   std::optional<SourceDateEpoch> source_date_epoch;
   std::string network = "default";  // default (outbound, runtime/network.h) | none | host: for every RUN
   std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
-  // --ssh id -> an ssh agent's socket (for RUN --mount=type=ssh; builder/ssh_forward.h). Never in
-  // a key, a layer or the history.
-  std::map<std::string, std::string> ssh;
+  // --ssh id -> an ssh agent's socket or keys (for RUN --mount=type=ssh; builder/ssh_forward.h).
+  // Never in a key, a layer or the history.
+  std::map<std::string, SshAgentSource> ssh;
   store::Compression compression;    // of new layers (--compression); part of the step cache key
   // FROM / COPY --from of an image the store lacks: called with the name as written, must leave
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies

@@ -24,6 +24,7 @@
 #include "cli/cache_transfer.h"
 #include "cli/docker_load.h"
 #include "cli/git_clone.h"
+#include "cli/git_ssh_agent.h"
 #include "cli/http_download.h"
 #include "cli/proxy_env.h"
 #include "cli/security_opt.h"
@@ -384,10 +385,17 @@ void LoadResult(Globals& g, const std::vector<std::string>& tags, const std::str
 
 void RunBuild(Globals& g, BuildFlags f) {
   RefuseRemoteContext(f.context);
-  std::string git_scratch;
+  std::map<std::string, builder::SshAgentSource> ssh;
+  for (auto& spec : f.ssh)
+    if (!ssh.insert(builder::ParseSshFlag(spec, std::getenv("SSH_AUTH_SOCK"))).second)
+      throw Error("--ssh " + spec + ": this id is already given");
+  std::string git_scratch, agent_scratch;
   ScopeExit remove_checkout([&] {
     if (!git_scratch.empty()) RemoveAll(git_scratch);
+    if (!agent_scratch.empty()) RemoveAll(agent_scratch);
   });
+  std::optional<GitSshAgent> git_agent;  // before the git context is cloned, and before any thread
+  if (ssh.count("default")) git_agent.emplace(ssh, agent_scratch = g.Store().NewScratchDir("ssh-"));
   std::optional<builder::GitCheckout> git_context = GitContext(g, f, git_scratch);
   std::string dockerfile_name;
   if (git_context && f.file.empty()) dockerfile_name = "Dockerfile";
@@ -424,9 +432,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
-  for (auto& spec : f.ssh)
-    if (!opts.ssh.insert(builder::ParseSshFlag(spec, std::getenv("SSH_AUTH_SOCK"))).second)
-      throw Error("--ssh " + spec + ": this id is already given");
+  opts.ssh = ssh;
   for (auto& a : f.allow) {
     if (a == "security.insecure")
       throw Error("--allow security.insecure: cairn runs every step sandboxed and has no insecure mode; remove the flag");
@@ -608,7 +614,8 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--ssh", flags->ssh,
-                  "default|ID[=SOCKET]: an ssh agent (default: $SSH_AUTH_SOCK) for RUN --mount=type=ssh (repeatable)")
+                  "default|ID[=SOCKET|KEYFILE[,KEYFILE]]: an ssh agent (default: $SSH_AUTH_SOCK) or keys cairn serves as one, "
+                  "for RUN --mount=type=ssh and git over ssh (default) (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--build-context", flags->build_contexts,
                   "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]|GIT-URL: a source for FROM NAME, COPY --from=NAME, "

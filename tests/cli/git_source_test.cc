@@ -3,7 +3,11 @@
 // --build-context and as an ADD source; cloned (libgit2), never downloaded as a file.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/stat.h>
+
+#include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -174,6 +178,49 @@ TEST_F(GitSource, WhatCannotBeClonedIsAnErrorNamingTheUrl) {
   EXPECT_NE(keep.exit_code, 0);
   EXPECT_NE(keep.err.find("Dockerfile:2:1: ADD --keep-git-dir is not supported: a .git directory differs between clones"),
             std::string::npos) << keep.err;
+}
+
+// Git over ssh against Debian's sshd: libgit2 (with libssh2) clones with the keys of
+// `--ssh default=KEYFILE` (cairn's own agent) or of an ssh agent, and checks the server's host
+// key against ~/.ssh/known_hosts as StrictHostKeyChecking=yes does.
+TEST_F(GitSource, OverSshWithKeyFilesOrAnAgentCheckingKnownHosts) {
+  auto key = RunCommand({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cairn-git", "-f", tmp_ / "key"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  std::ifstream pub(tmp_ / "key.pub");
+  SshServer sshd(tmp_.path() + "/sshd", std::string((std::istreambuf_iterator<char>(pub)), std::istreambuf_iterator<char>()));
+  WriteTextFile(tmp_ / "home/.ssh/known_hosts", sshd.KnownHostsLine());
+  std::vector<std::string> home = {"HOME=" + (tmp_ / "home"), "SSH_AUTH_SOCK="};
+  std::string repo = sshd.Url(tmp_ / "srv/repo.git");
+
+  // The context: the same image as the local checkout of the commit.
+  auto remote = Cairn(Root(), {"build", "--progress", "plain", "-t", "git-ssh", "--ssh", "default=" + (tmp_ / "key"), repo + "#v1:sub"}, home);
+  ASSERT_EQ(remote.exit_code, 0) << remote.err << sshd.Log();
+  auto local = Build({"-t", "git-local", work_ + "/sub"});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_EQ(local.out, remote.out);
+  EXPECT_EQ(Run("git-ssh", {"cat", "/modes"}), "644 /app/a.txt\n755 /app/run.sh\n");
+
+  // ADD and --build-context, with the key in an agent (ssh-agent, --ssh default).
+  auto agent = RunCommand({"ssh-agent", "-s", "-a", tmp_ / "agent.sock"});
+  ASSERT_EQ(agent.exit_code, 0) << agent.err;
+  pid_t agent_pid = std::stoi(agent.out.substr(agent.out.find("SSH_AGENT_PID=") + 14));
+  ASSERT_EQ(RunCommand({"ssh-add", tmp_ / "key"}, {"SSH_AUTH_SOCK=" + (tmp_ / "agent.sock")}).exit_code, 0);
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD " + repo + "#main:sub /src\nCOPY --from=src /top.txt /top\n"
+                                         "RUN cat /src/a.txt /top > /both\n");
+  std::vector<std::string> with_agent = {"HOME=" + (tmp_ / "home"), "SSH_AUTH_SOCK=" + (tmp_ / "agent.sock")};
+  auto add = Cairn(Root(), {"build", "--progress", "plain", "-t", "git-ssh-add", "--ssh", "default", "--build-context",
+                            "src=" + repo + "#v1", tmp_ / "ctx"}, with_agent);
+  ::kill(agent_pid, SIGTERM);
+  ASSERT_EQ(add.exit_code, 0) << add.err << sshd.Log();
+  EXPECT_EQ(Run("git-ssh-add", {"cat", "/both"}), "one\ntop\n");
+
+  // A host key known_hosts does not hold is refused, saying how to add it.
+  WriteTextFile(tmp_ / "home/.ssh/known_hosts", "");
+  auto unknown = Cairn(Root(), {"build", "--ssh", "default=" + (tmp_ / "key"), repo + "#v1:sub"}, home);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("the host key of [127.0.0.1]:" + std::to_string(sshd.port()) + " is not in ~/.ssh/known_hosts"),
+            std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("ssh-keyscan -p " + std::to_string(sshd.port()) + " 127.0.0.1"), std::string::npos) << unknown.err;
 }
 
 }  // namespace

@@ -50,6 +50,12 @@ struct BuildOptions {
   // --annotation, -o annotation.K=V: the image manifest's annotations (none: no "annotations"
   // key). Not in any step's key: they are the manifest's, written after the last step.
   std::map<std::string, std::string> annotations;
+  // --annotation index:K=V / manifest-descriptor:K=V, -o annotation-index.K=V /
+  // annotation-manifest-descriptor.K=V: a multi-platform build's image index and each of its
+  // manifest descriptors (builder/multi_platform.h); a single-platform build has no index, and
+  // the CLI refuses them there, as buildx does.
+  std::map<std::string, std::string> index_annotations;
+  std::map<std::string, std::string> descriptor_annotations;
   // -o ...,oci-mediatypes=false: the image manifest in docker's media types (store/image.h).
   bool docker_media_types = false;
   std::string target;

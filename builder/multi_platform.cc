@@ -34,7 +34,7 @@ BuildResult BuildPlatforms(store::Store& store, Progress& progress, const BuildO
     all.all_cache.insert(all.all_cache.end(), r.all_cache.begin(), r.all_cache.end());
     all.epochs = r.epochs;
   }
-  all.manifest = store::WriteIndex(store, images);
+  all.manifest = store::WriteIndex(store, images, options.index_annotations, options.descriptor_annotations);
   all.config_digest = all.manifest.digest;  // an index has no config: its own digest is its ID
   for (auto& tag : options.tags) store.SetTag(tag, all.manifest);
   return all;

@@ -84,20 +84,30 @@ void AddAnnotation(std::map<std::string, std::string>& to, const std::string& ke
 }
 
 // --annotation as buildx: "KEY=V" and "manifest:KEY=V" annotate the manifest.
-void ParseAnnotationFlag(const std::string& text, std::map<std::string, std::string>& to) {
+// --annotation [TYPE[,TYPE]:]KEY=VALUE, as buildx: TYPE is manifest (the default), index or
+// manifest-descriptor (the index and its descriptors, for a multi-platform build).
+void ParseAnnotationFlag(const std::string& text, builder::BuildOptions& opts) {
   std::string where = "--annotation " + text;
   auto eq = text.find('=');
-  if (eq == std::string::npos) throw Error(where + ": want [manifest:]KEY=VALUE");
+  if (eq == std::string::npos) throw Error(where + ": want [manifest|index|manifest-descriptor:]KEY=VALUE");
   std::string key = text.substr(0, eq);
+  std::string types = "manifest";
   auto colon = key.find(':');
   if (colon != std::string::npos) {
-    std::string type = key.substr(0, colon);
-    if (type != "manifest")
-      throw Error(where + ": cairn annotates the image manifest only (it writes no image index for one platform); "
-                  "use KEY=VALUE or manifest:KEY=VALUE");
+    types = key.substr(0, colon);
     key = key.substr(colon + 1);
   }
-  AddAnnotation(to, key, text.substr(eq + 1), where);
+  for (size_t at = 0; at <= types.size();) {
+    size_t comma = std::min(types.find(',', at), types.size());
+    std::string type = types.substr(at, comma - at);
+    at = comma + 1;
+    if (type.find('[') != std::string::npos)
+      throw Error(where + ": platform qualifiers ([os/arch]) are not supported; an annotation applies to every platform");
+    if (type == "manifest") AddAnnotation(opts.annotations, key, text.substr(eq + 1), where);
+    else if (type == "index") AddAnnotation(opts.index_annotations, key, text.substr(eq + 1), where);
+    else if (type == "manifest-descriptor") AddAnnotation(opts.descriptor_annotations, key, text.substr(eq + 1), where);
+    else throw Error(where + ": unknown annotation type \"" + type + "\" (use manifest, index or manifest-descriptor)");
+  }
 }
 
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
@@ -140,16 +150,18 @@ struct OutputSpec {
 bool OutputImageKey(const std::string& o, const std::string& k, const std::string& v, builder::BuildOptions& opts,
                     std::set<std::string>& media_types) {
   std::string where = "--output " + o;
-  for (const char* prefix : {"annotation.", "annotation-manifest."}) {
+  std::pair<const char*, std::map<std::string, std::string>*> kinds[] = {
+      {"annotation.", &opts.annotations},
+      {"annotation-manifest.", &opts.annotations},
+      {"annotation-index.", &opts.index_annotations},
+      {"annotation-manifest-descriptor.", &opts.descriptor_annotations}};
+  for (auto [prefix, to] : kinds) {
     if (k.rfind(prefix, 0) != 0) continue;
     if (k.find('[') != std::string::npos)
-      throw Error(where + ": " + k + ": platform qualifiers are for multi-platform images; cairn builds one");
-    AddAnnotation(opts.annotations, k.substr(std::string(prefix).size()), v, where);
+      throw Error(where + ": " + k + ": platform qualifiers ([os/arch]) are not supported; an annotation applies to every platform");
+    AddAnnotation(*to, k.substr(std::string(prefix).size()), v, where);
     return true;
   }
-  if (k.rfind("annotation-index", 0) == 0 || k.rfind("annotation-manifest-descriptor", 0) == 0)
-    throw Error(where + ": " + k + ": cairn writes one manifest and no image index for a single platform, so there "
-                "is no index or descriptor to annotate; use annotation.KEY=VALUE (the manifest)");
   if (k == "compression-level") {
     // The level the layers are written at: 0 is the codec's default (gzip 1, zstd 3), -1 gzip's 0.
     int level = opts.compression.level == 0 ? (opts.compression.codec == store::Compression::Codec::kZstd ? 3 : 1)
@@ -447,7 +459,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   opts.add_hosts = f.add_hosts;
   opts.ulimits = f.ulimits;
   opts.shm_size = f.shm_size;
-  for (auto& a : f.annotations) ParseAnnotationFlag(a, opts.annotations);
+  for (auto& a : f.annotations) ParseAnnotationFlag(a, opts);
   for (auto& spec : f.build_contexts) {
     auto [name, context] = builder::ParseBuildContextFlag(spec);
     if (!opts.named_contexts.emplace(name, context).second)
@@ -466,6 +478,13 @@ void RunBuild(Globals& g, BuildFlags f) {
 
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts);
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
+  // As BuildKit ("index annotations not supported for single platform export"): one platform
+  // gives one manifest and no index, so there is no index or descriptor to annotate.
+  if (platforms.size() == 1 && (!opts.index_annotations.empty() || !opts.descriptor_annotations.empty()))
+    throw Error(std::string(opts.index_annotations.empty() ? "manifest-descriptor" : "index") +
+                " annotation " + (opts.index_annotations.empty() ? opts.descriptor_annotations : opts.index_annotations).begin()->first +
+                ": a single-platform build writes one manifest and no image index, so there is no index or descriptor to "
+                "annotate (as buildx); build several platforms (--platform P1,P2) or annotate the manifest (annotation.KEY=VALUE)");
   bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
   if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
   std::optional<std::string> docker_socket;  // checked now, so a bad DOCKER_HOST fails before any step
@@ -599,7 +618,9 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile; - = stdin)");
   cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--annotation", flags->annotations, "[manifest:]KEY=VALUE: an annotation of the image manifest (repeatable)")
+  cmd->add_option("--annotation", flags->annotations,
+                  "[manifest|index|manifest-descriptor:]KEY=VALUE: an annotation of the image manifest (default), or of "
+                  "a multi-platform build's index or its manifest descriptors (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--iidfile", flags->iidfile, "write the image ID (config digest) to this file");
   cmd->add_option("--metadata-file", flags->metadata_file, "write build metadata JSON (containerimage.digest) here");

@@ -246,17 +246,22 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
                   "; pass the same compression with --compression (layers are never recompressed)");
     specs.push_back(spec);
   }
-  int to_stdout = 0;
-  for (auto& spec : specs) to_stdout += spec.type == "tar" && spec.dest == "-";
-  if (to_stdout > 1) throw Error("--output: only one output can go to stdout (dest=-)");
+  // tar, oci and docker stream to stdout with dest=- (`-o type=docker,dest=- | docker load`).
+  const OutputSpec* to_stdout = nullptr;
+  for (auto& spec : specs) {
+    if (spec.dest != "-") continue;
+    if (to_stdout) throw Error("--output: only one output can go to stdout (dest=-)");
+    to_stdout = &spec;
+  }
   if (to_stdout && ::isatty(STDOUT_FILENO))
-    throw Error("--output type=tar,dest=-: stdout is a terminal; redirect it (> rootfs.tar) or give dest=FILE");
+    throw Error("--output type=" + to_stdout->type + ",dest=-: stdout is a terminal; redirect it (> " +
+                (to_stdout->type == "tar" ? "rootfs.tar" : "image.tar") + ", or | docker load) or give dest=FILE");
   return specs;
 }
 
 // True when an output streams to stdout: then stdout carries nothing else (no image ID).
 bool OutputsToStdout(const std::vector<OutputSpec>& outputs) {
-  return std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.type == "tar" && o.dest == "-"; });
+  return std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.dest == "-"; });
 }
 
 // Bytes to a file descriptor, for -o type=tar.

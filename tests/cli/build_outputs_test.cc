@@ -122,6 +122,28 @@ TEST_F(BuildOutputs, TarOutputToStdoutIsTheOnlyThingOnStdout) {
   EXPECT_EQ(content.out, "#!/bin/sh\necho run\n");
 }
 
+// `cairn build -o type=docker,dest=- . | docker load`: the archive alone on stdout, which skopeo
+// reads as a docker archive (the image ID would corrupt the stream).
+TEST_F(BuildOutputs, DockerArchiveToStdoutIsTheOnlyThingOnStdout) {
+  auto r = Build({"type=docker,dest=-"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Whole tar blocks ending in the zero blocks: no image ID line after the archive.
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.size() % 512, 0u);
+  EXPECT_EQ(r.out.back(), '\0');
+  std::string file = tmp_ / "docker.tar";
+  WriteFileAtomic(file, r.out);
+  auto list = RunCommand({"tar", "-tf", file});
+  EXPECT_EQ(list.out.rfind("sha256:", 0), std::string::npos) << list.out.substr(0, 200);
+  EXPECT_NE(list.out.find("manifest.json"), std::string::npos) << list.out;
+  auto config = RunCommand({"skopeo", "inspect", "--config", "docker-archive:" + file});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_NE(config.out.find("\"architecture\""), std::string::npos) << config.out;
+  auto two = Build({"type=docker,dest=-", "type=tar,dest=-"});
+  EXPECT_NE(two.exit_code, 0);
+  EXPECT_NE(two.err.find("only one output can go to stdout"), std::string::npos) << two.err;
+}
+
 TEST_F(BuildOutputs, UnknownTypeOrKeyIsAnErrorNamingIt) {
   auto type = Build({"type=tarball,dest=x"});
   EXPECT_NE(type.exit_code, 0);

@@ -143,6 +143,7 @@ struct OutputSpec {
   bool push = false; // registry, or image with push=true
   bool load = false; // docker without dest: into the docker daemon, as --load
   bool push_by_digest = false;  // image,push-by-digest=true: no tag in the registry (buildx)
+  bool layout_dir = false;  // oci,tar=false: dest is an OCI layout directory, not an archive
 };
 
 // An -o key of an image output that is not its own (annotations, compression options): true when
@@ -219,9 +220,15 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
       if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so docker can name it");
     } else if (spec.type == "oci" || spec.type == "docker") {
       known = {"type", "dest", "compression"};
+      if (spec.type == "oci") known.insert("tar");
+      if (kv.count("tar") && kv["tar"] != "true" && kv["tar"] != "false")
+        throw Error("--output " + o + ": tar=" + kv["tar"] + ": want true or false");
+      spec.layout_dir = kv.count("tar") && kv["tar"] == "false";
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
       if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
       spec.dest = kv["dest"];
+      if (spec.layout_dir && spec.dest == "-")
+        throw Error("--output " + o + ": tar=false writes a directory; for a stream on stdout drop tar=false");
     } else if (spec.type == "local" || spec.type == "tar") {
       known = {"type", "dest"};
       if (!kv.count("dest") || kv["dest"].empty())
@@ -588,7 +595,8 @@ void RunBuild(Globals& g, BuildFlags f) {
       progress->Note("exported the filesystem as a tar to " + (o.dest == "-" ? std::string("stdout") : o.dest));
     } else {
       // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
-      store::SaveArchive(g.Store(), f.tags, o.dest);
+      if (o.layout_dir) store::SaveLayoutDir(g.Store(), f.tags, o.dest);
+      else store::SaveArchive(g.Store(), f.tags, o.dest);
       progress->Note("exported to " + o.dest);
     }
   }

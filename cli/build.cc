@@ -681,9 +681,11 @@ void AddBuild(CLI::App& app, Globals& g) {
                 "load the image into the docker daemon at $DOCKER_HOST (unix socket; default /var/run/docker.sock), "
                 "as -o type=docker");
   cmd->add_option("-o,--output", flags->outputs,
-                  "type=registry | type=oci,dest=FILE | type=docker[,dest=FILE] (no dest: --load) | type=local,dest=DIR (the filesystem) | "
-                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs also take "
-                  "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level=, oci-mediatypes=false (repeatable)")
+                  "type=registry | type=oci,dest=FILE|-|DIR,tar=false | type=docker[,dest=FILE|-] (no dest: --load) | "
+                  "type=local,dest=DIR (the filesystem) | type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs "
+                  "also take annotation.KEY=V, annotation-manifest.KEY=V, annotation-index.KEY=V and "
+                  "annotation-manifest-descriptor.KEY=V (multi-platform), compression=, compression-level=, oci-mediatypes=false "
+                  "(repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true] or "

@@ -295,6 +295,8 @@ class BuildRun {
       return LoadOrPull(*copy->from->image()).manifest_descriptor.digest;
     }
     if (copy->sources.empty()) return "";
+    if (copy->keep_git_dir && !std::any_of(copy->sources.begin(), copy->sources.end(), IsGitUrl))
+      throw StepError(step, "--keep-git-dir keeps the .git directory of a git source, and no source is a git repository");
     // ADD may mix URLs and context files: each part is digested its own way.
     std::string urls = HasUrlSource(*copy) ? downloads_.SourcesDigest(step, *copy) : "";
     std::vector<std::string> local = LocalSources(*copy);

@@ -65,6 +65,12 @@ struct BuildOptions {
   // --annotation, -o annotation.K=V: the image manifest's annotations (none: no "annotations"
   // key). Not in any step's key: they are the manifest's, written after the last step.
   std::map<std::string, std::string> annotations;
+  // --annotation index:K=V / manifest-descriptor:K=V, -o annotation-index.K=V /
+  // annotation-manifest-descriptor.K=V: a multi-platform build's image index and each of its
+  // manifest descriptors (builder/multi_platform.h); a single-platform build has no index, and
+  // the CLI refuses them there, as buildx does.
+  std::map<std::string, std::string> index_annotations;
+  std::map<std::string, std::string> descriptor_annotations;
   // -o ...,oci-mediatypes=false: the image manifest in docker's media types (store/image.h).
   bool docker_media_types = false;
   std::string target;
@@ -82,9 +88,9 @@ struct BuildOptions {
   std::optional<SourceDateEpoch> source_date_epoch;
   std::string network = "default";  // default (outbound, runtime/network.h) | none | host: for every RUN
   std::map<std::string, SecretSource> secrets;  // --secret id -> source (for RUN --mount=type=secret)
-  // --ssh id -> an ssh agent's socket (for RUN --mount=type=ssh; builder/ssh_forward.h). Never in
-  // a key, a layer or the history.
-  std::map<std::string, std::string> ssh;
+  // --ssh id -> an ssh agent's socket or keys (for RUN --mount=type=ssh; builder/ssh_forward.h).
+  // Never in a key, a layer or the history.
+  std::map<std::string, SshAgentSource> ssh;
   store::Compression compression;    // of new layers (--compression); part of the step cache key
   // FROM / COPY --from of an image the store lacks: called with the name as written, must leave
   // it resolvable by that name (or throw). Unset: a missing image is an error. The CLI supplies

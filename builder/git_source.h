@@ -3,8 +3,9 @@
 // `git@host:repo.git#ref`) is a checkout of one commit, never a downloaded file. The clone is
 // the caller's (BuildOptions::fetch_git, cli/git_clone.h), as downloads are: the builder never
 // talks to the network. What a checkout gives the build:
-//   - its files, without .git (ADD --keep-git-dir is refused: a .git directory holds index stat
-//     data, pack files and reflogs that differ between clones, so no layer with it is reproducible);
+//   - its files, without .git; with ADD --keep-git-dir, a .git written canonically (a shallow
+//     repository of the commit with no stat data, reflogs or time-dependent files), so two clones
+//     give the same layer (cli/git_keep_dir.h);
 //   - git's modes (builder/git_modes.h), from the commit's tree, so a clone and a local checkout of
 //     the same commit give the same layers;
 //   - the commit's committer time, the image epoch of a git build context (builder/epoch.h).
@@ -28,6 +29,7 @@ struct GitUrl {
   std::string ref;      // branch, tag, full ref or commit (hex); empty = the remote's HEAD
   std::string subdir;   // the directory of the checkout that is the source; empty = its root
   std::string display;  // the URL for messages: userinfo of http(s) URLs removed
+  bool keep_git_dir = false;  // ADD --keep-git-dir: the checkout keeps a canonical .git (cli/git_keep_dir.h)
 };
 
 // "URL#ref:subdir" -> its parts. Throws Error naming the URL: no repository, a subdir that

@@ -37,8 +37,11 @@ BuildResult BuildPlatforms(store::Store& store, Progress& progress, const BuildO
     all.cache_mounts.insert(all.cache_mounts.end(), r.cache_mounts.begin(), r.cache_mounts.end());
     all.epochs = r.epochs;
   }
+  // annotation-manifest-descriptor.*: on the images' entries, not on their attestations'.
+  for (auto& image : images)
+    for (auto& [k, v] : options.descriptor_annotations) image.manifest.annotations[k] = v;
   images.insert(images.end(), attestations.begin(), attestations.end());
-  all.manifest = store::WriteIndex(store, images);
+  all.manifest = store::WriteIndex(store, images, options.index_annotations, {});
   all.config_digest = all.manifest.digest;  // an index has no config: its own digest is its ID
   for (auto& tag : options.tags) store.SetTag(tag, all.manifest);
   return all;

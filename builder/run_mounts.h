@@ -9,7 +9,8 @@
 //   tmpfs   size= (bytes, or with a k/m/g suffix).
 //   secret  from BuildOptions::secrets; default target /run/secrets/<id>, mode 0400; env= puts it
 //           in the environment instead. Its value never enters a layer, a cache key or history.
-//   ssh     from BuildOptions::ssh (id defaults to "default"): a relay to that agent socket at
+//   ssh     from BuildOptions::ssh (id defaults to "default"): a relay to that agent socket (or
+//           cairn's own agent of the key files given) at
 //           target (default /run/buildkit/ssh_agent.N), uid/gid/mode (0:0 0600) as given;
 //           SSH_AUTH_SOCK names the first (builder/ssh_forward.h). A missing id is skipped
 //           unless required.
@@ -47,7 +48,7 @@ struct MountInputs {
   std::string scratch;  // the step's scratch dir (secret files are written here, mode 0400)
   std::vector<std::string> lowerdirs;  // the step's unpacked layers, top-most first
   std::map<std::string, SecretSource> secrets;
-  std::map<std::string, std::string> ssh;  // --ssh id -> agent socket
+  std::map<std::string, SshAgentSource> ssh;  // --ssh id -> agent socket or keys
   // Unpacked layers (top-most first) of a stage's result or an image.
   std::function<std::vector<std::string>(const plan::StageRef& from)> layers_of;
   // Called once when a cache mount without from= is first made in this store, with its id and

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "builder/ssh_agent.h"
 
 namespace cairn::builder {
 
@@ -51,33 +52,44 @@ bool Pump(int from, int to) {
 
 }  // namespace
 
-std::pair<std::string, std::string> ParseSshFlag(const std::string& flag, const char* ssh_auth_sock) {
+std::pair<std::string, SshAgentSource> ParseSshFlag(const std::string& flag, const char* ssh_auth_sock) {
   std::string where = "--ssh " + flag;
   size_t eq = flag.find('=');
   std::string id = flag.substr(0, eq);
-  if (id.empty()) throw Error(where + ": want default, ID or ID=SOCKET");
-  std::string path;
+  if (id.empty()) throw Error(where + ": want default, ID, ID=SOCKET or ID=KEYFILE[,KEYFILE]");
+  std::vector<std::string> paths;
   if (eq == std::string::npos) {
     if (!ssh_auth_sock || !*ssh_auth_sock)
-      throw Error(where + ": SSH_AUTH_SOCK is not set; start an agent (eval $(ssh-agent); ssh-add) or pass " + id + "=SOCKET");
-    path = ssh_auth_sock;
+      throw Error(where + ": SSH_AUTH_SOCK is not set; start an agent (eval $(ssh-agent); ssh-add), pass " + id +
+                  "=SOCKET or " + id + "=KEYFILE");
+    paths.push_back(ssh_auth_sock);
   } else {
-    path = flag.substr(eq + 1);
+    std::string rest = flag.substr(eq + 1);
+    for (size_t at = 0;;) {
+      size_t comma = rest.find(',', at);
+      paths.push_back(rest.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
   }
-  if (path.find(',') != std::string::npos)
-    throw Error(where + ": cairn forwards one agent socket per id, not several paths; load the keys into one agent "
-                "(ssh-add KEY...) and pass its socket");
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw SysError("--ssh " + id + ": stat", path);
-  if (!S_ISSOCK(st.st_mode))
-    throw Error(where + ": " + path + " is not an agent socket; cairn forwards ssh agents and does not read key "
-                "files: load the key into an agent (ssh-add " + path + ") and pass --ssh " + id + " (SSH_AUTH_SOCK) or " +
-                id + "=SOCKET");
-  return {id, path};
+  bool sockets = false;
+  for (auto& path : paths) {
+    if (path.empty()) throw Error(where + ": an empty path");
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw SysError("--ssh " + id + ": stat", path);
+    if (S_ISSOCK(st.st_mode)) sockets = true;
+    else if (!S_ISREG(st.st_mode)) throw Error(where + ": " + path + " is neither an agent socket nor a key file");
+  }
+  if (sockets && paths.size() > 1)
+    throw Error(where + ": an agent socket among several paths; give one agent socket, or key files only");
+  SshAgentSource source;
+  if (sockets) source.socket = paths[0];
+  else source.keys = SshKeyring::Load(paths);
+  return {id, std::move(source)};
 }
 
-SshAgentRelay::SshAgentRelay(const std::string& path, const std::string& agent, uid_t uid, gid_t gid, mode_t mode)
-    : agent_(agent) {
+SshAgentRelay::SshAgentRelay(const std::string& path, SshAgentSource source, uid_t uid, gid_t gid, mode_t mode)
+    : source_(std::move(source)) {
   sockaddr_un addr = UnixAddress(path);
   listen_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!listen_) throw SysError("socket", path);
@@ -99,15 +111,44 @@ SshAgentRelay::~SshAgentRelay() {
   thread_.join();
 }
 
-// One thread for the listener and every relayed connection: agent messages are small, and a
-// step opens few connections.
+namespace {
+
+// One connection: to the agent it is relayed to (agent set), or answered with keys (pending
+// holds the bytes of a request not yet complete).
+struct Link {
+  UniqueFd step, agent;
+  std::string pending;
+};
+
+// Reads what the step sent and answers the complete requests; false when the step is gone.
+bool Answer(const SshKeyring& keys, Link& link) {
+  char buf[16384];
+  ssize_t n = ::read(link.step.get(), buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
+  if (n <= 0) return false;
+  link.pending.append(buf, static_cast<size_t>(n));
+  std::string out;
+  bool ok = ServeAgentBytes(keys, link.pending, out);
+  for (size_t off = 0; off < out.size();) {
+    ssize_t w = ::send(link.step.get(), out.data() + off, out.size() - off, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    off += static_cast<size_t>(w);
+  }
+  return ok;
+}
+
+}  // namespace
+
+// One thread for the listener and every connection: agent messages are small, and a step opens
+// few connections.
 void SshAgentRelay::Serve() {
-  std::vector<std::pair<UniqueFd, UniqueFd>> links;  // (the step's end, the agent's end)
+  std::vector<Link> links;
   for (;;) {
     std::vector<pollfd> fds = {{stop_read_.get(), POLLIN, 0}, {listen_.get(), POLLIN, 0}};
-    for (auto& [step, agent] : links) {
-      fds.push_back({step.get(), POLLIN, 0});
-      fds.push_back({agent.get(), POLLIN, 0});
+    for (auto& link : links) {
+      fds.push_back({link.step.get(), POLLIN, 0});
+      fds.push_back({link.agent ? link.agent.get() : -1, POLLIN, 0});  // -1: poll ignores it
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
@@ -116,17 +157,22 @@ void SshAgentRelay::Serve() {
     if (fds[0].revents) return;
     std::vector<bool> closed(links.size(), false);
     for (size_t i = 0; i < links.size(); ++i) {
-      auto& [step, agent] = links[i];
-      if (fds[2 + 2 * i].revents && !Pump(step.get(), agent.get())) closed[i] = true;
-      if (!closed[i] && fds[3 + 2 * i].revents && !Pump(agent.get(), step.get())) closed[i] = true;
+      Link& link = links[i];
+      if (fds[2 + 2 * i].revents)
+        closed[i] = link.agent ? !Pump(link.step.get(), link.agent.get()) : !Answer(*source_.keys, link);
+      if (!closed[i] && link.agent && fds[3 + 2 * i].revents && !Pump(link.agent.get(), link.step.get())) closed[i] = true;
     }
     for (size_t i = links.size(); i-- > 0;)
       if (closed[i]) links.erase(links.begin() + static_cast<long>(i));
     if (fds[1].revents & POLLIN) {
       UniqueFd step(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
       if (!step) continue;
-      UniqueFd agent = ConnectTo(agent_);
-      if (agent) links.emplace_back(std::move(step), std::move(agent));  // else: the step sees the connection close
+      if (source_.keys) {
+        links.push_back({std::move(step), UniqueFd(), {}});
+        continue;
+      }
+      UniqueFd agent = ConnectTo(source_.socket);
+      if (agent) links.push_back({std::move(step), std::move(agent), {}});  // else: the step sees the connection close
     }
   }
 }

@@ -40,6 +40,7 @@ std::vector<FetchedUrl> UrlDownloads::FetchAll(const plan::Step& step, const pla
   try {
     if (!copy.is_add) throw Error("COPY does not download URLs; use ADD");
     bool git = std::any_of(copy.sources.begin(), copy.sources.end(), IsGitUrl);
+    if (copy.keep_git_dir && !git) throw Error("--keep-git-dir keeps the .git directory of a git source, and no source is a git repository");
     if (git && copy.sources.size() > 1)
       throw Error("a git repository must be ADD's only source (its checkout is copied into the destination)");
     if (!copy.checksum.empty() && !git) CheckChecksumForm(copy.checksum);
@@ -48,12 +49,14 @@ std::vector<FetchedUrl> UrlDownloads::FetchAll(const plan::Step& step, const pla
       if (IsGitUrl(url)) {
         if (!fetch_git_) throw Error("ADD " + RedactUrl(url) + ": this build cannot clone (no git fetcher was given to the builder)");
         GitUrl parsed = ParseGitUrl(url);
+        parsed.keep_git_dir = copy.keep_git_dir;
         std::string dir = store_.NewScratchDir("git-");
         out.push_back({parsed.display, dir, "", std::nullopt, dir});  // so that a failed clone is removed too
         GitCheckout checkout = fetch_git_(parsed, dir);
         if (!copy.checksum.empty()) CheckGitChecksum(checkout, copy.checksum);
         out.back().path = checkout.dir;
-        out.back().digest = "git " + checkout.commit + (parsed.subdir.empty() ? "" : ":" + parsed.subdir);
+        out.back().digest = "git " + checkout.commit + (parsed.subdir.empty() ? "" : ":" + parsed.subdir) +
+                            (copy.keep_git_dir ? " with .git" : "");
         out.back().git = std::move(checkout);
         continue;
       }

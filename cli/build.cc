@@ -25,6 +25,7 @@
 #include "cli/cache_transfer.h"
 #include "cli/docker_load.h"
 #include "cli/git_clone.h"
+#include "cli/git_ssh_agent.h"
 #include "cli/http_download.h"
 #include "cli/proxy_env.h"
 #include "cli/security_opt.h"
@@ -132,20 +133,30 @@ void AddAnnotation(std::map<std::string, std::string>& to, const std::string& ke
 }
 
 // --annotation as buildx: "KEY=V" and "manifest:KEY=V" annotate the manifest.
-void ParseAnnotationFlag(const std::string& text, std::map<std::string, std::string>& to) {
+// --annotation [TYPE[,TYPE]:]KEY=VALUE, as buildx: TYPE is manifest (the default), index or
+// manifest-descriptor (the index and its descriptors, for a multi-platform build).
+void ParseAnnotationFlag(const std::string& text, builder::BuildOptions& opts) {
   std::string where = "--annotation " + text;
   auto eq = text.find('=');
-  if (eq == std::string::npos) throw Error(where + ": want [manifest:]KEY=VALUE");
+  if (eq == std::string::npos) throw Error(where + ": want [manifest|index|manifest-descriptor:]KEY=VALUE");
   std::string key = text.substr(0, eq);
+  std::string types = "manifest";
   auto colon = key.find(':');
   if (colon != std::string::npos) {
-    std::string type = key.substr(0, colon);
-    if (type != "manifest")
-      throw Error(where + ": cairn annotates the image manifest only (it writes no image index for one platform); "
-                  "use KEY=VALUE or manifest:KEY=VALUE");
+    types = key.substr(0, colon);
     key = key.substr(colon + 1);
   }
-  AddAnnotation(to, key, text.substr(eq + 1), where);
+  for (size_t at = 0; at <= types.size();) {
+    size_t comma = std::min(types.find(',', at), types.size());
+    std::string type = types.substr(at, comma - at);
+    at = comma + 1;
+    if (type.find('[') != std::string::npos)
+      throw Error(where + ": platform qualifiers ([os/arch]) are not supported; an annotation applies to every platform");
+    if (type == "manifest") AddAnnotation(opts.annotations, key, text.substr(eq + 1), where);
+    else if (type == "index") AddAnnotation(opts.index_annotations, key, text.substr(eq + 1), where);
+    else if (type == "manifest-descriptor") AddAnnotation(opts.descriptor_annotations, key, text.substr(eq + 1), where);
+    else throw Error(where + ": unknown annotation type \"" + type + "\" (use manifest, index or manifest-descriptor)");
+  }
 }
 
 // --cache-to values, checked before the build starts. Rule: cached layers are the image's own
@@ -195,6 +206,7 @@ struct OutputSpec {
   bool push = false; // registry, or image with push=true
   bool load = false; // docker without dest: into the docker daemon, as --load
   bool push_by_digest = false;  // image,push-by-digest=true: no tag in the registry (buildx)
+  bool layout_dir = false;  // oci,tar=false: dest is an OCI layout directory, not an archive
 };
 
 // An -o key of an image output that is not its own (annotations, compression options): true when
@@ -202,16 +214,18 @@ struct OutputSpec {
 bool OutputImageKey(const std::string& o, const std::string& k, const std::string& v, builder::BuildOptions& opts,
                     std::set<std::string>& media_types) {
   std::string where = "--output " + o;
-  for (const char* prefix : {"annotation.", "annotation-manifest."}) {
+  std::pair<const char*, std::map<std::string, std::string>*> kinds[] = {
+      {"annotation.", &opts.annotations},
+      {"annotation-manifest.", &opts.annotations},
+      {"annotation-index.", &opts.index_annotations},
+      {"annotation-manifest-descriptor.", &opts.descriptor_annotations}};
+  for (auto [prefix, to] : kinds) {
     if (k.rfind(prefix, 0) != 0) continue;
     if (k.find('[') != std::string::npos)
-      throw Error(where + ": " + k + ": platform qualifiers are for multi-platform images; cairn builds one");
-    AddAnnotation(opts.annotations, k.substr(std::string(prefix).size()), v, where);
+      throw Error(where + ": " + k + ": platform qualifiers ([os/arch]) are not supported; an annotation applies to every platform");
+    AddAnnotation(*to, k.substr(std::string(prefix).size()), v, where);
     return true;
   }
-  if (k.rfind("annotation-index", 0) == 0 || k.rfind("annotation-manifest-descriptor", 0) == 0)
-    throw Error(where + ": " + k + ": cairn writes one manifest and no image index for a single platform, so there "
-                "is no index or descriptor to annotate; use annotation.KEY=VALUE (the manifest)");
   if (k == "compression-level") {
     // The level the layers are written at: 0 is the codec's default (gzip 1, zstd 3), -1 gzip's 0.
     int level = opts.compression.level == 0 ? (opts.compression.codec == store::Compression::Codec::kZstd ? 3 : 1)
@@ -269,9 +283,15 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
       if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so docker can name it");
     } else if (spec.type == "oci" || spec.type == "docker") {
       known = {"type", "dest", "compression"};
+      if (spec.type == "oci") known.insert("tar");
+      if (kv.count("tar") && kv["tar"] != "true" && kv["tar"] != "false")
+        throw Error("--output " + o + ": tar=" + kv["tar"] + ": want true or false");
+      spec.layout_dir = kv.count("tar") && kv["tar"] == "false";
       if (!kv.count("dest") || kv["dest"].empty()) throw Error("--output " + o + ": needs dest=FILE");
       if (f.tags.empty()) throw Error("--output " + o + ": name the image with -t so the archive can name it");
       spec.dest = kv["dest"];
+      if (spec.layout_dir && spec.dest == "-")
+        throw Error("--output " + o + ": tar=false writes a directory; for a stream on stdout drop tar=false");
     } else if (spec.type == "local" || spec.type == "tar") {
       known = {"type", "dest"};
       if (!kv.count("dest") || kv["dest"].empty())
@@ -296,17 +316,22 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
                   "; pass the same compression with --compression (layers are never recompressed)");
     specs.push_back(spec);
   }
-  int to_stdout = 0;
-  for (auto& spec : specs) to_stdout += spec.type == "tar" && spec.dest == "-";
-  if (to_stdout > 1) throw Error("--output: only one output can go to stdout (dest=-)");
+  // tar, oci and docker stream to stdout with dest=- (`-o type=docker,dest=- | docker load`).
+  const OutputSpec* to_stdout = nullptr;
+  for (auto& spec : specs) {
+    if (spec.dest != "-") continue;
+    if (to_stdout) throw Error("--output: only one output can go to stdout (dest=-)");
+    to_stdout = &spec;
+  }
   if (to_stdout && ::isatty(STDOUT_FILENO))
-    throw Error("--output type=tar,dest=-: stdout is a terminal; redirect it (> rootfs.tar) or give dest=FILE");
+    throw Error("--output type=" + to_stdout->type + ",dest=-: stdout is a terminal; redirect it (> " +
+                (to_stdout->type == "tar" ? "rootfs.tar" : "image.tar") + ", or | docker load) or give dest=FILE");
   return specs;
 }
 
 // True when an output streams to stdout: then stdout carries nothing else (no image ID).
 bool OutputsToStdout(const std::vector<OutputSpec>& outputs) {
-  return std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.type == "tar" && o.dest == "-"; });
+  return std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.dest == "-"; });
 }
 
 // Bytes to a file descriptor, for -o type=tar.
@@ -443,10 +468,17 @@ void LoadResult(Globals& g, const std::vector<std::string>& tags, const std::str
 
 void RunBuild(Globals& g, BuildFlags f) {
   RefuseRemoteContext(f.context);
-  std::string git_scratch;
+  std::map<std::string, builder::SshAgentSource> ssh;
+  for (auto& spec : f.ssh)
+    if (!ssh.insert(builder::ParseSshFlag(spec, std::getenv("SSH_AUTH_SOCK"))).second)
+      throw Error("--ssh " + spec + ": this id is already given");
+  std::string git_scratch, agent_scratch;
   ScopeExit remove_checkout([&] {
     if (!git_scratch.empty()) RemoveAll(git_scratch);
+    if (!agent_scratch.empty()) RemoveAll(agent_scratch);
   });
+  std::optional<GitSshAgent> git_agent;  // before the git context is cloned, and before any thread
+  if (ssh.count("default")) git_agent.emplace(ssh, agent_scratch = g.Store().NewScratchDir("ssh-"));
   std::optional<builder::GitCheckout> git_context = GitContext(g, f, git_scratch);
   std::string dockerfile_name;
   if (git_context && f.file.empty()) dockerfile_name = "Dockerfile";
@@ -483,9 +515,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   if (f.jobs < 0) throw Error("--jobs " + std::to_string(f.jobs) + ": want a count of at least 1 (0 = number of cores)");
   opts.jobs = f.jobs;
   for (auto& spec : f.secrets) opts.secrets.insert(builder::ParseSecretFlag(spec));
-  for (auto& spec : f.ssh)
-    if (!opts.ssh.insert(builder::ParseSshFlag(spec, std::getenv("SSH_AUTH_SOCK"))).second)
-      throw Error("--ssh " + spec + ": this id is already given");
+  opts.ssh = ssh;
   for (auto& a : f.allow) {
     if (a == "security.insecure")
       throw Error("--allow security.insecure: cairn runs every step sandboxed and has no insecure mode; remove the flag");
@@ -500,7 +530,7 @@ void RunBuild(Globals& g, BuildFlags f) {
   opts.add_hosts = f.add_hosts;
   opts.ulimits = f.ulimits;
   opts.shm_size = f.shm_size;
-  for (auto& a : f.annotations) ParseAnnotationFlag(a, opts.annotations);
+  for (auto& a : f.annotations) ParseAnnotationFlag(a, opts);
   for (auto& spec : f.build_contexts) {
     auto [name, context] = builder::ParseBuildContextFlag(spec);
     if (!opts.named_contexts.emplace(name, context).second)
@@ -521,6 +551,13 @@ void RunBuild(Globals& g, BuildFlags f) {
   bool attested = !opts.provenance.empty() || opts.sbom;
   std::vector<CacheSpec> cache_exports = CacheExports(f, opts, platforms.size());
   std::vector<OutputSpec> outputs = ParseOutputs(f, opts);
+  // As BuildKit ("index annotations not supported for single platform export"): one platform
+  // gives one manifest and no index, so there is no index or descriptor to annotate.
+  if (platforms.size() == 1 && (!opts.index_annotations.empty() || !opts.descriptor_annotations.empty()))
+    throw Error(std::string(opts.index_annotations.empty() ? "manifest-descriptor" : "index") +
+                " annotation " + (opts.index_annotations.empty() ? opts.descriptor_annotations : opts.index_annotations).begin()->first +
+                ": a single-platform build writes one manifest and no image index, so there is no index or descriptor to "
+                "annotate (as buildx); build several platforms (--platform P1,P2) or annotate the manifest (annotation.KEY=VALUE)");
   bool load = f.load || std::any_of(outputs.begin(), outputs.end(), [](const OutputSpec& o) { return o.load; });
   if (f.load && f.tags.empty()) throw Error("--load: name the image with -t so docker can name it");
   if (load && attested)
@@ -648,7 +685,8 @@ void RunBuild(Globals& g, BuildFlags f) {
       progress->Note("exported the filesystem as a tar to " + (o.dest == "-" ? std::string("stdout") : o.dest));
     } else {
       // One archive holds both layouts (see store::SaveArchive): oci and docker write the same file.
-      store::SaveArchive(g.Store(), f.tags, o.dest);
+      if (o.layout_dir) store::SaveLayoutDir(g.Store(), f.tags, o.dest);
+      else store::SaveArchive(g.Store(), f.tags, o.dest);
       progress->Note("exported to " + o.dest);
     }
   }
@@ -683,7 +721,9 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("-f,--file", flags->file, "the Dockerfile (default CONTEXT/Dockerfile; - = stdin)");
   cmd->add_option("--build-arg", flags->build_args, "KEY=VALUE build argument (repeatable)")->allow_extra_args(false);
   cmd->add_option("--label", flags->labels, "KEY=VALUE label on the image (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--annotation", flags->annotations, "[manifest:]KEY=VALUE: an annotation of the image manifest (repeatable)")
+  cmd->add_option("--annotation", flags->annotations,
+                  "[manifest|index|manifest-descriptor:]KEY=VALUE: an annotation of the image manifest (default), or of "
+                  "a multi-platform build's index or its manifest descriptors (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--attest", flags->attest,
                   "type=provenance[,mode=min|max] (SLSA provenance) or type=sbom (SPDX): attach an attestation, as buildx "
@@ -704,7 +744,8 @@ void AddBuild(CLI::App& app, Globals& g) {
   cmd->add_option("--secret", flags->secrets, "id=ID,src=FILE or id=ID,env=VAR: a secret for RUN --mount=type=secret (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--ssh", flags->ssh,
-                  "default|ID[=SOCKET]: an ssh agent (default: $SSH_AUTH_SOCK) for RUN --mount=type=ssh (repeatable)")
+                  "default|ID[=SOCKET|KEYFILE[,KEYFILE]]: an ssh agent (default: $SSH_AUTH_SOCK) or keys cairn serves as one, "
+                  "for RUN --mount=type=ssh and git over ssh (default) (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--build-context", flags->build_contexts,
                   "NAME=DIR|docker-image://REF|oci-layout://DIR[:TAG]|GIT-URL: a source for FROM NAME, COPY --from=NAME, "
@@ -736,9 +777,11 @@ void AddBuild(CLI::App& app, Globals& g) {
                 "load the image into the docker daemon at $DOCKER_HOST (unix socket; default /var/run/docker.sock), "
                 "as -o type=docker");
   cmd->add_option("-o,--output", flags->outputs,
-                  "type=registry | type=oci,dest=FILE | type=docker[,dest=FILE] (no dest: --load) | type=local,dest=DIR (the filesystem) | "
-                  "type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs also take "
-                  "annotation.KEY=V, annotation-manifest.KEY=V, compression=, compression-level=, oci-mediatypes=false (repeatable)")
+                  "type=registry | type=oci,dest=FILE|-|DIR,tar=false | type=docker[,dest=FILE|-] (no dest: --load) | "
+                  "type=local,dest=DIR (the filesystem) | type=tar,dest=FILE|- (the filesystem as a tar; - = stdout); image outputs "
+                  "also take annotation.KEY=V, annotation-manifest.KEY=V, annotation-index.KEY=V and "
+                  "annotation-manifest-descriptor.KEY=V (multi-platform), compression=, compression-level=, oci-mediatypes=false "
+                  "(repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--cache-to", flags->cache_to,
                   "type=registry,ref=R[,mode=min|max][,compression=gzip|zstd][,max-records=N][,max-size=SIZE][,ignore-error=true]"

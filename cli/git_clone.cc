@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "cli/git_keep_dir.h"
 #include "cli/known_hosts.h"
 
 namespace cairn::cli {
@@ -91,7 +92,8 @@ int CheckCertificate(git_cert* cert, int, const char* host, void* payload) {
 
 // The commit a ref names: a branch, a tag, a full ref (refs/heads/x) or a commit (hex prefix);
 // empty = the remote's HEAD, which the bare clone's HEAD follows.
-git_commit* ResolveRef(git_repository* repo, const builder::GitUrl& url) {
+// branch: the branch the ref names (the remote's HEAD branch for an empty ref), else "".
+git_commit* ResolveRef(git_repository* repo, const builder::GitUrl& url, std::string& branch) {
   std::vector<std::string> candidates;
   const std::string& ref = url.ref;
   if (ref.empty()) {
@@ -105,7 +107,16 @@ git_commit* ResolveRef(git_repository* repo, const builder::GitUrl& url) {
   }
   for (auto& name : candidates) {
     git_object* obj = nullptr;
-    if (git_revparse_single(&obj, repo, (name + "^{commit}").c_str()) == 0) return reinterpret_cast<git_commit*>(obj);
+    if (git_revparse_single(&obj, repo, (name + "^{commit}").c_str()) != 0) continue;
+    branch.clear();
+    if (name.rfind("refs/remotes/origin/", 0) == 0) branch = name.substr(20);
+    git_reference* head = nullptr;
+    if (name == "HEAD" && git_repository_head(&head, repo) == 0) {
+      std::string target = git_reference_name(head);
+      if (target.rfind("refs/heads/", 0) == 0) branch = target.substr(11);
+      git_reference_free(head);
+    }
+    return reinterpret_cast<git_commit*>(obj);
   }
   throw Error(url.display + ": no branch, tag or commit \"" + ref + "\" in the repository");
 }
@@ -129,7 +140,8 @@ builder::GitCheckout CloneGit(const builder::GitUrl& url, const std::string& dir
     throw Error("git clone " + url.display + ": " + GitReason(url));
 
   GitPtr<git_commit, git_commit_free> commit;
-  commit.p = ResolveRef(repo.p, url);
+  std::string branch;
+  commit.p = ResolveRef(repo.p, url, branch);
   GitPtr<git_tree, git_tree_free> root;
   if (git_commit_tree(&root.p, commit.p) != 0) throw Error(url.display + ": " + GitReason(url));
   GitPtr<git_tree, git_tree_free> sub;
@@ -152,6 +164,13 @@ builder::GitCheckout CloneGit(const builder::GitUrl& url, const std::string& dir
   co.disable_filters = 1;  // the blobs as committed: no eol or ident conversion from a config
   if (git_checkout_tree(repo.p, reinterpret_cast<git_object*>(tree), &co) != 0)
     throw Error("git checkout " + url.display + ": " + GitReason(url));
+
+  if (url.keep_git_dir) {
+    if (!url.subdir.empty())
+      throw Error(url.display + ": --keep-git-dir: the .git directory is the repository's root, not " + url.subdir +
+                  "'s; drop :" + url.subdir + " or the flag");
+    WriteCanonicalGitDir(repo.p, commit.p, branch, url, tree_dir);
+  }
 
   builder::GitCheckout out;
   out.dir = tree_dir;

@@ -249,13 +249,6 @@ void LowerCopy(LowerContext& ctx, StageState& st, const Instruction& instr, cons
     throw Error("variable expansion is not supported for --from, define a new stage with FROM using ARG from "
                 "global scope as a workaround");
   }
-  // A .git directory holds index stat data, packs and reflogs that differ between two clones of
-  // one commit, so no layer holding it is reproducible (builder/git_source.h).
-  if (c.keep_git_dir) {
-    throw Error("ADD --keep-git-dir is not supported: a .git directory differs between clones, so the layer "
-                "would not be reproducible; remove the flag, and pass what the build needs from git "
-                "(the commit, a version) as a --build-arg");
-  }
   if (!c.from.empty()) action.from = ResolveFrom(ctx, st, c.from);
   action.chown = Expand(ctx, st, c.chown);
   action.chmod = Expand(ctx, st, c.chmod);

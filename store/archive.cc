@@ -134,8 +134,11 @@ void WriteArchive(const std::map<std::string, ArchiveFile>& files, int fd, const
 
 }  // namespace
 
-void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path,
-                 const std::function<void(const std::string&)>& note) {
+namespace {
+
+// The files of the archive of names: blobs, oci-layout, index.json and (docker's) manifest.json.
+std::map<std::string, ArchiveFile> ArchiveFiles(const Store& store, const std::vector<std::string>& names,
+                                                const std::function<void(const std::string&)>& note) {
   if (names.empty()) throw Error("save: name at least one image");
   std::map<std::string, ArchiveFile> files;
   json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", json::array()}};
@@ -196,7 +199,44 @@ void SaveArchive(const Store& store, const std::vector<std::string>& names, cons
   files["oci-layout"] = literal(R"({"imageLayoutVersion":"1.0.0"})");
   files["index.json"] = literal(CanonicalJson(index));
   files["manifest.json"] = literal(CanonicalJson(manifest_json));
+  return files;
+}
 
+// Streams a blob of the store to path (never a link: the layout is the user's to change).
+void CopyOut(const std::string& from, const std::string& path) {
+  UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in) throw SysError("open", from);
+  UniqueFd out(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!out) throw SysError("create", path);
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(in.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw SysError("read", from);
+    if (n == 0) break;
+    WriteAll(out.get(), buf, static_cast<size_t>(n), path);
+  }
+}
+
+}  // namespace
+
+void SaveLayoutDir(const Store& store, const std::vector<std::string>& names, const std::string& dir,
+                   const std::function<void(const std::string&)>& note) {
+  std::map<std::string, ArchiveFile> files = ArchiveFiles(store, names, note);
+  files.erase("manifest.json");  // docker's: an OCI layout has none
+  if (PathExists(dir) && (!IsDirectory(dir) || !ListDir(dir).empty()))
+    throw Error("--output type=oci,dest=" + dir + ",tar=false: not an empty directory; give a new or empty one");
+  MakeDirs(JoinPath(dir, "blobs/sha256"));
+  for (auto& [name, f] : files) {
+    std::string path = JoinPath(dir, name);
+    if (f.path_on_disk.empty()) WriteFileAtomic(path, f.content, 0644);
+    else CopyOut(f.path_on_disk, path);
+  }
+}
+
+void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path,
+                 const std::function<void(const std::string&)>& note) {
+  std::map<std::string, ArchiveFile> files = ArchiveFiles(store, names, note);
   if (out_path == "-") return WriteArchive(files, STDOUT_FILENO, "archive to stdout");
   // Temp file beside the target, renamed at the end: a failed save leaves no half archive.
   std::string tmp = out_path + ".tmp-" + std::to_string(::getpid());

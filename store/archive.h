@@ -20,6 +20,11 @@ namespace cairn::store {
 void SaveArchive(const Store& store, const std::vector<std::string>& names, const std::string& out_path,
                  const std::function<void(const std::string&)>& note = nullptr);
 
+// The same images as an OCI image layout directory (blobs/sha256, oci-layout, index.json; no
+// docker manifest.json): `-o type=oci,dest=DIR,tar=false`. dir must be new or empty.
+void SaveLayoutDir(const Store& store, const std::vector<std::string>& names, const std::string& dir,
+                   const std::function<void(const std::string&)>& note = nullptr);
+
 // `docker import`: turns a root-filesystem tar (plain or compressed; "-" = stdin) into a
 // one-layer image tagged `name`. The tree is normalised like any layer, so the same tree gives
 // the same image. `changes` are Dockerfile instructions applied to the config, as `docker import

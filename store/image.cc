@@ -166,16 +166,20 @@ std::optional<Descriptor> ResolveIndex(const Store& store, const std::string& re
   return desc;
 }
 
-Descriptor WriteIndex(Store& store, const std::vector<PlatformImage>& images) {
+Descriptor WriteIndex(Store& store, const std::vector<PlatformImage>& images,
+                      const std::map<std::string, std::string>& annotations,
+                      const std::map<std::string, std::string>& descriptor_annotations) {
   json manifests = json::array();
   for (auto& image : images) {
     json entry = ToJson(image.manifest);
+    for (auto& [k, v] : descriptor_annotations) entry["annotations"][k] = v;
     json platform = {{"os", image.platform.os}, {"architecture", image.platform.architecture}};
     if (!image.platform.variant.empty()) platform["variant"] = image.platform.variant;
     entry["platform"] = platform;
     manifests.push_back(entry);
   }
   json index = {{"schemaVersion", 2}, {"mediaType", media::kOciIndex}, {"manifests", manifests}};
+  if (!annotations.empty()) index["annotations"] = annotations;
   return store.PutBlob(CanonicalJson(index), media::kOciIndex);
 }
 

@@ -60,7 +60,11 @@ struct PlatformImage {
 // cli/multi_build.cc), each entry with its platform fields as the image-spec has them (os,
 // architecture, variant only when there is one). Canonical JSON, so the same images give the same
 // index digest. Returns its descriptor.
-Descriptor WriteIndex(Store& store, const std::vector<PlatformImage>& images);
+// annotations: the index's (none: no "annotations" key); descriptor_annotations: every manifest
+// descriptor's.
+Descriptor WriteIndex(Store& store, const std::vector<PlatformImage>& images,
+                      const std::map<std::string, std::string>& annotations = {},
+                      const std::map<std::string, std::string>& descriptor_annotations = {});
 
 // What WriteImage stored: the manifest (what a tag points at) and the config it names (whose
 // digest is the image ID docker shows).

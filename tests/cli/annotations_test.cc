@@ -84,8 +84,10 @@ TEST_F(Annotations, KeysCairnCannotHonourAreRefusedNamingThem) {
     std::string error;
   };
   std::vector<Case> cases = {
-      {{"-o", "type=image,annotation-index.k=v"}, "annotation-index.k: cairn writes one manifest and no image index"},
-      {{"--annotation", "index:k=v"}, "--annotation index:k=v: cairn annotates the image manifest only"},
+      {{"-o", "type=image,annotation-index.k=v"}, "index annotation k: a single-platform build writes one manifest and no image index"},
+      {{"--annotation", "manifest-descriptor:k=v"}, "manifest-descriptor annotation k: a single-platform build writes one manifest"},
+      {{"--annotation", "blob:k=v"}, "--annotation blob:k=v: unknown annotation type \"blob\""},
+      {{"--annotation", "manifest[linux/amd64]:k=v"}, "platform qualifiers ([os/arch]) are not supported"},
       {{"--annotation", "k=a", "--annotation", "k=b"}, "--annotation k=b: annotation k is already given as \"a\""},
       {{"-o", "type=image,force-compression=true"}, "force-compression=true: cairn never recompresses a layer"},
       {{"-o", "type=image,oci-mediatypes=no"}, "oci-mediatypes=no: want true or false"},

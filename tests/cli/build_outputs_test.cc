@@ -1,6 +1,8 @@
 // `cairn build -o type=local,dest=DIR` and `-o type=tar,dest=FILE|-`: the image's filesystem,
 // checked against what the image itself shows (cairn run) and read back with GNU tar.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +122,54 @@ TEST_F(BuildOutputs, TarOutputToStdoutIsTheOnlyThingOnStdout) {
   auto content = RunCommand({"tar", "-xOf", file, "app/exec.sh"});
   ASSERT_EQ(content.exit_code, 0) << content.err;
   EXPECT_EQ(content.out, "#!/bin/sh\necho run\n");
+}
+
+// `cairn build -o type=docker,dest=- . | docker load`: the archive alone on stdout, which skopeo
+// reads as a docker archive (the image ID would corrupt the stream).
+TEST_F(BuildOutputs, DockerArchiveToStdoutIsTheOnlyThingOnStdout) {
+  auto r = Build({"type=docker,dest=-"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Whole tar blocks ending in the zero blocks: no image ID line after the archive.
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.size() % 512, 0u);
+  EXPECT_EQ(r.out.back(), '\0');
+  std::string file = tmp_ / "docker.tar";
+  WriteFileAtomic(file, r.out);
+  auto list = RunCommand({"tar", "-tf", file});
+  EXPECT_EQ(list.out.rfind("sha256:", 0), std::string::npos) << list.out.substr(0, 200);
+  EXPECT_NE(list.out.find("manifest.json"), std::string::npos) << list.out;
+  auto config = RunCommand({"skopeo", "inspect", "--config", "docker-archive:" + file});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_NE(config.out.find("\"architecture\""), std::string::npos) << config.out;
+  auto two = Build({"type=docker,dest=-", "type=tar,dest=-"});
+  EXPECT_NE(two.exit_code, 0);
+  EXPECT_NE(two.err.find("only one output can go to stdout"), std::string::npos) << two.err;
+}
+
+// -o type=oci,dest=DIR,tar=false: an OCI layout directory, which skopeo reads.
+TEST_F(BuildOutputs, OciLayoutDirectoryIsWhatSkopeoReads) {
+  std::string dir = tmp_ / "layout";
+  auto r = Build({"type=oci,dest=" + dir + ",tar=false"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/manifest.json")) << "docker's manifest.json is the archive's only";
+  EXPECT_TRUE(std::filesystem::exists(dir + "/oci-layout"));
+  auto config = RunCommand({"skopeo", "inspect", "--config", "oci:" + dir + ":1"});
+  ASSERT_EQ(config.exit_code, 0) << config.err;
+  EXPECT_NE(config.out.find("\"architecture\""), std::string::npos) << config.out;
+  // The same image as the archive holds: skopeo reads one manifest from both.
+  auto archive = Build({"type=oci,dest=" + (tmp_ / "image.tar")});
+  ASSERT_EQ(archive.exit_code, 0) << archive.err;
+  EXPECT_EQ(RunCommand({"skopeo", "inspect", "--raw", "oci:" + dir + ":1"}).out,
+            RunCommand({"skopeo", "inspect", "--raw", "oci-archive:" + (tmp_ / "image.tar")}).out);
+  // Every blob is there and checks: skopeo copies the image out of the layout.
+  auto copy = RunCommand({"skopeo", "copy", "oci:" + dir + ":1", "dir:" + (tmp_ / "copied")});
+  EXPECT_EQ(copy.exit_code, 0) << copy.err;
+  auto again = Build({"type=oci,dest=" + dir + ",tar=false"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("not an empty directory"), std::string::npos) << again.err;
+  auto docker = Build({"type=docker,dest=" + (tmp_ / "d") + ",tar=false"});
+  EXPECT_NE(docker.exit_code, 0);
+  EXPECT_NE(docker.err.find("unknown key \"tar\" for type=docker"), std::string::npos) << docker.err;
 }
 
 TEST_F(BuildOutputs, UnknownTypeOrKeyIsAnErrorNamingIt) {

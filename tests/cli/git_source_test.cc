@@ -3,7 +3,11 @@
 // --build-context and as an ADD source; cloned (libgit2), never downloaded as a file.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <sys/stat.h>
+
+#include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -169,11 +173,100 @@ TEST_F(GitSource, WhatCannotBeClonedIsAnErrorNamingTheUrl) {
   auto escape = Build({server.GitUrl("repo.git") + "#v1:../x"});
   EXPECT_NE(escape.exit_code, 0);
   EXPECT_NE(escape.err.find("must name a directory inside the repository"), std::string::npos) << escape.err;
-  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD --keep-git-dir " + server.GitUrl("repo.git") + " /src\n");
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD --keep-git-dir " + server.GitUrl("repo.git") + "#v1:sub /src\n");
   auto keep = Build({tmp_ / "ctx"});
   EXPECT_NE(keep.exit_code, 0);
-  EXPECT_NE(keep.err.find("Dockerfile:2:1: ADD --keep-git-dir is not supported: a .git directory differs between clones"),
-            std::string::npos) << keep.err;
+  EXPECT_NE(keep.err.find("Dockerfile:2: ADD --keep-git-dir " + server.GitUrl("repo.git") + "#v1:sub /src: " +
+                          server.GitUrl("repo.git") + "#v1:sub: --keep-git-dir: the .git directory is the repository's root, "
+                          "not sub's"), std::string::npos) << keep.err;
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD --keep-git-dir Dockerfile /src\n");
+  auto local = Build({tmp_ / "ctx"});
+  EXPECT_NE(local.exit_code, 0);
+  EXPECT_NE(local.err.find("Dockerfile:2: ADD --keep-git-dir Dockerfile /src: --keep-git-dir keeps the .git directory of a "
+                           "git source, and no source is a git repository"), std::string::npos) << local.err;
+}
+
+// ADD --keep-git-dir: a canonical shallow .git (cli/git_keep_dir.h) that git itself reads as a
+// clean checkout of the commit, with the same bytes from two clones in two fresh stores.
+TEST_F(GitSource, AddKeepGitDirIsACleanShallowRepositoryAndTwoClonesGiveOneLayer) {
+  GitServer server(tmp_ / "srv");
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD --keep-git-dir " + server.GitUrl("repo.git") + "#main /src\n"
+                                         "ADD --keep-git-dir " + server.GitUrl("repo.git") + "#v1 /tag\n");
+  auto first = Build({"-t", "keep", "-o", "type=local,dest=" + (tmp_ / "fs"), tmp_ / "ctx"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto git = [&](const std::string& dir, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"git", "-c", "safe.directory=*", "-C", tmp_ / ("fs/" + dir)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  };
+  EXPECT_EQ(git("src", {"rev-parse", "HEAD"}), Commit() + "\n");
+  EXPECT_EQ(git("src", {"symbolic-ref", "HEAD"}), "refs/heads/main\n");
+  EXPECT_EQ(git("src", {"status", "--porcelain"}), "");
+  EXPECT_EQ(git("src", {"rev-parse", "--is-shallow-repository"}), "true\n");
+  EXPECT_EQ(git("src", {"log", "--format=%s"}), "one\n");
+  EXPECT_EQ(git("src", {"remote", "get-url", "origin"}), server.GitUrl("repo.git") + "\n");
+  git("src", {"fsck", "--no-progress"});
+  EXPECT_EQ(git("tag", {"rev-parse", "HEAD"}), Commit() + "\n");  // a tag: a detached HEAD
+  auto ls = RunCommand({"sh", "-c", "cd " + (tmp_ / "fs/src/.git") + " && find . -maxdepth 1 | sort | tr '\\n' ' '"});
+  EXPECT_EQ(ls.out, ". ./HEAD ./config ./index ./objects ./packed-refs ./refs ./shallow ") << "no logs, FETCH_HEAD or ORIG_HEAD";
+
+  // Another store, another umask, a second later: the same layers, the same image.
+  ::sleep(1);
+  ImportBusybox(tmp_ / "store2");
+  ::umask(002);
+  auto second = Cairn(tmp_ / "store2", {"build", "--progress", "plain", "-t", "keep", tmp_ / "ctx"});
+  ::umask(022);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.out, first.out);
+  EXPECT_EQ(Run("keep", {"stat", "-c", "%a", "/src/.git/HEAD", "/src/.git/objects"}), "644\n755\n");
+
+  // The flag is part of the step: the same ADD without it is another layer, with no .git.
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD " + server.GitUrl("repo.git") + "#main /src\n");
+  auto plain = Build({"-t", "nokeep", tmp_ / "ctx"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(Run("nokeep", {"sh", "-c", "test -e /src/.git && echo kept || echo none"}), "none\n");
+}
+
+TEST_F(GitSource, OverSshWithKeyFilesOrAnAgentCheckingKnownHosts) {
+  auto key = RunCommand({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cairn-git", "-f", tmp_ / "key"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  std::ifstream pub(tmp_ / "key.pub");
+  SshServer sshd(tmp_.path() + "/sshd", std::string((std::istreambuf_iterator<char>(pub)), std::istreambuf_iterator<char>()));
+  WriteTextFile(tmp_ / "home/.ssh/known_hosts", sshd.KnownHostsLine());
+  std::vector<std::string> home = {"HOME=" + (tmp_ / "home"), "SSH_AUTH_SOCK="};
+  std::string repo = sshd.Url(tmp_ / "srv/repo.git");
+
+  // The context: the same image as the local checkout of the commit.
+  auto remote = Cairn(Root(), {"build", "--progress", "plain", "-t", "git-ssh", "--ssh", "default=" + (tmp_ / "key"), repo + "#v1:sub"}, home);
+  ASSERT_EQ(remote.exit_code, 0) << remote.err << sshd.Log();
+  auto local = Build({"-t", "git-local", work_ + "/sub"});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_EQ(local.out, remote.out);
+  EXPECT_EQ(Run("git-ssh", {"cat", "/modes"}), "644 /app/a.txt\n755 /app/run.sh\n");
+
+  // ADD and --build-context, with the key in an agent (ssh-agent, --ssh default).
+  auto agent = RunCommand({"ssh-agent", "-s", "-a", tmp_ / "agent.sock"});
+  ASSERT_EQ(agent.exit_code, 0) << agent.err;
+  pid_t agent_pid = std::stoi(agent.out.substr(agent.out.find("SSH_AGENT_PID=") + 14));
+  ASSERT_EQ(RunCommand({"ssh-add", tmp_ / "key"}, {"SSH_AUTH_SOCK=" + (tmp_ / "agent.sock")}).exit_code, 0);
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nADD " + repo + "#main:sub /src\nCOPY --from=src /top.txt /top\n"
+                                         "RUN cat /src/a.txt /top > /both\n");
+  std::vector<std::string> with_agent = {"HOME=" + (tmp_ / "home"), "SSH_AUTH_SOCK=" + (tmp_ / "agent.sock")};
+  auto add = Cairn(Root(), {"build", "--progress", "plain", "-t", "git-ssh-add", "--ssh", "default", "--build-context",
+                            "src=" + repo + "#v1", tmp_ / "ctx"}, with_agent);
+  ::kill(agent_pid, SIGTERM);
+  ASSERT_EQ(add.exit_code, 0) << add.err << sshd.Log();
+  EXPECT_EQ(Run("git-ssh-add", {"cat", "/both"}), "one\ntop\n");
+
+  // A host key known_hosts does not hold is refused, saying how to add it.
+  WriteTextFile(tmp_ / "home/.ssh/known_hosts", "");
+  auto unknown = Cairn(Root(), {"build", "--ssh", "default=" + (tmp_ / "key"), repo + "#v1:sub"}, home);
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("the host key of [127.0.0.1]:" + std::to_string(sshd.port()) + " is not in ~/.ssh/known_hosts"),
+            std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("ssh-keyscan -p " + std::to_string(sshd.port()) + " 127.0.0.1"), std::string::npos) << unknown.err;
 }
 
 }  // namespace

@@ -231,6 +231,40 @@ TEST_F(MultiPlatform, ImportedCacheHitsEveryPlatformsSteps) {
   EXPECT_EQ(LastLine(second.out), LastLine(first.out));
 }
 
+TEST_F(MultiPlatform, IndexAndDescriptorAnnotationsAreTheIndexsAsBuildxWritesThem) {
+  std::string ref = registry_->host() + "/app/annotated:1";
+  CommandResult build = Cairn(tmp_ / "store", {"build", "--progress", "plain", "--platform", "linux/amd64,linux/arm64", "-t", ref,
+                                               "--annotation", "index:org.opencontainers.image.version=1.2",
+                                               "--annotation", "manifest,manifest-descriptor:org.example.both=b",
+                                               "-o", "type=image,push=true,annotation-index.org.example.i=i,"
+                                                     "annotation-manifest-descriptor.org.example.d=d,annotation.org.example.m=m",
+                                               Context()}, Env());
+  ASSERT_EQ(build.exit_code, 0) << build.err << registry_->log();
+  CommandResult raw = RunCommand({"skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + ref});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  json index = json::parse(raw.out);
+  EXPECT_EQ(index["annotations"], json({{"org.opencontainers.image.version", "1.2"}, {"org.example.i", "i"}})) << raw.out;
+  ASSERT_EQ(index["manifests"].size(), 2u) << raw.out;
+  for (auto& d : index["manifests"]) {
+    EXPECT_EQ(d["annotations"], json({{"org.example.both", "b"}, {"org.example.d", "d"}})) << raw.out;
+    std::string repo = ref.substr(0, ref.rfind(':'));
+    CommandResult m = RunCommand({"skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + repo + "@" + d["digest"].get<std::string>()});
+    ASSERT_EQ(m.exit_code, 0) << m.err;
+    EXPECT_EQ(json::parse(m.out)["annotations"], json({{"org.example.both", "b"}, {"org.example.m", "m"}})) << m.out;
+  }
+  EXPECT_EQ("sha256:" + DigestHex(DigestOf(raw.out)), LastLine(build.out)) << "the printed ID is the annotated index's digest";
+
+  // One platform has no index: refused as buildx refuses it, saying what to do.
+  for (auto flag : {std::vector<std::string>{"--annotation", "index:k=v"}, {"-o", "type=image,annotation-manifest-descriptor.k=v"}}) {
+    std::vector<std::string> args = {"build", "--platform", "linux/amd64", "-t", "one:1"};
+    args.insert(args.end(), flag.begin(), flag.end());
+    args.push_back(Context());
+    CommandResult one = Cairn(tmp_ / "store", args, Env());
+    EXPECT_NE(one.exit_code, 0);
+    EXPECT_THAT(one.err, HasSubstr(" annotation k: a single-platform build writes one manifest and no image index")) << one.err;
+  }
+}
+
 TEST_F(MultiPlatform, OnePlatformIsAPlainManifestForThatPlatform) {
   CommandResult build = Cairn(tmp_ / "store", {"build", "--platform", "linux/arm64", "-t", "one:1", Context()}, Env());
   ASSERT_EQ(build.exit_code, 0) << build.err;

@@ -226,12 +226,12 @@ TEST(LowerAdd, AddFlags) {
   EXPECT_EQ(c.checksum, "sha256:abc");
   EXPECT_EQ(c.unpack, std::optional<bool>(false));
   EXPECT_EQ(s.created_by, "ADD https://example.com/x.tar /x # buildkit");
+  // --keep-git-dir is the plan's (honoured by the git fetcher, cli/git_keep_dir.h).
+  EXPECT_TRUE(ActionOf<plan::CopyAction>(LastStep(Lower("FROM scratch\nADD --keep-git-dir https://example.com/r.git /r\n"))).keep_git_dir);
 }
 
 // Options cairn parses but cannot honour fail, naming the option and the line.
 TEST(LowerRejects, OptionsThatWouldBeIgnored) {
-  EXPECT_THAT(ErrorOf("FROM scratch\nADD --keep-git-dir https://example.com/r.git /r\n"),
-              HasSubstr("Dockerfile:2:1: ADD --keep-git-dir is not supported"));
   EXPECT_THAT(ErrorOf("FROM busybox\nRUN --security=insecure true\n"),
               HasSubstr("Dockerfile:2:1: RUN --security=insecure is not supported"));
   EXPECT_THAT(ErrorOf("FROM busybox\nRUN --device=/dev/fuse true\n"),

@@ -4,11 +4,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <thread>
 #include <vector>
 
@@ -121,6 +124,41 @@ std::string GitServer::GitUrl(const std::string& name) const {
 std::string GitServer::HttpUrl(const std::string& name, const std::string& userinfo) const {
   return "http://" + (userinfo.empty() ? "" : userinfo + "@") + "127.0.0.1:" + std::to_string(http_port_) + "/" + name;
 }
+
+SshServer::SshServer(const std::string& dir, const std::string& authorized_keys) : dir_(dir) {
+  WriteTextFile(dir + "/authorized_keys", authorized_keys);  // also makes dir
+  auto key = RunCommand({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cairn-test-host", "-f", dir + "/host_key"});
+  EXPECT_EQ(key.exit_code, 0) << key.err;
+  port_ = FreePort();
+  WriteTextFile(dir + "/sshd_config", "ListenAddress 127.0.0.1\nPort " + std::to_string(port_) + "\nHostKey " + dir +
+                                          "/host_key\nAuthorizedKeysFile " + dir + "/authorized_keys\n"
+                                          "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+                                          "StrictModes no\nPermitRootLogin prohibit-password\nPidFile none\n"
+                                          "LogLevel VERBOSE\n");
+  ::mkdir("/run/sshd", 0755);  // sshd's privilege separation directory, as Debian's unit makes it
+  pid_ = Spawn({"/usr/sbin/sshd", "-D", "-f", dir + "/sshd_config", "-E", dir + "/sshd.log"});
+  WaitUntilListening(port_, "sshd");
+}
+
+SshServer::~SshServer() { Stop(pid_); }
+
+std::string SshServer::Url(const std::string& path) const {
+  return "ssh://root@127.0.0.1:" + std::to_string(port_) + path;
+}
+
+namespace {
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+}  // namespace
+
+std::string SshServer::KnownHostsLine() const {
+  std::string pub = Slurp(dir_ + "/host_key.pub");
+  return "[127.0.0.1]:" + std::to_string(port_) + " " + pub.substr(0, pub.find(" cairn-test-host")) + "\n";
+}
+
+std::string SshServer::Log() const { return Slurp(dir_ + "/sshd.log"); }
 
 void Git(const std::string& dir, const std::vector<std::string>& args, const std::string& date) {
   std::vector<std::string> argv = {"git", "-C", dir, "-c", "user.name=cairn test", "-c", "user.email=test@cairn.invalid",

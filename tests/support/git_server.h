@@ -27,6 +27,28 @@ class GitServer {
   std::string script_;
 };
 
+// Debian's sshd on 127.0.0.1 (a free port, a host key made here, public-key login as root with the
+// keys of authorized_keys only): a git server over ssh (git-upload-pack runs through root's shell)
+// and an ssh login to check an agent's signatures. Stops when the object dies.
+class SshServer {
+ public:
+  // dir: an empty directory for the host key, the configuration and the log.
+  SshServer(const std::string& dir, const std::string& authorized_keys);
+  ~SshServer();
+  SshServer(const SshServer&) = delete;
+  SshServer& operator=(const SshServer&) = delete;
+
+  int port() const { return port_; }
+  std::string Url(const std::string& path) const;  // ssh://root@127.0.0.1:PORT/PATH (path absolute)
+  std::string KnownHostsLine() const;              // "[127.0.0.1]:PORT ssh-ed25519 AAAA..."
+  std::string Log() const;                         // sshd's log, for a failing test's message
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
 // `git -C dir args...` with a fixed author, committer and dates (so commits are reproducible);
 // fails the test on error. date is like "2021-01-01T00:00:00Z".
 void Git(const std::string& dir, const std::vector<std::string>& args, const std::string& date = "2021-01-01T00:00:00Z");

@@ -29,7 +29,15 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector
   posix_spawn_file_actions_adddup2(&fa, out[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err[1], 2);
   std::vector<std::string> envs;
-  for (char** e = environ; *e; e++) envs.push_back(*e);
+  // An entry of env replaces the inherited one of its name (getenv would find the first).
+  auto overridden = [&env](const std::string& entry) {
+    std::string name = entry.substr(0, entry.find('=') + 1);
+    for (auto& e : env)
+      if (e.compare(0, name.size(), name) == 0) return true;
+    return false;
+  };
+  for (char** e = environ; *e; e++)
+    if (!overridden(*e)) envs.push_back(*e);
   envs.insert(envs.end(), env.begin(), env.end());
   std::vector<char*> cargv, cenv;
   for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));

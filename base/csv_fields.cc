@@ -39,6 +39,23 @@ std::vector<std::string> SplitCsvFields(std::string_view text) {
   }
 }
 
+std::map<std::string, std::string> KeyValueFields(std::string_view text, const std::string& flag) {
+  std::string where = flag + " " + std::string(text);
+  std::vector<std::string> fields;
+  try {
+    fields = SplitCsvFields(text);
+  } catch (const Error& e) {
+    throw Error(where + ": " + e.what());
+  }
+  std::map<std::string, std::string> kv;
+  for (const std::string& field : fields) {
+    KeyValueField f = CutKeyValue(field);
+    if (f.key.empty() || !f.value) throw Error(where + ": \"" + field + "\" is not KEY=VALUE");
+    kv[f.key] = *f.value;
+  }
+  return kv;
+}
+
 KeyValueField CutKeyValue(std::string_view field) {
   size_t eq = field.find('=');
   if (eq == std::string_view::npos) return {std::string(field), std::nullopt};

@@ -4,6 +4,7 @@
 // hold commas, and "" inside it is one quote. One home for the rule, so every flag splits alike.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,5 +23,9 @@ struct KeyValueField {
 
 // "key=value" -> {key, value} (split at the first '='); "key" -> {key, none}.
 KeyValueField CutKeyValue(std::string_view field);
+
+// A flag whose every field is KEY=VALUE (`--output`, `--cache-to`, `--attest`): key -> value, a
+// later field winning. Throws Error "<flag> <text>: ..." naming a field that is not KEY=VALUE.
+std::map<std::string, std::string> KeyValueFields(std::string_view text, const std::string& flag);
 
 }  // namespace cairn

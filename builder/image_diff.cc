@@ -210,6 +210,21 @@ std::string StepOfLayer(const json& config, size_t layer) {
 
 }  // namespace
 
+DiffReport DiffBuilds(const store::Store& a, const std::string& digest_a, const store::Store& b,
+                      const std::string& digest_b, const std::vector<std::string>& needles) {
+  if (digest_a == digest_b) return {};
+  DiffReport report = DiffImages(a, digest_a, b, digest_b, needles);
+  if (report.identical()) {
+    Difference d;
+    d.where = "manifest";
+    d.what = "digests differ";
+    d.a = digest_a;
+    d.b = digest_b;
+    report.differences.push_back(d);
+  }
+  return report;
+}
+
 DiffReport DiffImages(const store::Store& sa, const std::string& ref_a, const store::Store& sb, const std::string& ref_b,
                       const std::vector<std::string>& needles) {
   store::Image a = store::LoadImage(sa, ref_a);

@@ -55,6 +55,12 @@ struct DiffReport {
 DiffReport DiffImages(const store::Store& a, const std::string& ref_a, const store::Store& b, const std::string& ref_b,
                       const std::vector<std::string>& needles = {});
 
+// verify's comparison of two builds that should give one manifest (digests a and b): nothing when
+// they do; else DiffImages, and when that finds no difference in files or config, the manifest
+// digests themselves as the one difference (e.g. the layers were compressed otherwise).
+DiffReport DiffBuilds(const store::Store& a, const std::string& digest_a, const store::Store& b,
+                      const std::string& digest_b, const std::vector<std::string>& needles = {});
+
 // One differing file of a layer, every way it differs, and its known cause (builder/known_causes.h).
 struct FileDifference {
   std::string path;  // "/var/log/dpkg.log"

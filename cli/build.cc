@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/csv_fields.h"
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/platform.h"
@@ -86,15 +87,7 @@ void ParseAttestations(const BuildFlags& f, builder::BuildOptions& opts) {
   };
   for (auto& text : f.attest) {
     std::string where = "--attest " + text;
-    std::map<std::string, std::string> kv;
-    for (size_t at = 0; at <= text.size();) {
-      size_t comma = std::min(text.find(',', at), text.size());
-      std::string part = text.substr(at, comma - at);
-      size_t eq = part.find('=');
-      if (eq == std::string::npos || eq == 0) throw Error(where + ": want KEY=VALUE pairs (type=provenance,mode=max)");
-      kv[part.substr(0, eq)] = part.substr(eq + 1);
-      at = comma + 1;
-    }
+    std::map<std::string, std::string> kv = KeyValueFields(text, "--attest");
     bool disabled = kv.count("disabled") && kv["disabled"] == "true";
     if (kv.count("disabled") && kv["disabled"] != "true" && kv["disabled"] != "false")
       throw Error(where + ": disabled=" + kv["disabled"] + ": want true or false");
@@ -262,13 +255,7 @@ std::vector<OutputSpec> ParseOutputs(const BuildFlags& f, builder::BuildOptions&
   std::vector<OutputSpec> specs;
   std::set<std::string> media_types;  // oci-mediatypes= values given
   for (auto& o : f.outputs) {
-    std::map<std::string, std::string> kv;
-    for (size_t at = 0; at <= o.size();) {
-      size_t comma = std::min(o.find(',', at), o.size());
-      auto [k, v] = SplitKeyValue(o.substr(at, comma - at), "--output");
-      kv[k] = v;
-      at = comma + 1;
-    }
+    std::map<std::string, std::string> kv = KeyValueFields(o, "--output");
     OutputSpec spec;
     spec.type = kv.count("type") ? kv["type"] : "";
     std::set<std::string> known;

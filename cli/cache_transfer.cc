@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/csv_fields.h"
 #include "base/error.h"
 #include "base/fs.h"
 #include "builder/cache_mount_snapshot.h"
@@ -23,18 +24,6 @@ namespace {
 // The name a local cache directory's index.json gives the cache manifest.
 constexpr const char* kLocalRefName = "cache";
 
-std::map<std::string, std::string> Fields(const std::string& text, const std::string& flag) {
-  std::map<std::string, std::string> kv;
-  for (size_t at = 0; at <= text.size();) {
-    size_t comma = std::min(text.find(',', at), text.size());
-    std::string field = text.substr(at, comma - at);
-    size_t eq = field.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error(flag + " " + text + ": \"" + field + "\" is not KEY=VALUE");
-    kv[field.substr(0, eq)] = field.substr(eq + 1);
-    at = comma + 1;
-  }
-  return kv;
-}
 
 // The records a local cache directory holds now; none when nothing was exported there yet.
 std::vector<store::CacheEntry> LocalEntries(const store::OciDir& dir) {
@@ -293,7 +282,7 @@ bool ParseBool(const std::string& flag, const std::string& text, const std::stri
 CacheSpec ParseCacheSpec(const std::string& text, bool exporting) {
   std::string flag = exporting ? "--cache-to" : "--cache-from";
   // docker's short form: a bare reference means type=registry,ref=<it>.
-  auto kv = text.find('=') == std::string::npos ? Fields("type=registry,ref=" + text, flag) : Fields(text, flag);
+  auto kv = text.find('=') == std::string::npos ? KeyValueFields("type=registry,ref=" + text, flag) : KeyValueFields(text, flag);
   CacheSpec spec;
   spec.text = text;
   spec.type = kv.count("type") ? kv["type"] : "";

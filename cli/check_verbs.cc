@@ -17,6 +17,7 @@
 
 #include "base/error.h"
 #include "base/fs.h"
+#include "base/scope_guard.h"
 #include "builder/copy.h"
 #include "builder/git_modes.h"
 #include "builder/image_diff.h"
@@ -42,7 +43,7 @@ struct ImageSource {
     own_store.reset();
     if (!unpacked.empty()) try {
         RemoveAll(unpacked);
-      } catch (...) {
+      } catch (const std::exception&) {  // a destructor must not throw; the store's tmp/ sweep removes it
       }
   }
 };
@@ -257,7 +258,8 @@ void AddVerify(CLI::App& app, Globals& g) {
     if (!has_file) build_args.insert(build_args.end(), {"-f", JoinPath(context, "Dockerfile")});
 
     std::string work = g.Store().NewScratchDir("verify-");
-    try {
+    ScopeExit remove_work([&] { RemoveAll(work); });
+    {
       Condition a{"A", "UTC", 022, "cairn-verify-a", false};
       Condition b{"B", "Pacific/Chatham", 077, "verify-b.example", true};
       std::string root_a = PrivateStore(g.Store(), JoinPath(work, "a"));
@@ -285,19 +287,8 @@ void AddVerify(CLI::App& app, Globals& g) {
       };
       std::string da = BuildUnder(a, root_a, with_context(context), JoinPath(work, "a.json"));
       std::string db = BuildUnder(b, root_b, with_context(ctx_b), JoinPath(work, "b.json"));
-      builder::DiffReport report;
-      if (da != db) {
-        store::Store sa(root_a), sb(root_b);
-        report = builder::DiffImages(sa, da, sb, db, HostNames(a, b));
-        if (report.identical()) {
-          builder::Difference d;
-          d.where = "manifest";
-          d.what = "digests differ";
-          d.a = da;
-          d.b = db;
-          report.differences.push_back(d);
-        }
-      }
+      store::Store sa(root_a), sb(root_b);
+      builder::DiffReport report = builder::DiffBuilds(sa, da, sb, db, HostNames(a, b));
       if (as_json) {
         std::printf("%s\n", VerifyJson(report, da, db).dump(2).c_str());
       } else if (report.identical()) {
@@ -307,11 +298,7 @@ void AddVerify(CLI::App& app, Globals& g) {
       }
       if (report.identical()) std::fprintf(stderr, "verified: both builds gave %s\n", da.c_str());
       g.exit_code = report.identical() ? 0 : 1;
-    } catch (...) {
-      RemoveAll(work);
-      throw;
     }
-    RemoveAll(work);
   });
 }
 

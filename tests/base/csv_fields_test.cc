@@ -35,5 +35,18 @@ TEST(CsvFields, KeyValueCutsAtTheFirstEquals) {
   EXPECT_EQ(CutKeyValue("k=").value, "");
 }
 
+TEST(CsvFields, KeyValueFlagsNameTheFieldThatIsNotKeyValue) {
+  auto kv = KeyValueFields("type=local,\"dest=/a,b\"", "--output");
+  EXPECT_EQ(kv.at("type"), "local");
+  EXPECT_EQ(kv.at("dest"), "/a,b");
+  try {
+    KeyValueFields("type=registry,push", "--output");
+    FAIL() << "a bare key was accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "--output type=registry,push: \"push\" is not KEY=VALUE");
+  }
+  EXPECT_THROW(KeyValueFields("=x", "--cache-to"), Error);
+}
+
 }  // namespace
 }  // namespace cairn

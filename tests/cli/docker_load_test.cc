@@ -11,6 +11,7 @@
 #include <chrono>
 #include <thread>
 
+#include "base/fs.h"
 #include "tests/support/busybox_store.h"
 #include "tests/support/harness.h"
 
@@ -93,6 +94,18 @@ TEST_F(DockerLoad, LoadPutsTheImageIntoDockerUnderItsIdAndName) {
   auto out = Build({"-o", "type=docker", "-t", "cairn-loaded:2"});
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_EQ(DockerInspect("cairn-loaded:2", "{{.Id}}"), id + "\n");
+}
+
+// The pipeline: the archive alone on stdout, straight into Debian's docker.
+TEST_F(DockerLoad, DockerArchiveOnStdoutPipesIntoDockerLoad) {
+  WriteTextFile(tmp_ / "ctx/Dockerfile", "FROM busybox\nRUN echo piped > /hi\n");
+  std::string cmd = std::string(CAIRN_BINARY) + " --root " + Root() + " build -q -t cairn-piped:1 --iidfile " +
+                    (tmp_ / "iid") + " -o type=docker,dest=- " + (tmp_ / "ctx") + " | " + kDocker + " -H unix://" +
+                    Socket() + " load";
+  auto r = RunCommand({"bash", "-c", "set -o pipefail; " + cmd});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Loaded image: cairn-piped:1"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(DockerInspect("cairn-piped:1", "{{.Id}}"), ReadFile(tmp_ / "iid") + "\n");
 }
 
 // A multi-platform image saved by cairn: docker (one platform per image) loads the native one,

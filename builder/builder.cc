@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -12,7 +11,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
-#include "builder/attestation.h"
+#include "builder/build_attestations.h"
 #include "builder/context_index.h"
 #include "builder/copy.h"
 #include "builder/copy_step.h"
@@ -27,8 +26,6 @@
 #include "builder/run_step.h"
 #include "builder/stage_scheduler.h"
 #include "builder/stage_state.h"
-#include "builder/provenance.h"
-#include "builder/sbom.h"
 #include "builder/step_cache.h"
 #include "builder/step_error.h"
 #include "builder/url_downloads.h"
@@ -74,6 +71,55 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// The epoch the user set: --source-date-epoch, else a non-empty --build-arg SOURCE_DATE_EPOCH
+// (the Dockerfile's ARG default is the plan's, read once the plan is made).
+std::optional<SourceDateEpoch> ExplicitEpoch(const BuildOptions& options) {
+  if (options.source_date_epoch) return options.source_date_epoch;
+  auto it = options.build_args.find("SOURCE_DATE_EPOCH");
+  if (it == options.build_args.end() || it->second.empty()) return std::nullopt;
+  return SourceDateEpoch{ParseSourceDateEpoch(it->second, "--build-arg SOURCE_DATE_EPOCH"),
+                         "--build-arg SOURCE_DATE_EPOCH"};
+}
+
+// What the frontend needs of the build's options. Throws Error for a --network it cannot honour.
+frontend::Options FrontendOptions(const BuildOptions& options, const std::string& dockerfile_name,
+                                  std::map<std::string, std::string> named_contexts,
+                                  const std::optional<SourceDateEpoch>& explicit_epoch) {
+  if (!runtime::ParseNetwork(options.network))
+    throw Error("--network " + options.network + ": use default (outbound), none (loopback only) or host");
+  frontend::Options f;
+  f.dockerfile_name = dockerfile_name;
+  f.build_args = options.build_args;
+  f.target = options.target;
+  f.platform = ToString(options.platform);
+  f.build_platform = ToString(options.build_platform);
+  f.network = options.network;
+  f.named_contexts = std::move(named_contexts);
+  f.allow = options.allow;
+  f.add_hosts = options.add_hosts;
+  f.shm_size = options.shm_size;
+  f.ulimits = options.ulimits;
+  if (options.source_date_epoch)  // the flag wins over a build arg of the same name
+    f.build_args["SOURCE_DATE_EPOCH"] = std::to_string(options.source_date_epoch->seconds);
+  if (explicit_epoch) f.source_date_epoch = std::to_string(explicit_epoch->seconds);
+  return f;
+}
+
+// The build's two epochs (builder/epoch.h): the explicit one, else the Dockerfile's ARG
+// SOURCE_DATE_EPOCH default; a git context with neither dates the image by its commit.
+Epochs BuildEpochs(std::optional<SourceDateEpoch> explicit_epoch, const plan::Plan& plan, const BuildOptions& options) {
+  if (!explicit_epoch && !plan.source_date_epoch_default.empty()) {
+    std::string where = plan.source_date_epoch_at.file + ":" + std::to_string(plan.source_date_epoch_at.line);
+    explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan.source_date_epoch_default, where),
+                                     where + " (ARG SOURCE_DATE_EPOCH)"};
+  }
+  Epochs epochs = ResolveEpochs(explicit_epoch, options.context_dir);
+  if (!explicit_epoch && options.git_context)
+    epochs.image = {options.git_context->commit_time,
+                    "git commit " + options.git_context->commit + " of " + options.git_context->display};
+  return epochs;
+}
+
 class BuildRun {
  public:
   BuildRun(store::Store& store, Progress& progress, const BuildOptions& options, runtime::Runtime& rt)
@@ -85,29 +131,8 @@ class BuildRun {
     materials_.dockerfile_digest = DigestOf(source.text);
     dockerfile_display_ = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
     git_modes_ = options_.git_context ? *options_.git_context->modes : GitModes::ForContext(options_.context_dir);
-    frontend::Options fopts;
-    fopts.dockerfile_name = options_.dockerfile_name.empty() ? source.display_name : options_.dockerfile_name;
-    fopts.build_args = options_.build_args;
-    fopts.target = options_.target;
-    fopts.platform = ToString(options_.platform);
-    fopts.build_platform = ToString(options_.build_platform);
-    if (!runtime::ParseNetwork(options_.network))
-      throw Error("--network " + options_.network + ": use default (outbound), none (loopback only) or host");
-    fopts.network = options_.network;
-    fopts.named_contexts = named_.References();
-    fopts.allow = options_.allow;
-    fopts.add_hosts = options_.add_hosts;
-    fopts.shm_size = options_.shm_size;
-    fopts.ulimits = options_.ulimits;
-    std::optional<SourceDateEpoch> explicit_epoch = options_.source_date_epoch;
-    if (explicit_epoch) {
-      fopts.build_args["SOURCE_DATE_EPOCH"] = std::to_string(explicit_epoch->seconds);  // the flag wins
-    } else if (auto it = options_.build_args.find("SOURCE_DATE_EPOCH");
-               it != options_.build_args.end() && !it->second.empty()) {
-      explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(it->second, "--build-arg SOURCE_DATE_EPOCH"),
-                                       "--build-arg SOURCE_DATE_EPOCH"};
-    }
-    if (explicit_epoch) fopts.source_date_epoch = std::to_string(explicit_epoch->seconds);
+    std::optional<SourceDateEpoch> explicit_epoch = ExplicitEpoch(options_);
+    frontend::Options fopts = FrontendOptions(options_, dockerfile_display_, named_.References(), explicit_epoch);
     plan_ = frontend::BuildPlan(source.text, fopts, [this](const std::string& ref, const Platform& platform) {
       // A directory's image is made once the layer epoch is known; its config is empty anyway.
       if (NamedContexts::IsDir(ref)) return plan::ImageConfig{};
@@ -121,16 +146,8 @@ class BuildRun {
     }
     if (NeedsOutboundNetwork(plan_))
       if (std::string note = rt_.PrepareOutboundNetwork(); !note.empty()) progress_.Note(note);
-    secret_values_ = ReadSecretValues();
-    if (!explicit_epoch && !plan_.source_date_epoch_default.empty()) {
-      std::string where = plan_.source_date_epoch_at.file + ":" + std::to_string(plan_.source_date_epoch_at.line);
-      explicit_epoch = SourceDateEpoch{ParseSourceDateEpoch(plan_.source_date_epoch_default, where),
-                                       where + " (ARG SOURCE_DATE_EPOCH)"};
-    }
-    epochs_ = ResolveEpochs(explicit_epoch, options_.context_dir);
-    if (!explicit_epoch && options_.git_context)
-      epochs_.image = {options_.git_context->commit_time,
-                       "git commit " + options_.git_context->commit + " of " + options_.git_context->display};
+    secret_values_ = SecretValues(options_.secrets);
+    epochs_ = BuildEpochs(explicit_epoch, plan_, options_);
     progress_.Note("source date epoch: layers " + std::to_string(epochs_.layer.seconds) + " (" + epochs_.layer.from +
                    "), image " + std::to_string(epochs_.image.seconds) + " (" + epochs_.image.from + ")");
     states_.resize(plan_.stages.size());
@@ -151,27 +168,6 @@ class BuildRun {
   std::string SandboxHostname() const {
     auto it = options_.build_args.find("BUILDKIT_SANDBOX_HOSTNAME");
     return it == options_.build_args.end() ? "" : it->second;
-  }
-
-  // The values of the build's secrets, to mask in progress and output (unreadable ones are left
-  // to the secret mount to report). Read once per build, into secret_values_.
-  std::vector<std::string> ReadSecretValues() const {
-    std::vector<std::string> values;
-    for (auto& [id, src] : options_.secrets) {
-      std::string v;
-      if (!src.env.empty()) {
-        if (const char* e = std::getenv(src.env.c_str())) v = e;
-      } else if (PathExists(src.file)) {
-        v = ReadFile(src.file);
-      }
-      if (v.empty()) continue;
-      values.push_back(v);
-      // A secret file usually ends in a newline that output lines never show: mask the value
-      // without it too.
-      size_t end = v.find_last_not_of("\r\n");
-      if (end != std::string::npos && end + 1 < v.size()) values.push_back(v.substr(0, end + 1));
-    }
-    return values;
   }
 
   // Why an imported cache failed this build (a layer it promised could not be fetched), or "".
@@ -598,25 +594,18 @@ class BuildRun {
         store::WriteImage(store_, config, state.layers, {options_.annotations, options_.docker_media_types});
     BuildResult result{written.manifest, written.config.digest, {}, {}, {}};
     result.image_manifest = written.manifest;
-    if (options_.provenance.empty() && !options_.sbom) {
+    if (!WantsAttestations(options_)) {
       for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
       return result;
     }
-    std::vector<json> statements;
-    if (!options_.provenance.empty()) statements.push_back(ProvenanceStatement(Provenance(written.manifest), Materials()));
-    if (options_.sbom) {
-      std::vector<Package> packages = ImagePackages(store_, state.layers, state.diff_ids);
-      json doc = SpdxDocument(packages, ImageDistro(store_, state.layers, state.diff_ids), epochs_.image.seconds);
-      statements.push_back({{"_type", kInTotoStatement},
-                            {"predicateType", kSpdxDocument},
-                            {"subject", json::array({{{"name", "_"}, {"digest", {{"sha256", written.manifest.digest.substr(7)}}}}})},
-                            {"predicate", doc}});
-    }
-    result.attestation = WriteAttestationManifest(store_, written.manifest, statements);
+    ProvenanceRequest request =
+        ProvenanceRequestFor(options_, dockerfile_display_, epochs_, secret_values_, written.manifest);
+    result.attestation = WriteBuildAttestations(store_, options_, request, Materials(),
+                                                {written.manifest, state.layers, state.diff_ids}, epochs_.image.seconds);
     return result;
   }
 
-  // The build's materials with its steps, in build order (never whether a step was cached).
+  // What the build read, with its steps in build order.
   BuildMaterials Materials() {
     BuildMaterials m;
     {
@@ -626,52 +615,8 @@ class BuildRun {
     m.context_files = materials_.context_files;
     m.dockerfile_digest = materials_.dockerfile_digest;
     m.urls = downloads_.Recorded();
-    for (int index : plan_.build_order) {
-      const plan::Stage& stage = plan_.stages.at(static_cast<size_t>(index));
-      std::string name = stage.name.empty() ? "stage-" + std::to_string(stage.index) : stage.name;
-      if (!stage.base.is_scratch()) {
-        const int* parent = stage.base.stage();
-        m.steps.push_back({name, "FROM " + (parent ? plan_.stages.at(static_cast<size_t>(*parent)).name : *stage.base.image()), ""});
-      }
-      for (auto& step : stage.steps) {
-        auto* run = std::get_if<plan::RunAction>(&step.action);
-        m.steps.push_back({name, step.display, run ? run->network : ""});
-      }
-    }
+    m.steps = PlanSteps(plan_);
     return m;
-  }
-
-  ProvenanceRequest Provenance(const store::Descriptor& manifest) const {
-    ProvenanceRequest r;
-    r.mode = options_.provenance;
-    r.subject = manifest;
-    std::string df = options_.dockerfile_path.empty() ? JoinPath(options_.context_dir, "Dockerfile") : options_.dockerfile_path;
-    // Relative to the context; one outside it (or read from stdin) by its name alone: no host path.
-    std::string outside = dockerfile_display_.substr(dockerfile_display_.rfind('/') + 1);
-    r.dockerfile = df.rfind(options_.context_dir + "/", 0) == 0 ? df.substr(options_.context_dir.size() + 1) : outside;
-    r.target = options_.target;
-    r.platform = ToString(options_.platform);
-    r.network = options_.network;
-    r.compression = store::ToString(options_.compression);
-    r.build_args = options_.build_args;
-    r.labels = options_.labels;
-    r.annotations = options_.annotations;
-    r.add_hosts = options_.add_hosts;
-    r.ulimits = options_.ulimits;
-    r.allow.assign(options_.allow.begin(), options_.allow.end());
-    r.shm_size = options_.shm_size;
-    for (auto& [name, context] : options_.named_contexts) r.named_contexts.push_back(name);
-    r.docker_media_types = options_.docker_media_types;
-    r.epochs = epochs_;
-    r.explicit_epoch_flag = options_.source_date_epoch.has_value();
-    if (options_.git_context) {
-      GitUrl url = ParseGitUrl(options_.git_context->display);
-      r.git_remote = url.remote;
-      r.git_commit = options_.git_context->commit;
-      r.git_subdir = url.subdir;
-    }
-    r.secret_values = secret_values_;
-    return r;
   }
 
   store::Store& store_;
@@ -688,7 +633,7 @@ class BuildRun {
   std::vector<StageState> states_;
   std::optional<frontend::IgnoreMatcher> ignore_;
   std::atomic<int> next_id_{0};  // progress ids: unique across parallel stages
-  std::vector<std::string> secret_values_;  // ReadSecretValues(), once the build starts
+  std::vector<std::string> secret_values_;  // SecretValues(), once the build starts
   std::atomic<bool> stop_{false};  // set when a stage failed: the others start no more steps
   std::mutex context_mu_;
   UrlDownloads downloads_{store_, options_.fetch_url, options_.fetch_git};

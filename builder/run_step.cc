@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <thread>
 
@@ -53,6 +54,23 @@ std::string MaskSecrets(std::string line, const std::vector<std::string>& secret
       line.replace(at, value.size(), "****");
   }
   return line;
+}
+
+std::vector<std::string> SecretValues(const std::map<std::string, SecretSource>& secrets) {
+  std::vector<std::string> values;
+  for (auto& [id, src] : secrets) {
+    std::string v;
+    if (!src.env.empty()) {
+      if (const char* e = std::getenv(src.env.c_str())) v = e;
+    } else if (PathExists(src.file)) {
+      v = ReadFile(src.file);
+    }
+    if (v.empty()) continue;
+    values.push_back(v);
+    size_t end = v.find_last_not_of("\r\n");
+    if (end != std::string::npos && end + 1 < v.size()) values.push_back(v.substr(0, end + 1));
+  }
+  return values;
 }
 
 // The line a failed RUN's error ends with when the step had no network ("" otherwise).

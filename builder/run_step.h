@@ -1,6 +1,7 @@
 // RUN: one step in a container, its output streamed to the progress sink.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ std::vector<std::string> RunEnvironment(const plan::ImageConfig& config, const s
 
 // Every occurrence of a non-empty secret value in line replaced by "****".
 std::string MaskSecrets(std::string line, const std::vector<std::string>& secrets);
+
+// The values of a build's secrets, to mask in progress and output: each readable, non-empty one,
+// and also without its trailing newline (a secret file usually ends in one that output lines never
+// show). Unreadable ones are left to the secret mount to report.
+std::vector<std::string> SecretValues(const std::map<std::string, SecretSource>& secrets);
 
 struct RunStepInput {
   const plan::Step* step = nullptr;

@@ -1,6 +1,9 @@
 #include "store/scratch.h"
 
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +47,14 @@ void SweepDeadScratch(const std::string& tmp_dir) {
       // Kept for `cairn check` to report; see the header.
     }
   }
+}
+
+void SpreadScratchDirs(const std::string& tmp_dir) {
+  UniqueFd fd(::open(tmp_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int flags = 0;
+  if (!fd || ::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags) != 0 || (flags & FS_TOPDIR_FL)) return;
+  flags |= FS_TOPDIR_FL;
+  (void)::ioctl(fd.get(), FS_IOC_SETFLAGS, &flags);  // see the header: a refusal changes nothing
 }
 
 std::string MakeScratchDir(const std::string& tmp_dir, std::string_view prefix) {

@@ -16,6 +16,16 @@ std::string ScratchPrefix(std::string_view prefix);
 // store must not fail because of litter.
 void SweepDeadScratch(const std::string& tmp_dir);
 
+// Rule: speed only, never a byte of output. Asks the file system to spread the directories made
+// in tmp_dir (every step's upper dir, every layer unpacked or adopted) over its block groups:
+// ext4's top-directory hint (FS_TOPDIR_FL, as chattr +T sets it), which makes its Orlov allocator
+// place each new subdirectory in a lightly used group instead of beside tmp_dir. Why: ext4 without
+// a journal checks every free inode of a group for a deletion in the last minutes before reusing
+// it (recently_deleted in fs/ext4/ialloc.c), and the groups around tmp_dir are full of the inodes
+// earlier steps freed; there unpacking a 10,000-file base took 10.1 s, spread 1.6 s. Best effort:
+// a file system without the flag (tmpfs, overlayfs, xfs) or a refusal leaves tmp_dir as it was.
+void SpreadScratchDirs(const std::string& tmp_dir);
+
 // A fresh directory tmp_dir/<pid>.<prefix>XXXXXX.
 std::string MakeScratchDir(const std::string& tmp_dir, std::string_view prefix);
 

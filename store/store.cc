@@ -55,6 +55,7 @@ Store::Store(std::string root) : root_(std::move(root)) {
   while (::flock(gc_lock_fd_, LOCK_SH) != 0)
     if (errno != EINTR) throw SysError("flock", lock);
   SweepDeadScratch(JoinPath(root_, "tmp"));
+  SpreadScratchDirs(JoinPath(root_, "tmp"));
 }
 
 Store::~Store() {

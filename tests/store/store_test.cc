@@ -2,7 +2,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +35,23 @@ TEST_F(StoreTest, OpeningCreatesAnOciLayout) {
   EXPECT_EQ(index["schemaVersion"], 2);
   EXPECT_TRUE(index["manifests"].is_array());
   EXPECT_TRUE(IsDirectory(Path("root/blobs/sha256")));
+}
+
+// The speed rule of store/scratch.h: on ext4 the scratch dir carries the top-directory hint, so
+// every step's tree is placed in a lightly used block group.
+TEST_F(StoreTest, ScratchDirCarriesExt4sTopDirectoryHint) {
+  Store s(Path("root"));
+  UniqueFd fd(::open(Path("root/tmp").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(fd);
+  struct statfs fs {};
+  ASSERT_EQ(::fstatfs(fd.get(), &fs), 0);
+  if (fs.f_type != EXT4_SUPER_MAGIC) GTEST_SKIP() << "/tmp is not ext4 here: the hint is ext4's";
+  int flags = 0;
+  ASSERT_EQ(::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags), 0);
+  EXPECT_TRUE(flags & FS_TOPDIR_FL);
+  Store again(Path("root"));  // opening twice keeps it
+  ASSERT_EQ(::ioctl(fd.get(), FS_IOC_GETFLAGS, &flags), 0);
+  EXPECT_TRUE(flags & FS_TOPDIR_FL);
 }
 
 TEST_F(StoreTest, PutBlobIsContentAddressedAndReadable) {

@@ -98,6 +98,11 @@ runtime::ContainerSpec RunStepSpec(const RunStepInput& in) {
       spec.env.push_back(kv);
   }
   spec.cwd = step.config.workdir.empty() ? "/" : step.config.workdir;
+  // Rule: speed only. A step's fsyncs return at once: its files reach the disk as the layer cairn
+  // writes (and fsyncs) from them, and a step a crash cut short is run again, so waiting for the
+  // disk inside the step buys nothing. dpkg and apt fsync every file they unpack: bench/apt-chain's
+  // four apt steps took 12.7 s with them and 9.1 s without. cairn run keeps the kernel's fsync.
+  spec.syncs_return_at_once = true;
   spec.uid = user.uid;
   spec.gid = user.gid;
   if (!in.hostname.empty()) spec.hostname = in.hostname;

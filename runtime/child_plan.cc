@@ -260,7 +260,8 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
   AddExec(spec, plan);
   // Compiled once per process: the profile never changes and libseccomp takes milliseconds.
   static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
-  plan.seccomp = seccomp;
+  static const std::vector<sock_filter> seccomp_fast_syncs = DefaultSeccompProgram(true);
+  plan.seccomp = spec.syncs_return_at_once ? seccomp_fast_syncs : seccomp;
   unsigned long long held = HeldCapabilityMask();
   plan.capabilities = DefaultCapabilityMask() & held;
   plan.loopback_up = (held >> CAP_NET_ADMIN) & 1;

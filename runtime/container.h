@@ -84,6 +84,10 @@ struct ContainerSpec {
   // command's privileges. Off by default, as in docker (sudo after USER keeps working).
   bool no_new_privileges = false;
 
+  // fsync, fdatasync, sync_file_range, syncfs and sync return 0 at once, without writing
+  // anything back (DefaultSeccompProgram(true)). For build steps (builder/run_step.cc says why).
+  bool syncs_return_at_once = false;
+
   // --add-host: "IP\tHOST" lines appended to the generated /etc/hosts.
   std::vector<std::string> extra_hosts;
   // Size of the /dev/shm tmpfs in bytes; 0 = 64 MiB, docker's default.

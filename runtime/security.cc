@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <string_view>
 
 #include "base/error.h"
 #include "base/fs.h"
@@ -60,6 +61,15 @@ void AddRule(scmp_filter_ctx ctx, const SeccompRule& rule) {
   Check(rc, std::string("rule for ") + rule.name);
 }
 
+// The call returns 0 without running (SCMP_ACT_ERRNO(0) is "no error").
+void AddReturnZero(scmp_filter_ctx ctx, const char* name) {
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR) return;
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), nr, 0);
+  if (rc == -EDOM || rc == -EOPNOTSUPP) return;  // does not exist on these architectures
+  Check(rc, std::string("rule for ") + name);
+}
+
 std::vector<sock_filter> Export(scmp_filter_ctx ctx) {
   UniqueFd fd(::memfd_create("cairn-seccomp", MFD_CLOEXEC));
   if (!fd) throw SysError("memfd_create", "cairn-seccomp");
@@ -80,7 +90,14 @@ unsigned long long DefaultCapabilityMask() {
   return mask;
 }
 
-std::vector<sock_filter> DefaultSeccompProgram() {
+// The calls that only wait for written data to reach the disk.
+static bool IsSyncCall(std::string_view name) {
+  for (std::string_view sync : {"fsync", "fdatasync", "sync_file_range", "sync_file_range2", "syncfs", "sync"})
+    if (name == sync) return true;
+  return false;
+}
+
+std::vector<sock_filter> DefaultSeccompProgram(bool syncs_return_at_once) {
   // Docker's "defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1.
   Filter ctx(seccomp_init(SCMP_ACT_ERRNO(EPERM)), seccomp_release);
   if (!ctx) throw Error("seccomp: cannot create a filter (libseccomp)");
@@ -92,7 +109,11 @@ std::vector<sock_filter> DefaultSeccompProgram() {
   }
   // A binary search over syscall numbers instead of a linear scan of ~350 allowed calls.
   (void)seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
-  for (const SeccompRule& rule : DockerDefaultRules()) AddRule(ctx.get(), rule);
+  for (const SeccompRule& rule : DockerDefaultRules())
+    if (!syncs_return_at_once || !IsSyncCall(rule.name)) AddRule(ctx.get(), rule);
+  if (syncs_return_at_once)
+    for (const SeccompRule& rule : DockerDefaultRules())
+      if (IsSyncCall(rule.name)) AddReturnZero(ctx.get(), rule.name);
   return Export(ctx.get());
 }
 

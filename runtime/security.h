@@ -17,8 +17,11 @@ unsigned long long DefaultCapabilityMask();
 
 // A BPF program equivalent to Docker's default seccomp profile (runtime/seccomp_profile.cc): an
 // allowlist; everything else (mount, kexec, modules, reboot, swap, clock, keyrings, bpf,
-// namespaces...) fails with EPERM. Throws cairn::Error if libseccomp cannot build it.
-std::vector<sock_filter> DefaultSeccompProgram();
+// namespaces...) fails with EPERM. With syncs_return_at_once, the calls that wait for data to
+// reach the disk (fsync, fdatasync, sync_file_range, syncfs, sync) return 0 without doing so: what
+// a program wrote is still in the page cache, and every read sees it. Throws cairn::Error if
+// libseccomp cannot build it.
+std::vector<sock_filter> DefaultSeccompProgram(bool syncs_return_at_once = false);
 
 // Child side. Each returns 0 or the errno of the failed call; *what names the step.
 int InstallSeccomp(const std::vector<sock_filter>& program, const char** what);

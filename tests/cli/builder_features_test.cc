@@ -94,6 +94,16 @@ TEST_F(BuilderFeatures, TmpfsMount) {
   EXPECT_EQ(RunIn("tmpfs:1", "cat /fstype; test -e /scratch && echo stub || echo clean"), "tmpfs\nclean\n");
 }
 
+// A step's fsyncs return at once (builder/run_step.cc): fsync of a pipe, EINVAL from the kernel,
+// succeeds; what the step wrote is in its layer all the same, while `cairn run` keeps real fsync.
+TEST_F(BuilderFeatures, RunStepSyncsReturnAtOnceAndTheirFilesAreInTheLayer) {
+  auto r = Build("FROM busybox\nRUN echo data > /f && sync /f && echo x | sync /dev/stdin && echo ok > /synced\n",
+                 "syncs:1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(RunIn("syncs:1", "cat /f /synced; echo x | sync /dev/stdin 2>&1 || true"),
+            "data\nok\nsync: /dev/stdin: Invalid argument\n");
+}
+
 TEST_F(BuilderFeatures, SecretMountedButNeverStored) {
   WriteTextFile(ctx_.path() + "-secret", "s3cr3t-value");
   std::string df = "FROM busybox\nRUN --mount=type=secret,id=tok "

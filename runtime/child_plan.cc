@@ -225,6 +225,17 @@ std::optional<std::string> OverlayOptions(const std::vector<std::string>& lowerd
   return options;
 }
 
+// Compiled once per process and variant, when first needed: the profile never changes and
+// libseccomp takes milliseconds.
+static const std::vector<sock_filter>& CompiledSeccompProgram(bool syncs_return_at_once) {
+  if (syncs_return_at_once) {
+    static const std::vector<sock_filter> fast_syncs = DefaultSeccompProgram(true);
+    return fast_syncs;
+  }
+  static const std::vector<sock_filter> standard = DefaultSeccompProgram();
+  return standard;
+}
+
 ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, const CopiedTrees* copied) {
   ChildPlan plan;
   plan.clone_flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
@@ -258,10 +269,7 @@ ChildPlan MakeChildPlan(const ContainerSpec& spec, const std::string& scratch, c
   plan.stdout_fd = spec.stdout_fd;
   plan.stderr_fd = spec.stderr_fd;
   AddExec(spec, plan);
-  // Compiled once per process: the profile never changes and libseccomp takes milliseconds.
-  static const std::vector<sock_filter> seccomp = DefaultSeccompProgram();
-  static const std::vector<sock_filter> seccomp_fast_syncs = DefaultSeccompProgram(true);
-  plan.seccomp = spec.syncs_return_at_once ? seccomp_fast_syncs : seccomp;
+  plan.seccomp = CompiledSeccompProgram(spec.syncs_return_at_once);
   unsigned long long held = HeldCapabilityMask();
   plan.capabilities = DefaultCapabilityMask() & held;
   plan.loopback_up = (held >> CAP_NET_ADMIN) & 1;

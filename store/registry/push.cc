@@ -1,5 +1,6 @@
 // Client::Push: blobs the registry lacks (mounted or uploaded), then the manifest.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -152,13 +153,33 @@ std::map<std::string, std::string> MountSources(const Store& store, const Refere
   return sources;
 }
 
-void UploadManifest(Session& s, const Reference& ref, const std::string& bytes, const Descriptor& d) {
+// Whether a refused manifest names a blob the registry does not see (MANIFEST_BLOB_UNKNOWN,
+// BLOB_UNKNOWN, or a manifest of an index it lacks).
+bool NamesAnUnknownBlob(const HttpResponse& resp) {
+  return resp.status == 400 && (resp.body.find("BLOB_UNKNOWN") != std::string::npos ||
+                                resp.body.find("MANIFEST_UNKNOWN") != std::string::npos);
+}
+
+// Sends the manifest; push_blobs (re)makes sure the registry has what it names, first.
+// Rule: a manifest refused for naming an unknown blob is sent again, after push_blobs has looked
+// again (HEAD) and uploaded what is missing, up to kMaxAttempts times. The blob may be there and
+// still unseen: Distribution rewrites a blob's link file in place when another client finishes an
+// upload of the same blob (its filesystem and Azure drivers), and storage behind some registries
+// is only eventually consistent; writers exporting one cache ref at once hit both.
+void UploadManifest(Session& s, const Reference& ref, const std::string& bytes, const Descriptor& d,
+                    const std::function<void()>& push_blobs = [] {}) {
   HttpRequest req;
   req.method = "PUT";
   req.url = s.RepoUrl("/manifests/" + (ref.tag.empty() ? d.digest : ref.tag));
   req.body = bytes;
   req.headers.push_back("Content-Type: " + d.media_type);
-  HttpResponse resp = s.Send(req);
+  HttpResponse resp;
+  for (int attempt = 1;; ++attempt) {
+    push_blobs();
+    resp = s.Send(req);
+    if (attempt >= kMaxAttempts || !NamesAnUnknownBlob(resp)) break;
+    Backoff(attempt);
+  }
   if (resp.status != 201 && resp.status != 200) throw Error("uploading the manifest: " + Describe(resp));
   std::string echoed = resp.Header("docker-content-digest");
   if (echoed != d.digest)
@@ -201,9 +222,10 @@ Descriptor Client::PushManifest(Store& store, const std::string& manifest_digest
     Descriptor manifest{media_type, manifest_digest, static_cast<int64_t>(bytes.size()), {}};
     Session s(config_, ref.registry, endpoint, ref.repository);
     s.AddScope("repository:" + ref.repository + ":pull,push");
-    PushBlobs(s, store, BlobsNamedBy(bytes, manifest_digest), ref,
-              [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
-    UploadManifest(s, ref, bytes, manifest);
+    std::vector<Descriptor> blobs = BlobsNamedBy(bytes, manifest_digest);
+    UploadManifest(s, ref, bytes, manifest, [&] {
+      PushBlobs(s, store, blobs, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+    });
     Report(TransferEvent::kManifestDone, manifest);
     return manifest;
   } catch (const std::exception& e) {
@@ -255,9 +277,10 @@ Descriptor Client::Push(Store& store, const std::string& local_name, const Refer
     s.AddScope("repository:" + ref.repository + ":pull,push");
     std::vector<Descriptor> blobs = img.layers;
     blobs.push_back(img.config_descriptor);
-    PushBlobs(s, store, blobs, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
     // The manifest goes last: a registry rejects one whose blobs it does not have.
-    UploadManifest(s, ref, bytes, manifest);
+    UploadManifest(s, ref, bytes, manifest, [&] {
+      PushBlobs(s, store, blobs, ref, [this](TransferEvent::Kind k, const Descriptor& d) { Report(k, d); });
+    });
     Report(TransferEvent::kManifestDone, manifest);
     return manifest;
   } catch (const std::exception& e) {

@@ -159,6 +159,15 @@ void FaultProxy::Serve(int client) {
         SendAll(client, r.data(), r.size());
         break;
       }
+      if (!faults_.blob_unknown_marker.empty() && chunk.find(faults_.blob_unknown_marker) != std::string::npos &&
+          !blob_unknown_done_.exchange(true)) {
+        ++fired_;
+        std::string body = R"({"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]})";
+        std::string r = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        SendAll(client, r.data(), r.size());
+        break;
+      }
       if (AnswerBearer(client, chunk)) continue;
       if (!faults_.cut_marker.empty() && !cut_done_ && chunk.find(faults_.cut_marker) != std::string::npos &&
           !cut_done_.exchange(true)) {

@@ -16,6 +16,9 @@ struct Faults {
   int answer_500 = 0;        // answer "500 Internal Server Error" and close
   // The first request containing fail_marker is answered with a 500 and never reaches the registry.
   std::string fail_marker{};
+  // The first request containing blob_unknown_marker is answered as a registry that does not yet
+  // see a blob the manifest names: 400 with MANIFEST_BLOB_UNKNOWN (never reaches the registry).
+  std::string blob_unknown_marker{};
   // When a request containing cut_marker passes, close the connection after cut_after bytes of
   // the answer went back (once).
   std::string cut_marker{};
@@ -62,6 +65,7 @@ class FaultProxy {
   std::atomic<bool> cut_done_{false};
   std::atomic<bool> corrupt_done_{false};
   std::atomic<bool> fail_done_{false};
+  std::atomic<bool> blob_unknown_done_{false};
   std::mutex mu_;
   std::vector<std::string> requests_;
   std::vector<std::thread> threads_;

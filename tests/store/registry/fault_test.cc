@@ -53,6 +53,24 @@ TEST_F(FaultTest, FailedBlobUploadStartsOverWithANewSession) {
   EXPECT_EQ(posts, 3);  // the layer twice, the config once
 }
 
+// A registry that does not yet see a blob it has (another client finishing the same upload, an
+// eventually consistent backend) refuses the manifest once: the push looks again and resends it.
+TEST_F(FaultTest, ManifestRefusedForAnUnknownBlobIsSentAgainAfterTheBlobsAreChecked) {
+  auto a = NewStore("a");
+  Descriptor built = MakeTestImage(*a, "bu:1", 1000, 26);
+  FaultProxy proxy(registry_->port(), Faults{.blob_unknown_marker = "PUT /v2/faults/bu/manifests/"});
+  EXPECT_EQ(Client({}).Push(*a, "bu:1", Ref("faults/bu:1", proxy.host())).digest, built.digest);
+  EXPECT_EQ(proxy.faults_fired(), 1);
+  EXPECT_EQ(SkopeoDigest("faults/bu:1"), built.digest);
+  int manifest_puts = 0, heads = 0;
+  for (auto& r : proxy.requests()) {
+    manifest_puts += r.rfind("PUT /v2/faults/bu/manifests/", 0) == 0;
+    heads += r.rfind("HEAD /v2/faults/bu/blobs/", 0) == 0;
+  }
+  EXPECT_EQ(manifest_puts, 2);
+  EXPECT_EQ(heads, 4);  // the layer and the config, before each of the two manifests
+}
+
 TEST_F(FaultTest, CutBlobDownloadResumesWithARangeRequest) {
   auto a = NewStore("a");
   Descriptor built = MakeTestImage(*a, "cut:1", 2u << 20, 22);

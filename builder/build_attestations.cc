@@ -2,7 +2,6 @@
 
 #include "base/fs.h"
 #include "base/platform.h"
-#include "builder/attestation.h"
 #include "builder/git_source.h"
 #include "builder/sbom.h"
 #include "store/compressor.h"
@@ -39,15 +38,6 @@ std::string DockerfileInContext(const BuildOptions& options, const std::string& 
   return display.substr(display.rfind('/') + 1);
 }
 
-json SbomStatement(store::Store& store, const AttestedImage& image, int64_t image_epoch) {
-  std::vector<Package> packages = ImagePackages(store, image.layers, image.diff_ids);
-  json doc = SpdxDocument(packages, ImageDistro(store, image.layers, image.diff_ids), image_epoch);
-  return {{"_type", kInTotoStatement},
-          {"predicateType", kSpdxDocument},
-          {"subject", json::array({{{"name", "_"}, {"digest", {{"sha256", image.manifest.digest.substr(7)}}}}})},
-          {"predicate", doc}};
-}
-
 }  // namespace
 
 ProvenanceRequest ProvenanceRequestFor(const BuildOptions& options, const std::string& dockerfile_display,
@@ -82,13 +72,10 @@ ProvenanceRequest ProvenanceRequestFor(const BuildOptions& options, const std::s
   return r;
 }
 
-store::Descriptor WriteBuildAttestations(store::Store& store, const BuildOptions& options,
-                                         const ProvenanceRequest& request, const BuildMaterials& materials,
-                                         const AttestedImage& image, int64_t image_epoch) {
-  std::vector<json> statements;
-  if (!options.provenance.empty()) statements.push_back(ProvenanceStatement(request, materials));
-  if (options.sbom) statements.push_back(SbomStatement(store, image, image_epoch));
-  return WriteAttestationManifest(store, image.manifest, statements);
+json SbomStatement(store::Store& store, const AttestedImage& image, int64_t image_epoch) {
+  std::vector<Package> packages = ImagePackages(store, image.layers, image.diff_ids);
+  return InTotoStatement(kSpdxDocument, image.manifest,
+                         SpdxDocument(packages, ImageDistro(store, image.layers, image.diff_ids), image_epoch));
 }
 
 }  // namespace cairn::builder

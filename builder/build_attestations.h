@@ -1,7 +1,6 @@
-// The attestations of one build (--attest type=provenance, type=sbom): what the build asked for
-// and read, turned into in-toto statements and written as the attestation manifest beside the
-// image manifest. BuildRun collects the inputs while it runs; this unit only assembles them, so
-// the build's main loop knows nothing of SLSA or SPDX.
+// The statements of one build's attestations (--attest type=provenance, type=sbom), assembled from
+// what BuildRun collected while it ran, so the build's main loop knows nothing of SLSA or SPDX;
+// builder/attestation.h writes them beside the image manifest.
 #pragma once
 
 #include <string>
@@ -35,11 +34,8 @@ struct AttestedImage {
   std::vector<std::string> diff_ids;
 };
 
-// Writes the statements the options ask for (provenance from request and materials, an SPDX
-// SBOM read from the image's package databases, dated image_epoch) and the attestation manifest
-// naming them; returns that manifest's descriptor, as the index entry carries it.
-store::Descriptor WriteBuildAttestations(store::Store& store, const BuildOptions& options,
-                                         const ProvenanceRequest& request, const BuildMaterials& materials,
-                                         const AttestedImage& image, int64_t image_epoch);
+// The SBOM statement (--attest type=sbom): an SPDX document of the packages the image's package
+// databases list (dpkg, apk), dated image_epoch.
+nlohmann::json SbomStatement(store::Store& store, const AttestedImage& image, int64_t image_epoch);
 
 }  // namespace cairn::builder

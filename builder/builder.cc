@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/fs.h"
 #include "base/scope_guard.h"
+#include "builder/attestation.h"
 #include "builder/build_attestations.h"
 #include "builder/context_index.h"
 #include "builder/copy.h"
@@ -598,10 +599,13 @@ class BuildRun {
       for (auto& tag : options_.tags) store_.SetTag(tag, written.manifest);
       return result;
     }
-    ProvenanceRequest request =
-        ProvenanceRequestFor(options_, dockerfile_display_, epochs_, secret_values_, written.manifest);
-    result.attestation = WriteBuildAttestations(store_, options_, request, Materials(),
-                                                {written.manifest, state.layers, state.diff_ids}, epochs_.image.seconds);
+    std::vector<json> statements;
+    if (!options_.provenance.empty())
+      statements.push_back(ProvenanceStatement(
+          ProvenanceRequestFor(options_, dockerfile_display_, epochs_, secret_values_, written.manifest), Materials()));
+    if (options_.sbom)
+      statements.push_back(SbomStatement(store_, {written.manifest, state.layers, state.diff_ids}, epochs_.image.seconds));
+    result.attestation = WriteAttestationManifest(store_, written.manifest, statements);
     return result;
   }
 

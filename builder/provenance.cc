@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <utility>
 
 #include "base/digest.h"
 #include "builder/run_step.h"
@@ -160,10 +161,14 @@ json ProvenanceStatement(const ProvenanceRequest& r, const BuildMaterials& m) {
         {"internalParameters", {{"cairn", cairn}}},
         {"resolvedDependencies", deps}}},
       {"runDetails", {{"builder", {{"id", kCairnBuilderId}, {"version", {{"cairn", CairnVersion()}}}}}}}};
+  return InTotoStatement(kSlsaProvenanceV1, r.subject, std::move(predicate));
+}
+
+json InTotoStatement(const std::string& predicate_type, const store::Descriptor& subject, json predicate) {
   return {{"_type", kInTotoStatement},
-          {"predicateType", kSlsaProvenanceV1},
-          {"subject", json::array({{{"name", "_"}, {"digest", Hex(r.subject.digest)}}})},
-          {"predicate", predicate}};
+          {"predicateType", predicate_type},
+          {"subject", json::array({{{"name", "_"}, {"digest", Hex(subject.digest)}}})},
+          {"predicate", std::move(predicate)}};
 }
 
 }  // namespace cairn::builder

@@ -71,6 +71,11 @@ struct ProvenanceRequest {
   std::vector<std::string> secret_values;  // masked wherever they might appear
 };
 
+// An in-toto Statement v0.1 of predicate_type about one image manifest (subject name "_", as
+// buildx writes it): the envelope every attestation of a build shares.
+nlohmann::json InTotoStatement(const std::string& predicate_type, const store::Descriptor& subject,
+                               nlohmann::json predicate);
+
 // The in-toto statement with its SLSA v1 predicate.
 nlohmann::json ProvenanceStatement(const ProvenanceRequest& request, const BuildMaterials& materials);
 
